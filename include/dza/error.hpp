@@ -1,0 +1,35 @@
+#pragma once
+// Errors the library throws. Each carries the process exit code the CLI should return:
+// 1 for data that cannot be read or analysed, 2 for a request that is wrong in itself.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dza {
+
+class Error : public std::runtime_error {
+public:
+    Error(const std::string& message, int exit_code) : std::runtime_error(message), exit_code_(exit_code) {}
+    int exit_code() const noexcept { return exit_code_; }
+
+private:
+    int exit_code_;
+};
+
+// The input data cannot be read or analysed (missing file, unreadable format, empty layer,
+// coordinates out of range, failed geometry operation). Exit code 1.
+class DataError : public Error {
+public:
+    explicit DataError(const std::string& message) : Error(message, 1) {}
+};
+
+// The request is wrong in itself (bad unit, unknown layer or field, unwritable output). Exit code 2.
+class UsageError : public Error {
+public:
+    explicit UsageError(const std::string& message) : Error(message, 2) {}
+};
+
+// The closest of `candidates` to `word` by edit distance, or "" when none is close.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace dza

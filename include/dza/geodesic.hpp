@@ -1,0 +1,24 @@
+#pragma once
+// Geodesics on the WGS84 ellipsoid (PROJ's geod.h, Karney's algorithms: accurate to
+// nanometres for the inverse and direct problems, areas to about a square metre per vertex).
+#include "dza/geometry.hpp"
+
+namespace dza {
+
+struct GeodesicInverse {
+    double distance_m = 0;
+    double azimuth1_deg = 0;  // at the first point, clockwise from north
+    double azimuth2_deg = 0;  // forward azimuth at the second point
+};
+
+GeodesicInverse geodesic_inverse(LonLat from, LonLat to);
+LonLat geodesic_direct(LonLat from, double azimuth_deg, double distance_m);
+
+// Sum of geodesic segment lengths: lines' lengths, polygons' ring perimeters. Points give 0.
+double geodesic_length_m(const Geometry& geometry);
+// Geodesic area of the polygonal parts (holes subtracted). Lines and points give 0.
+double geodesic_area_m2(const Geometry& geometry);
+// Area of one ring given as lon/lat vertices (closed or not), always >= 0.
+double geodesic_ring_area_m2(const std::vector<LonLat>& ring);
+
+}  // namespace dza

@@ -1,0 +1,62 @@
+#pragma once
+// An owned GEOS geometry in WGS84 lon/lat (x = longitude, y = latitude, degrees).
+// GEOS types stay forward-declared here; src/geos_util.hpp holds the C API plumbing.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct GEOSGeom_t;
+
+namespace dza {
+
+struct LonLat {
+    double lon = 0;
+    double lat = 0;
+};
+
+struct Extent {
+    double min_lon = 0, min_lat = 0, max_lon = 0, max_lat = 0;
+    bool empty = true;
+    void expand(const Extent& other);
+};
+
+class Geometry {
+public:
+    Geometry() = default;
+    explicit Geometry(GEOSGeom_t* owned) noexcept : geom_(owned) {}
+    Geometry(Geometry&& other) noexcept : geom_(other.release()) {}
+    Geometry& operator=(Geometry&& other) noexcept;
+    Geometry(const Geometry&) = delete;
+    Geometry& operator=(const Geometry&) = delete;
+    ~Geometry();
+
+    static Geometry from_wkb(const unsigned char* wkb, std::size_t size);
+    static Geometry from_wkt(const std::string& wkt);
+    static Geometry point(LonLat p);
+    static Geometry line(const std::vector<LonLat>& points);
+    // A polygon from an exterior ring (closed automatically) and optional holes.
+    static Geometry polygon(const std::vector<LonLat>& exterior, const std::vector<std::vector<LonLat>>& holes = {});
+
+    std::vector<unsigned char> to_wkb() const;
+    std::string to_wkt(int precision = 6) const;
+    Geometry clone() const;
+
+    bool is_null() const noexcept { return geom_ == nullptr; }
+    bool is_empty() const;  // true for a null geometry too
+    // "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection".
+    std::string type_name() const;
+    int dimension() const;  // 0 points, 1 lines, 2 polygons; -1 when null or empty
+    Extent extent() const;
+
+    GEOSGeom_t* get() const noexcept { return geom_; }
+    GEOSGeom_t* release() noexcept {
+        GEOSGeom_t* g = geom_;
+        geom_ = nullptr;
+        return g;
+    }
+
+private:
+    GEOSGeom_t* geom_ = nullptr;
+};
+
+}  // namespace dza

@@ -1,0 +1,88 @@
+#pragma once
+// Vector layers as every command sees them: features with attributes and a GEOS geometry in
+// WGS84 lon/lat, loaded through GDAL/OGR from any source it opens, reprojected with PROJ.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dza/callbacks.hpp"
+#include "dza/geometry.hpp"
+
+namespace dza {
+
+// A reference to one layer: `SOURCE[|layername=NAME][|layerid=N][|where=SQL][|crs=CRS]`, the
+// QGIS data-source syntax. SOURCE is anything GDAL opens (a file, a folder, `PG:...`).
+// `where` is an OGR SQL attribute filter; `crs` overrides the CRS the source declares.
+struct LayerRef {
+    std::string source;
+    std::string layer_name;          // empty: the source's only layer
+    std::optional<int> layer_index;  // alternative to layer_name, 0-based
+    std::string where;
+    std::string crs;
+
+    static LayerRef parse(std::string_view text);  // throws UsageError on an unknown key
+    // The reference as a user would write it, with any password in a PG: string hidden.
+    std::string display() const;
+};
+
+// Hides `password=...` in connection strings so they can be printed or stored.
+std::string redact_source(std::string_view source);
+
+enum class FieldType { Integer, Real, String, Boolean };
+const char* field_type_name(FieldType type);
+
+struct FieldDef {
+    std::string name;
+    FieldType type = FieldType::String;
+};
+
+struct Feature {
+    std::int64_t fid = 0;
+    std::vector<nlohmann::json> values;  // aligned with Layer::fields; null when unset
+    Geometry geometry;                   // WGS84 lon/lat; null when the source has none
+};
+
+struct LoadStats {
+    std::int64_t invalid_repaired = 0;
+    std::int64_t empty = 0;
+};
+
+struct Layer {
+    std::string source;  // as displayed (password hidden)
+    std::string name;
+    std::string driver;
+    std::string crs;        // the source CRS as "AUTH:CODE" or its name; "" when it declares none
+    std::string crs_name;   // human name of the source CRS
+    bool crs_assumed = false;
+    std::string declared_geometry_type;  // from the layer definition, e.g. "MultiPolygon", "Unknown"
+    std::vector<FieldDef> fields;
+    std::vector<Feature> features;
+    LoadStats stats;
+
+    std::optional<std::size_t> field_index(std::string_view field) const;
+    // The index of `field`, or a UsageError naming the layer, the fields it has and the closest one.
+    std::size_t require_field(std::string_view field) const;
+    // The field that names features: `name`, `NAME`, `title`, `id`, or none.
+    std::optional<std::size_t> label_field() const;
+    // `feature 7 ("FR-1")` or `feature 7`, for messages.
+    std::string describe(const Feature& feature) const;
+    // `source|layername=NAME`, for messages.
+    std::string where_text() const;
+};
+
+struct LoadOptions {
+    std::string assume_crs = "EPSG:4326";  // for sources that declare no CRS
+    bool allow_empty_layer = false;        // otherwise a layer with no features is a DataError
+    Callbacks callbacks;
+};
+
+// Names of the layers a source holds (opens it; DataError when GDAL cannot).
+std::vector<std::string> list_layers(const std::string& source);
+
+Layer load_layer(const LayerRef& ref, const LoadOptions& options = {});
+
+}  // namespace dza

@@ -1,0 +1,19 @@
+#pragma once
+// Distances as users write them: "50km", "50 km", "30mi", "27nmi", "1500m"; a bare number is km.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dza {
+
+// Parses a distance and returns metres. Throws UsageError naming `what` for a malformed value,
+// an unknown unit, or a negative value when `allow_negative` is false.
+double parse_distance_m(std::string_view text, std::string_view what = "distance", bool allow_negative = false);
+
+// Parses a comma-separated list of distances ("25km,50km,100km"), each in metres.
+std::vector<double> parse_distance_list_m(std::string_view text, std::string_view what = "distances");
+
+// The unit suffixes parse_distance_m understands, for help texts.
+inline constexpr const char* distance_units_help = "units m, km, mi, nmi; a bare number is km";
+
+}  // namespace dza

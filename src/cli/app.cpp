@@ -1,0 +1,78 @@
+#include "cli/app.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "dza/error.hpp"
+#include "dza/version.hpp"
+
+namespace dza::cli {
+
+namespace {
+// CLI11 messages end with a newline and sometimes carry several lines; keep the first.
+std::string first_line(const std::string& s) {
+    const auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+}
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool err_is_terminal) {
+    CLI::App app{"dza: geodesic deployment-zone analysis (distances, buffers, eligible zones, coverage) on the WGS84 ellipsoid", "dza"};
+    app.set_version_flag("--version", std::string("dza ") + dza::version);
+    app.require_subcommand(0, 1);
+    app.footer("Run 'dza COMMAND --help' for a command's options. Exit codes: 0 ok, 1 bad data or failed analysis, 2 bad usage.");
+
+    Io io{out, err, err_is_terminal};
+    app.add_flag("-q,--quiet", io.quiet, "no progress bar");
+    app.add_option("--assume-crs", io.assume_crs, "CRS of sources that declare none")->type_name("CRS")->default_str("EPSG:4326");
+
+    std::vector<std::unique_ptr<Command>> commands;
+    std::vector<std::pair<CLI::App*, Command*>> subcommands;
+    for (auto factory : registry()) {
+        commands.push_back(factory());
+        CLI::App* sub = app.add_subcommand(commands.back()->name(), commands.back()->description());
+        sub->fallthrough();  // global options may follow the command name
+        commands.back()->setup(*sub);
+        subcommands.emplace_back(sub, commands.back().get());
+    }
+
+    Command* chosen = nullptr;
+    try {
+        app.parse(argc, argv);
+        for (auto& [sub, command] : subcommands)
+            if (sub->parsed()) chosen = command;
+        if (!chosen) {
+            err << app.help();
+            return 2;
+        }
+        chosen->validate();
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e, out, err);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e, out, err);
+    } catch (const CLI::ParseError& e) {
+        std::string where = "dza";
+        for (auto& [sub, command] : subcommands)
+            if (sub->parsed()) where += std::string(" ") + command->name();
+        err << "dza: " << first_line(e.what()) << "; see '" << where << " --help'\n";
+        return 2;
+    } catch (const dza::Error& e) {
+        err << "dza: " << e.what() << '\n';
+        return 2;
+    }
+
+    try {
+        return chosen->run(io);
+    } catch (const dza::Error& e) {
+        err << "dza: " << e.what() << '\n';
+        return e.exit_code();
+    } catch (const std::bad_alloc&) {
+        err << "dza: out of memory; try a smaller input or fewer features\n";
+        return 1;
+    } catch (const std::exception& e) {
+        err << "dza: internal error: " << e.what() << '\n';
+        return 1;
+    }
+}
+
+}  // namespace dza::cli

@@ -1,0 +1,23 @@
+// The list of subcommands: adding one means its two files and one line here.
+#include "cli/command.hpp"
+#include "cli/command_convert.hpp"
+#include "cli/command_info.hpp"
+
+namespace dza::cli {
+
+namespace {
+template <typename T>
+std::unique_ptr<Command> make() {
+    return std::make_unique<T>();
+}
+}  // namespace
+
+const std::vector<CommandFactory>& registry() {
+    static const std::vector<CommandFactory> commands = {
+        &make<InfoCommand>,
+        &make<ConvertCommand>,
+    };
+    return commands;
+}
+
+}  // namespace dza::cli

@@ -1,0 +1,79 @@
+#include "gdal_util.hpp"
+
+#include <cpl_conv.h>
+
+#include <mutex>
+
+namespace dza::gdal {
+
+void ensure_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        GDALAllRegister();
+        // Fixed timestamps in GeoPackage metadata keep outputs reproducible.
+        CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
+    });
+}
+
+ErrorCapture::ErrorCapture(WarnFn warn, std::string context) : warn_(std::move(warn)), context_(std::move(context)) {
+    CPLPushErrorHandlerEx(&ErrorCapture::handler, this);
+}
+
+ErrorCapture::~ErrorCapture() { CPLPopErrorHandler(); }
+
+void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* message) {
+    auto* self = static_cast<ErrorCapture*>(CPLGetErrorHandlerUserData());
+    if (!self) return;
+    if (level == CE_Warning) {
+        if (self->warn_) self->warn_((self->context_.empty() ? "" : self->context_ + ": ") + message);
+    } else if (level >= CE_Failure) {
+        self->last_error_ = message;
+    }
+}
+
+std::string ErrorCapture::last_error(const std::string& fallback) const {
+    return last_error_.empty() ? fallback : last_error_;
+}
+
+SrsPtr srs_from_user_input(const std::string& text) {
+    SrsPtr srs(OSRNewSpatialReference(nullptr));
+    if (OSRSetFromUserInput(srs.get(), text.c_str()) != OGRERR_NONE) return nullptr;
+    OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+SrsPtr wgs84() {
+    SrsPtr srs(OSRNewSpatialReference(nullptr));
+    OSRImportFromEPSG(srs.get(), 4326);
+    OSRSetAxisMappingStrategy(srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+std::string srs_code(OGRSpatialReferenceH srs) {
+    if (!srs) return "";
+    const char* auth = OSRGetAuthorityName(srs, nullptr);
+    const char* code = OSRGetAuthorityCode(srs, nullptr);
+    if (auth && code) return std::string(auth) + ":" + code;
+    // Many files carry a WKT without an authority; ask PROJ for the closest known CRS.
+    OGRSpatialReferenceH* matches = nullptr;
+    int count = 0;
+    int* confidence = nullptr;
+    matches = OSRFindMatches(srs, nullptr, &count, &confidence);
+    std::string out;
+    if (matches && count > 0 && confidence[0] >= 90) {
+        const char* a = OSRGetAuthorityName(matches[0], nullptr);
+        const char* c = OSRGetAuthorityCode(matches[0], nullptr);
+        if (a && c) out = std::string(a) + ":" + c;
+    }
+    OSRFreeSRSArray(matches);
+    CPLFree(confidence);
+    return out.empty() ? srs_name(srs) : out;
+}
+
+std::string srs_name(OGRSpatialReferenceH srs) {
+    if (!srs) return "";
+    const char* name = OSRGetName(srs);
+    return name ? name : "";
+}
+
+}  // namespace dza::gdal

@@ -1,0 +1,72 @@
+#pragma once
+// The boundary to GDAL/OGR: registration, owners for its handles, and routing of its error
+// messages into dza's warnings and exceptions.
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_error.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dza/callbacks.hpp"
+
+namespace dza::gdal {
+
+// Registers GDAL's drivers once per process and sets the options dza relies on.
+void ensure_init();
+
+struct DatasetCloser {
+    void operator()(GDALDatasetH ds) const noexcept { GDALClose(ds); }
+};
+struct FeatureDeleter {
+    void operator()(OGRFeatureH f) const noexcept { OGR_F_Destroy(f); }
+};
+struct GeometryDeleter {
+    void operator()(OGRGeometryH g) const noexcept { OGR_G_DestroyGeometry(g); }
+};
+struct SrsReleaser {
+    void operator()(OGRSpatialReferenceH s) const noexcept { OSRRelease(s); }
+};
+struct TransformDeleter {
+    void operator()(OGRCoordinateTransformationH t) const noexcept { OCTDestroyCoordinateTransformation(t); }
+};
+struct FieldDefnDeleter {
+    void operator()(OGRFieldDefnH f) const noexcept { OGR_Fld_Destroy(f); }
+};
+
+using DatasetPtr = std::unique_ptr<std::remove_pointer_t<GDALDatasetH>, DatasetCloser>;
+using FeaturePtr = std::unique_ptr<std::remove_pointer_t<OGRFeatureH>, FeatureDeleter>;
+using GeometryPtr = std::unique_ptr<std::remove_pointer_t<OGRGeometryH>, GeometryDeleter>;
+using SrsPtr = std::unique_ptr<std::remove_pointer_t<OGRSpatialReferenceH>, SrsReleaser>;
+using TransformPtr = std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, TransformDeleter>;
+
+// While alive, GDAL's messages on this thread are collected instead of printed: warnings go to
+// `warn` (prefixed with `context`), failures are kept for the exception that follows.
+class ErrorCapture {
+public:
+    explicit ErrorCapture(WarnFn warn = {}, std::string context = {});
+    ~ErrorCapture();
+    ErrorCapture(const ErrorCapture&) = delete;
+    ErrorCapture& operator=(const ErrorCapture&) = delete;
+
+    // The last failure GDAL reported, or `fallback` when it said nothing.
+    std::string last_error(const std::string& fallback = "unknown GDAL error") const;
+
+private:
+    static void CPL_STDCALL handler(CPLErr level, CPLErrorNum number, const char* message);
+    WarnFn warn_;
+    std::string context_;
+    std::string last_error_;
+};
+
+// A spatial reference from any user string GDAL understands ("EPSG:32636", WKT, PROJ string),
+// with the traditional lon/lat axis order; nullptr when it cannot be parsed.
+SrsPtr srs_from_user_input(const std::string& text);
+SrsPtr wgs84();
+// "EPSG:4326" or the CRS's name when it has no authority code.
+std::string srs_code(OGRSpatialReferenceH srs);
+std::string srs_name(OGRSpatialReferenceH srs);
+
+}  // namespace dza::gdal

@@ -1,0 +1,157 @@
+#include "dza/geometry.hpp"
+
+#include <algorithm>
+
+#include "geos_util.hpp"
+
+namespace dza {
+
+namespace geos {
+
+namespace {
+struct ThreadContext {
+    GEOSContextHandle_t handle = nullptr;
+    std::string message;
+    ThreadContext() {
+        handle = GEOS_init_r();
+        GEOSContext_setErrorMessageHandler_r(handle, &ThreadContext::on_error, this);
+    }
+    ~ThreadContext() { GEOS_finish_r(handle); }
+    ThreadContext(const ThreadContext&) = delete;
+    ThreadContext& operator=(const ThreadContext&) = delete;
+    static void on_error(const char* message, void* self) { static_cast<ThreadContext*>(self)->message = message; }
+};
+ThreadContext& thread_context() {
+    thread_local ThreadContext context;
+    return context;
+}
+}  // namespace
+
+GEOSContextHandle_t ctx() { return thread_context().handle; }
+std::string last_error() {
+    const std::string& m = thread_context().message;
+    return m.empty() ? "unknown GEOS error" : m;
+}
+
+}  // namespace geos
+
+void Extent::expand(const Extent& other) {
+    if (other.empty) return;
+    if (empty) {
+        *this = other;
+        return;
+    }
+    min_lon = std::min(min_lon, other.min_lon);
+    min_lat = std::min(min_lat, other.min_lat);
+    max_lon = std::max(max_lon, other.max_lon);
+    max_lat = std::max(max_lat, other.max_lat);
+}
+
+Geometry& Geometry::operator=(Geometry&& other) noexcept {
+    if (this != &other) {
+        if (geom_) GEOSGeom_destroy_r(geos::ctx(), geom_);
+        geom_ = other.release();
+    }
+    return *this;
+}
+
+Geometry::~Geometry() {
+    if (geom_) GEOSGeom_destroy_r(geos::ctx(), geom_);
+}
+
+Geometry Geometry::from_wkb(const unsigned char* wkb, std::size_t size) {
+    std::unique_ptr<GEOSWKBReader, geos::WKBReaderDeleter> reader(GEOSWKBReader_create_r(geos::ctx()));
+    return Geometry(geos::check(GEOSWKBReader_read_r(geos::ctx(), reader.get(), wkb, size), "reading WKB"));
+}
+
+Geometry Geometry::from_wkt(const std::string& wkt) {
+    std::unique_ptr<GEOSWKTReader, geos::WKTReaderDeleter> reader(GEOSWKTReader_create_r(geos::ctx()));
+    return Geometry(geos::check(GEOSWKTReader_read_r(geos::ctx(), reader.get(), wkt.c_str()), "reading WKT"));
+}
+
+namespace {
+geos::CoordSeqPtr make_sequence(const std::vector<LonLat>& points, bool close) {
+    const bool add_closing = close && !points.empty() &&
+                             (points.front().lon != points.back().lon || points.front().lat != points.back().lat);
+    const auto n = static_cast<unsigned>(points.size() + (add_closing ? 1 : 0));
+    geos::CoordSeqPtr seq(geos::check(GEOSCoordSeq_create_r(geos::ctx(), n, 2), "creating coordinates"));
+    for (unsigned i = 0; i < points.size(); ++i) GEOSCoordSeq_setXY_r(geos::ctx(), seq.get(), i, points[i].lon, points[i].lat);
+    if (add_closing) GEOSCoordSeq_setXY_r(geos::ctx(), seq.get(), n - 1, points.front().lon, points.front().lat);
+    return seq;
+}
+}  // namespace
+
+Geometry Geometry::point(LonLat p) { return Geometry(geos::check(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat), "creating point")); }
+
+Geometry Geometry::line(const std::vector<LonLat>& points) {
+    auto seq = make_sequence(points, false);
+    return Geometry(geos::check(GEOSGeom_createLineString_r(geos::ctx(), seq.release()), "creating line"));
+}
+
+Geometry Geometry::polygon(const std::vector<LonLat>& exterior, const std::vector<std::vector<LonLat>>& holes) {
+    geos::GeomPtr shell(geos::check(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(exterior, true).release()), "creating ring"));
+    std::vector<GEOSGeometry*> hole_rings;
+    try {
+        for (const auto& h : holes)
+            hole_rings.push_back(geos::check(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(h, true).release()), "creating ring"));
+    } catch (...) {
+        for (auto* r : hole_rings) GEOSGeom_destroy_r(geos::ctx(), r);
+        throw;
+    }
+    GEOSGeometry* poly = GEOSGeom_createPolygon_r(geos::ctx(), shell.release(), hole_rings.data(), static_cast<unsigned>(hole_rings.size()));
+    return Geometry(geos::check(poly, "creating polygon"));
+}
+
+std::vector<unsigned char> Geometry::to_wkb() const {
+    if (!geom_) return {};
+    std::unique_ptr<GEOSWKBWriter, geos::WKBWriterDeleter> writer(GEOSWKBWriter_create_r(geos::ctx()));
+    std::size_t size = 0;
+    std::unique_ptr<unsigned char, geos::BufferDeleter> buf(geos::check(GEOSWKBWriter_write_r(geos::ctx(), writer.get(), geom_, &size), "writing WKB"));
+    return {buf.get(), buf.get() + size};
+}
+
+std::string Geometry::to_wkt(int precision) const {
+    if (!geom_) return "";
+    std::unique_ptr<GEOSWKTWriter, geos::WKTWriterDeleter> writer(GEOSWKTWriter_create_r(geos::ctx()));
+    GEOSWKTWriter_setRoundingPrecision_r(geos::ctx(), writer.get(), precision);
+    GEOSWKTWriter_setTrim_r(geos::ctx(), writer.get(), 1);
+    std::unique_ptr<char, geos::BufferDeleter> text(geos::check(GEOSWKTWriter_write_r(geos::ctx(), writer.get(), geom_), "writing WKT"));
+    return text.get();
+}
+
+Geometry Geometry::clone() const {
+    if (!geom_) return {};
+    return Geometry(geos::check(GEOSGeom_clone_r(geos::ctx(), geom_), "copying geometry"));
+}
+
+bool Geometry::is_empty() const { return !geom_ || GEOSisEmpty_r(geos::ctx(), geom_) == 1; }
+
+std::string Geometry::type_name() const {
+    if (!geom_) return "None";
+    switch (GEOSGeomTypeId_r(geos::ctx(), geom_)) {
+        case GEOS_POINT: return "Point";
+        case GEOS_LINESTRING: return "LineString";
+        case GEOS_LINEARRING: return "LineString";
+        case GEOS_POLYGON: return "Polygon";
+        case GEOS_MULTIPOINT: return "MultiPoint";
+        case GEOS_MULTILINESTRING: return "MultiLineString";
+        case GEOS_MULTIPOLYGON: return "MultiPolygon";
+        default: return "GeometryCollection";
+    }
+}
+
+int Geometry::dimension() const {
+    if (is_empty()) return -1;
+    return GEOSGeom_getDimensions_r(geos::ctx(), geom_);
+}
+
+Extent Geometry::extent() const {
+    Extent e;
+    if (is_empty()) return e;
+    if (GEOSGeom_getXMin_r(geos::ctx(), geom_, &e.min_lon) && GEOSGeom_getYMin_r(geos::ctx(), geom_, &e.min_lat) &&
+        GEOSGeom_getXMax_r(geos::ctx(), geom_, &e.max_lon) && GEOSGeom_getYMax_r(geos::ctx(), geom_, &e.max_lat))
+        e.empty = false;
+    return e;
+}
+
+}  // namespace dza

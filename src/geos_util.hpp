@@ -1,0 +1,62 @@
+#pragma once
+// The boundary to GEOS's reentrant C API: one context per thread whose error handler records the
+// message, and helpers that turn a failed call into a DataError.
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+
+#include <memory>
+#include <string>
+
+#include "dza/error.hpp"
+
+namespace dza::geos {
+
+// This thread's GEOS context (created on first use, destroyed with the thread).
+GEOSContextHandle_t ctx();
+
+// The last error GEOS reported on this thread.
+std::string last_error();
+
+// Throws DataError("<what>: <GEOS message>") when `result` is null.
+template <typename T>
+T* check(T* result, const char* what) {
+    if (!result) throw DataError(std::string(what) + ": " + last_error());
+    return result;
+}
+
+struct GeomDeleter {
+    void operator()(GEOSGeometry* g) const noexcept { GEOSGeom_destroy_r(ctx(), g); }
+};
+struct CoordSeqDeleter {
+    void operator()(GEOSCoordSequence* s) const noexcept { GEOSCoordSeq_destroy_r(ctx(), s); }
+};
+struct PreparedDeleter {
+    void operator()(const GEOSPreparedGeometry* p) const noexcept { GEOSPreparedGeom_destroy_r(ctx(), p); }
+};
+struct STRtreeDeleter {
+    void operator()(GEOSSTRtree* t) const noexcept { GEOSSTRtree_destroy_r(ctx(), t); }
+};
+struct WKBWriterDeleter {
+    void operator()(GEOSWKBWriter* w) const noexcept { GEOSWKBWriter_destroy_r(ctx(), w); }
+};
+struct WKBReaderDeleter {
+    void operator()(GEOSWKBReader* r) const noexcept { GEOSWKBReader_destroy_r(ctx(), r); }
+};
+struct WKTWriterDeleter {
+    void operator()(GEOSWKTWriter* w) const noexcept { GEOSWKTWriter_destroy_r(ctx(), w); }
+};
+struct WKTReaderDeleter {
+    void operator()(GEOSWKTReader* r) const noexcept { GEOSWKTReader_destroy_r(ctx(), r); }
+};
+
+using GeomPtr = std::unique_ptr<GEOSGeometry, GeomDeleter>;
+using CoordSeqPtr = std::unique_ptr<GEOSCoordSequence, CoordSeqDeleter>;
+using PreparedPtr = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>;
+using STRtreePtr = std::unique_ptr<GEOSSTRtree, STRtreeDeleter>;
+
+// Buffers that GEOS allocates (WKB, WKT) are released with GEOSFree_r.
+struct BufferDeleter {
+    void operator()(void* p) const noexcept { GEOSFree_r(ctx(), p); }
+};
+
+}  // namespace dza::geos

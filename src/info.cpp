@@ -1,0 +1,88 @@
+#include "dza/info.hpp"
+
+#include <set>
+
+#include "dza/geodesic.hpp"
+
+namespace dza {
+
+LayerInfo describe_layer(const Layer& layer) {
+    LayerInfo info;
+    info.source = layer.source;
+    info.name = layer.name;
+    info.driver = layer.driver;
+    info.crs = layer.crs;
+    info.crs_name = layer.crs_name;
+    info.crs_assumed = layer.crs_assumed;
+    info.feature_count = static_cast<std::int64_t>(layer.features.size());
+    info.fields = layer.fields;
+    info.invalid_count = layer.stats.invalid_repaired;
+    info.empty_count = layer.stats.empty;
+
+    std::set<std::string> types;
+    double length_m = 0, area_m2 = 0;
+    int max_dimension = -1;
+    for (const auto& f : layer.features) {
+        if (f.geometry.is_empty()) continue;
+        types.insert(f.geometry.type_name());
+        info.extent.expand(f.geometry.extent());
+        const int dim = f.geometry.dimension();
+        max_dimension = std::max(max_dimension, dim);
+        if (dim == 1) length_m += geodesic_length_m(f.geometry);
+        if (dim == 2) area_m2 += geodesic_area_m2(f.geometry);
+    }
+    if (types.size() == 1) {
+        info.geometry_type = *types.begin();
+    } else if (types.empty()) {
+        info.geometry_type = layer.declared_geometry_type;
+    } else {
+        for (const auto& t : types) info.geometry_type += (info.geometry_type.empty() ? "" : ", ") + t;
+    }
+    if (max_dimension >= 1 && (length_m > 0 || max_dimension == 1)) info.length_km = length_m / 1000.0;
+    if (max_dimension == 2) info.area_km2 = area_m2 / 1e6;
+    return info;
+}
+
+std::vector<LayerInfo> inspect(const LayerRef& ref, const LoadOptions& options) {
+    LoadOptions opts = options;
+    opts.allow_empty_layer = true;
+    std::vector<LayerInfo> out;
+    if (ref.layer_name.empty() && !ref.layer_index) {
+        const auto names = list_layers(ref.source);
+        if (names.size() > 1) {
+            for (const auto& name : names) {
+                LayerRef one = ref;
+                one.layer_name = name;
+                out.push_back(describe_layer(load_layer(one, opts)));
+            }
+            return out;
+        }
+    }
+    out.push_back(describe_layer(load_layer(ref, opts)));
+    return out;
+}
+
+nlohmann::ordered_json to_json(const LayerInfo& info) {
+    nlohmann::ordered_json j;
+    j["source"] = info.source;
+    j["name"] = info.name;
+    j["driver"] = info.driver;
+    // A source without a CRS has "crs": null and names the CRS dza assumed for it.
+    j["crs"] = info.crs_assumed ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(info.crs);
+    j["crs_name"] = info.crs_name;
+    if (info.crs_assumed) j["crs_assumed"] = info.crs;
+    j["geometry_type"] = info.geometry_type;
+    j["feature_count"] = info.feature_count;
+    if (info.extent.empty) j["extent"] = nullptr;
+    else j["extent"] = {info.extent.min_lon, info.extent.min_lat, info.extent.max_lon, info.extent.max_lat};
+    auto fields = nlohmann::ordered_json::array();
+    for (const auto& f : info.fields) fields.push_back({{"name", f.name}, {"type", field_type_name(f.type)}});
+    j["fields"] = fields;
+    j["invalid_geometries"] = info.invalid_count;
+    j["empty_geometries"] = info.empty_count;
+    if (info.length_km) j["length_km"] = *info.length_km;
+    if (info.area_km2) j["area_km2"] = *info.area_km2;
+    return j;
+}
+
+}  // namespace dza

@@ -1,0 +1,375 @@
+#include "dza/layer.hpp"
+
+#include <cpl_vsi.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <regex>
+
+#include "dza/error.hpp"
+#include "gdal_util.hpp"
+#include "geos_util.hpp"
+
+namespace dza {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+    return out;
+}
+
+bool has_extension(const std::string& path, const char* ext) {
+    const std::string p = lower(path);
+    const std::string e = ext;
+    return p.size() > e.size() && p.compare(p.size() - e.size(), e.size(), e) == 0;
+}
+
+// At most this many warnings of one kind per layer; the rest are counted in one line.
+constexpr int max_feature_warnings = 10;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// LayerRef
+
+LayerRef LayerRef::parse(std::string_view text) {
+    LayerRef ref;
+    std::size_t bar = text.find('|');
+    ref.source = std::string(text.substr(0, bar));
+    if (ref.source.empty()) throw UsageError("layer reference \"" + std::string(text) + "\" names no source");
+    while (bar != std::string_view::npos) {
+        const std::size_t next = text.find('|', bar + 1);
+        const std::string_view part = text.substr(bar + 1, next == std::string_view::npos ? std::string_view::npos : next - bar - 1);
+        const std::size_t eq = part.find('=');
+        const std::string key = lower(part.substr(0, eq));
+        const std::string value = eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
+        if (eq == std::string_view::npos || value.empty())
+            throw UsageError(fmt::format("layer reference \"{}\": \"{}\" is not KEY=VALUE (keys: layername, layerid, where, crs)", redact_source(text), part));
+        if (key == "layername" || key == "layer") {
+            ref.layer_name = value;
+        } else if (key == "layerid") {
+            int index = -1;
+            try {
+                std::size_t used = 0;
+                index = std::stoi(value, &used);
+                if (used != value.size()) index = -1;
+            } catch (const std::exception&) {
+            }
+            if (index < 0) throw UsageError(fmt::format("layer reference \"{}\": layerid \"{}\" is not a layer number (0, 1, ...)", redact_source(text), value));
+            ref.layer_index = index;
+        } else if (key == "where" || key == "subset") {
+            ref.where = value;
+        } else if (key == "crs") {
+            ref.crs = value;
+        } else {
+            throw UsageError(fmt::format("layer reference \"{}\": unknown key \"{}\" (keys: layername, layerid, where, crs)", redact_source(text), key));
+        }
+        bar = next;
+    }
+    return ref;
+}
+
+std::string LayerRef::display() const {
+    std::string out = redact_source(source);
+    if (!layer_name.empty()) out += "|layername=" + layer_name;
+    if (layer_index) out += "|layerid=" + std::to_string(*layer_index);
+    if (!where.empty()) out += "|where=" + where;
+    if (!crs.empty()) out += "|crs=" + crs;
+    return out;
+}
+
+std::string redact_source(std::string_view source) {
+    static const std::regex keyword(R"((password\s*=\s*)('[^']*'|[^\s'|]+))", std::regex::icase);
+    static const std::regex url(R"(((?:postgres|postgresql)://[^:/@\s]+:)[^@\s]+@)", std::regex::icase);
+    std::string out = std::regex_replace(std::string(source), keyword, "$1***");
+    return std::regex_replace(out, url, "$1***@");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer
+
+const char* field_type_name(FieldType type) {
+    switch (type) {
+        case FieldType::Integer: return "integer";
+        case FieldType::Real: return "real";
+        case FieldType::Boolean: return "boolean";
+        case FieldType::String: return "string";
+    }
+    return "string";
+}
+
+std::optional<std::size_t> Layer::field_index(std::string_view field) const {
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].name == field) return i;
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        if (lower(fields[i].name) == lower(field)) return i;
+    return std::nullopt;
+}
+
+std::size_t Layer::require_field(std::string_view field) const {
+    if (auto i = field_index(field)) return *i;
+    std::vector<std::string> names;
+    for (const auto& f : fields) names.push_back(f.name);
+    const std::string guess = closest_match(std::string(field), names);
+    throw UsageError(fmt::format("{}: no field \"{}\"{}; its fields are: {}", where_text(), field,
+                                 guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", names.empty() ? "(none)" : join(names)));
+}
+
+std::optional<std::size_t> Layer::label_field() const {
+    for (const char* candidate : {"name", "title", "label", "id"})
+        if (auto i = field_index(candidate)) return i;
+    return std::nullopt;
+}
+
+std::string Layer::describe(const Feature& feature) const {
+    std::string out = fmt::format("feature {}", feature.fid);
+    if (auto i = label_field(); i && *i < feature.values.size()) {
+        const auto& v = feature.values[*i];
+        if (!v.is_null()) out += fmt::format(" (\"{}\")", v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return out;
+}
+
+std::string Layer::where_text() const { return name.empty() ? source : source + "|layername=" + name; }
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+std::vector<std::string> list_layers(const std::string& source) {
+    gdal::ensure_init();
+    gdal::ErrorCapture capture;
+    gdal::DatasetPtr ds(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+    if (!ds) throw DataError(redact_source(source) + ": " + capture.last_error("cannot be opened as a vector source"));
+    std::vector<std::string> names;
+    for (int i = 0; i < GDALDatasetGetLayerCount(ds.get()); ++i) names.push_back(OGR_L_GetName(GDALDatasetGetLayer(ds.get(), i)));
+    return names;
+}
+
+namespace {
+
+gdal::DatasetPtr open_source(const std::string& source, const gdal::ErrorCapture& capture) {
+    // CSV: geometry from a WKT column or lon/lat columns, whichever the file has.
+    std::vector<const char*> open_options;
+    if (has_extension(source, ".csv")) {
+        open_options = {"X_POSSIBLE_NAMES=lon,longitude,lng,x", "Y_POSSIBLE_NAMES=lat,latitude,y",
+                        "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom", "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=YES"};
+    }
+    open_options.push_back(nullptr);
+    gdal::DatasetPtr ds(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, open_options.data(), nullptr));
+    if (ds) return ds;
+    const std::string shown = redact_source(source);
+    const bool is_connection = source.find(':') != std::string::npos && !has_extension(source, ".csv") && source.rfind("/", 0) != 0;
+    VSIStatBufL stat{};
+    if (!is_connection && VSIStatL(source.c_str(), &stat) != 0)
+        throw DataError(shown + ": no such file or directory; check the path (relative paths start from the current folder)");
+    throw DataError(fmt::format("{}: GDAL cannot read it as a vector layer ({}); give a GeoJSON, GeoPackage, Shapefile, FlatGeobuf, KML or CSV file, or a PG: connection",
+                                shown, capture.last_error("unrecognised format")));
+}
+
+OGRLayerH pick_layer(GDALDatasetH ds, const LayerRef& ref) {
+    const int count = GDALDatasetGetLayerCount(ds);
+    std::vector<std::string> names;
+    for (int i = 0; i < count; ++i) names.push_back(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+    const std::string shown = redact_source(ref.source);
+    if (!ref.layer_name.empty()) {
+        if (OGRLayerH layer = GDALDatasetGetLayerByName(ds, ref.layer_name.c_str())) return layer;
+        const std::string guess = closest_match(ref.layer_name, names);
+        throw UsageError(fmt::format("{}: no layer \"{}\"{}; it has: {}", shown, ref.layer_name,
+                                     guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", names.empty() ? "(none)" : join(names)));
+    }
+    if (ref.layer_index) {
+        if (*ref.layer_index < count) return GDALDatasetGetLayer(ds, *ref.layer_index);
+        throw UsageError(fmt::format("{}: no layer number {}; it has {} (0 to {}): {}", shown, *ref.layer_index, count, count - 1, join(names)));
+    }
+    if (count == 0) throw DataError(shown + ": holds no vector layers");
+    if (count > 1)
+        throw UsageError(fmt::format("{}: holds {} layers ({}); pick one with \"{}|layername={}\"", shown, count, join(names), shown, names.front()));
+    return GDALDatasetGetLayer(ds, 0);
+}
+
+FieldType field_type_of(OGRFieldDefnH defn) {
+    switch (OGR_Fld_GetType(defn)) {
+        case OFTInteger:
+            return OGR_Fld_GetSubType(defn) == OFSTBoolean ? FieldType::Boolean : FieldType::Integer;
+        case OFTInteger64: return FieldType::Integer;
+        case OFTReal: return FieldType::Real;
+        default: return FieldType::String;
+    }
+}
+
+nlohmann::json read_value(OGRFeatureH f, int i, FieldType type) {
+    if (!OGR_F_IsFieldSetAndNotNull(f, i)) return nullptr;
+    switch (type) {
+        case FieldType::Integer: return static_cast<std::int64_t>(OGR_F_GetFieldAsInteger64(f, i));
+        case FieldType::Boolean: return OGR_F_GetFieldAsInteger(f, i) != 0;
+        case FieldType::Real: return OGR_F_GetFieldAsDouble(f, i);
+        case FieldType::String: return std::string(OGR_F_GetFieldAsString(f, i));
+    }
+    return nullptr;
+}
+
+std::string geometry_type_name(OGRwkbGeometryType type) {
+    switch (wkbFlatten(type)) {
+        case wkbPoint: return "Point";
+        case wkbLineString: return "LineString";
+        case wkbPolygon: return "Polygon";
+        case wkbMultiPoint: return "MultiPoint";
+        case wkbMultiLineString: return "MultiLineString";
+        case wkbMultiPolygon: return "MultiPolygon";
+        case wkbGeometryCollection: return "GeometryCollection";
+        case wkbNone: return "None";
+        case wkbUnknown: return "Unknown";
+        default: return OGRGeometryTypeToName(type);
+    }
+}
+
+// Says what is wrong with coordinates outside lon/lat range, and what to try.
+std::string out_of_range_message(const Layer& layer, const Feature& feature, const OGREnvelope& env) {
+    const std::string where = layer.where_text() + ": " + layer.describe(feature);
+    if (layer.crs_assumed)
+        return fmt::format("{}: coordinates ({:.6g}, {:.6g}) are not lon/lat degrees and the source declares no CRS; give its CRS with --assume-crs EPSG:NNNN or \"|crs=EPSG:NNNN\"",
+                           where, env.MinX, env.MinY);
+    const bool lat_bad = env.MinY < -90.0 || env.MaxY > 90.0;
+    const bool lon_ok_as_lat = env.MinX >= -90.0 && env.MaxX <= 90.0;
+    if (lat_bad && lon_ok_as_lat)
+        return fmt::format("{}: latitude {:.6g} is beyond ±90 while longitudes lie within ±90: the axes look swapped (lat,lon); write coordinates as lon,lat or check the CRS ({})",
+                           where, env.MaxY > 90.0 ? env.MaxY : env.MinY, layer.crs);
+    return fmt::format("{}: coordinates out of range after transforming to WGS84 (lon {:.6g}..{:.6g}, lat {:.6g}..{:.6g}); check the CRS ({})",
+                       where, env.MinX, env.MaxX, env.MinY, env.MaxY, layer.crs.empty() ? "none" : layer.crs);
+}
+
+}  // namespace
+
+Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
+    gdal::ensure_init();
+    const std::string shown = ref.display();
+    gdal::ErrorCapture capture(options.callbacks.warn, redact_source(ref.source));
+    gdal::DatasetPtr ds = open_source(ref.source, capture);
+    OGRLayerH ogr_layer = pick_layer(ds.get(), ref);
+
+    Layer layer;
+    layer.source = redact_source(ref.source);
+    layer.name = OGR_L_GetName(ogr_layer);
+    layer.driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
+    layer.declared_geometry_type = geometry_type_name(OGR_L_GetGeomType(ogr_layer));
+
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ogr_layer);
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        layer.fields.push_back({OGR_Fld_GetNameRef(fd), field_type_of(fd)});
+    }
+
+    if (!ref.where.empty() && OGR_L_SetAttributeFilter(ogr_layer, ref.where.c_str()) != OGRERR_NONE) {
+        std::vector<std::string> names;
+        for (const auto& f : layer.fields) names.push_back(f.name);
+        throw UsageError(fmt::format("{}: filter \"{}\" is not valid ({}); its fields are: {}", layer.where_text(), ref.where,
+                                     capture.last_error("syntax error"), names.empty() ? "(none)" : join(names)));
+    }
+
+    // Source CRS: the reference's override, else the layer's own, else the assumed one.
+    gdal::SrsPtr source_srs;
+    if (!ref.crs.empty()) {
+        source_srs = gdal::srs_from_user_input(ref.crs);
+        if (!source_srs) throw UsageError(fmt::format("{}: crs \"{}\" is not a CRS GDAL/PROJ knows; try e.g. EPSG:4326 or EPSG:32636", shown, ref.crs));
+    } else if (OGRSpatialReferenceH own = OGR_L_GetSpatialRef(ogr_layer)) {
+        source_srs.reset(OSRClone(own));
+        OSRSetAxisMappingStrategy(source_srs.get(), OAMS_TRADITIONAL_GIS_ORDER);
+    } else {
+        source_srs = gdal::srs_from_user_input(options.assume_crs);
+        if (!source_srs) throw UsageError(fmt::format("--assume-crs \"{}\" is not a CRS GDAL/PROJ knows; try e.g. EPSG:4326", options.assume_crs));
+        layer.crs_assumed = true;
+        options.callbacks.warning(fmt::format("{}: declares no CRS; assuming {} ({}); give another with --assume-crs or \"|crs=...\"",
+                                              layer.where_text(), gdal::srs_code(source_srs.get()), gdal::srs_name(source_srs.get())));
+    }
+    layer.crs = gdal::srs_code(source_srs.get());
+    layer.crs_name = gdal::srs_name(source_srs.get());
+
+    gdal::SrsPtr target = gdal::wgs84();
+    gdal::TransformPtr transform;
+    if (!OSRIsSame(source_srs.get(), target.get())) {
+        transform.reset(OCTNewCoordinateTransformation(source_srs.get(), target.get()));
+        if (!transform)
+            throw DataError(fmt::format("{}: no transformation from {} to WGS84 ({})", layer.where_text(), layer.crs, capture.last_error("PROJ found none")));
+    }
+
+    const GIntBig expected = OGR_L_GetFeatureCount(ogr_layer, FALSE);
+    int empty_warnings = 0, invalid_warnings = 0;
+    OGR_L_ResetReading(ogr_layer);
+    std::vector<unsigned char> wkb;
+    while (gdal::FeaturePtr f{OGR_L_GetNextFeature(ogr_layer)}) {
+        Feature feature;
+        feature.fid = OGR_F_GetFID(f.get());
+        feature.values.reserve(layer.fields.size());
+        for (std::size_t i = 0; i < layer.fields.size(); ++i) feature.values.push_back(read_value(f.get(), static_cast<int>(i), layer.fields[i].type));
+
+        OGRGeometryH g = OGR_F_GetGeometryRef(f.get());
+        if (!g || OGR_G_IsEmpty(g)) {
+            ++layer.stats.empty;
+            if (++empty_warnings <= max_feature_warnings)
+                options.callbacks.warning(fmt::format("{}: {} has no geometry (null or empty); analyses skip it", layer.where_text(), layer.describe(feature)));
+            layer.features.push_back(std::move(feature));
+            continue;
+        }
+        gdal::GeometryPtr geom(OGR_G_HasCurveGeometry(g, TRUE) ? OGR_G_GetLinearGeometry(g, 0, nullptr) : OGR_G_Clone(g));
+        OGR_G_FlattenTo2D(geom.get());
+        if (transform && OGR_G_Transform(geom.get(), transform.get()) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: {}: cannot transform from {} to WGS84 ({}); check the CRS", layer.where_text(), layer.describe(feature),
+                                        layer.crs, capture.last_error("coordinates outside the CRS's area")));
+        OGREnvelope env;
+        OGR_G_GetEnvelope(geom.get(), &env);
+        constexpr double slack = 1e-9;
+        if (!(env.MinX >= -180 - slack && env.MaxX <= 180 + slack && env.MinY >= -90 - slack && env.MaxY <= 90 + slack))
+            throw DataError(out_of_range_message(layer, feature, env));
+
+        wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(geom.get())));
+        OGR_G_ExportToIsoWkb(geom.get(), wkbNDR, wkb.data());
+        feature.geometry = Geometry::from_wkb(wkb.data(), wkb.size());
+
+        const char valid = GEOSisValid_r(geos::ctx(), feature.geometry.get());
+        if (valid != 1) {
+            std::string reason;
+            if (char* r = GEOSisValidReason_r(geos::ctx(), feature.geometry.get())) {
+                reason = r;
+                GEOSFree_r(geos::ctx(), r);
+            }
+            geos::GeomPtr params_result;
+            GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(geos::ctx());
+            GEOSMakeValidParams_setMethod_r(geos::ctx(), params, GEOS_MAKE_VALID_STRUCTURE);
+            GEOSMakeValidParams_setKeepCollapsed_r(geos::ctx(), params, 0);
+            GEOSGeometry* fixed = GEOSMakeValidWithParams_r(geos::ctx(), feature.geometry.get(), params);
+            GEOSMakeValidParams_destroy_r(geos::ctx(), params);
+            if (!fixed)
+                throw DataError(fmt::format("{}: {}: invalid geometry ({}) that GEOS MakeValid cannot repair: {}; fix it in the source",
+                                            layer.where_text(), layer.describe(feature), reason, geos::last_error()));
+            feature.geometry = Geometry(fixed);
+            ++layer.stats.invalid_repaired;
+            if (++invalid_warnings <= max_feature_warnings)
+                options.callbacks.warning(fmt::format("{}: {}: invalid geometry ({}) repaired with GEOS MakeValid", layer.where_text(), layer.describe(feature), reason));
+        }
+        layer.features.push_back(std::move(feature));
+        if (expected > 0 && layer.features.size() % 4096 == 0 &&
+            !options.callbacks.report(static_cast<double>(layer.features.size()) / static_cast<double>(expected), "loading " + layer.name))
+            throw DataError(layer.where_text() + ": loading cancelled");
+    }
+    if (empty_warnings > max_feature_warnings)
+        options.callbacks.warning(fmt::format("{}: {} more features without geometry", layer.where_text(), empty_warnings - max_feature_warnings));
+    if (invalid_warnings > max_feature_warnings)
+        options.callbacks.warning(fmt::format("{}: {} more invalid geometries repaired", layer.where_text(), invalid_warnings - max_feature_warnings));
+    if (layer.features.empty() && !options.allow_empty_layer)
+        throw DataError(fmt::format("{}: has no features{}; check the layer{}", layer.where_text(),
+                                    ref.where.empty() ? "" : " matching \"" + ref.where + "\"", ref.where.empty() ? "" : " and the filter"));
+    options.callbacks.report(1.0, "loaded " + layer.name);
+    return layer;
+}
+
+}  // namespace dza

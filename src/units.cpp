@@ -1,0 +1,68 @@
+#include "dza/units.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "dza/error.hpp"
+
+namespace dza {
+
+namespace {
+struct Unit {
+    const char* suffix;
+    double metres;
+};
+// Longer suffixes first so "nmi" is not read as "mi" and "km" not as "m".
+constexpr Unit units[] = {{"nmi", 1852.0}, {"km", 1000.0}, {"mi", 1609.344}, {"m", 1.0}};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+}  // namespace
+
+double parse_distance_m(std::string_view text, std::string_view what, bool allow_negative) {
+    const std::string_view s = trim(text);
+    const auto bad = [&](const std::string& why) {
+        return UsageError(std::string(what) + " \"" + std::string(text) + "\" " + why);
+    };
+    double value = 0;
+    const char* begin = s.data();
+    const char* end = s.data() + s.size();
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr == begin) throw bad("is not a distance: expected a number with a unit, e.g. 100km (" + std::string(distance_units_help) + ")");
+    const std::string_view suffix = trim(std::string_view(ptr, static_cast<std::size_t>(end - ptr)));
+    double scale = 1000.0;  // a bare number is km
+    if (!suffix.empty()) {
+        bool known = false;
+        for (const auto& u : units) {
+            if (suffix == u.suffix) {
+                scale = u.metres;
+                known = true;
+                break;
+            }
+        }
+        if (!known) throw bad("has an unknown unit \"" + std::string(suffix) + "\" (" + distance_units_help + ")");
+    }
+    if (!std::isfinite(value)) throw bad("is not a finite number");
+    if (value < 0 && !allow_negative) throw bad("is negative; give a distance of 0 or more");
+    return value * scale;
+}
+
+std::vector<double> parse_distance_list_m(std::string_view text, std::string_view what) {
+    std::vector<double> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = text.find(',', start);
+        const std::string_view item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        out.push_back(parse_distance_m(item, what));
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
+}  // namespace dza

@@ -1,0 +1,236 @@
+#include "dza/writer.hpp"
+
+#include <cpl_vsi.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "dza/error.hpp"
+#include "gdal_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dza {
+
+namespace {
+
+struct Format {
+    const char* extension;
+    const char* driver;
+    bool multi_layer;
+};
+constexpr Format formats[] = {
+    {".geojson", "GeoJSON", false}, {".json", "GeoJSON", false},       {".gpkg", "GPKG", true},
+    {".fgb", "FlatGeobuf", false},  {".shp", "ESRI Shapefile", false}, {".kml", "KML", true},
+    {".csv", "CSV", false},         {".geojsonl", "GeoJSONSeq", false}, {".geojsons", "GeoJSONSeq", false},
+};
+
+const Format* format_for(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& f : formats)
+        if (ext == f.extension) return &f;
+    return nullptr;
+}
+
+std::string known_extensions() {
+    std::string out;
+    for (const auto& f : formats) out += (out.empty() ? "" : ", ") + std::string(f.extension);
+    return out;
+}
+
+// The geometry type to declare: the one type every feature has, Multi* when single and multi
+// parts of one kind mix, otherwise "any" (wkbUnknown).
+OGRwkbGeometryType layer_geometry_type(const Layer& layer) {
+    std::set<std::string> types;
+    for (const auto& f : layer.features)
+        if (!f.geometry.is_null()) types.insert(f.geometry.type_name());
+    if (types.empty()) return wkbUnknown;
+    static const std::map<std::string, OGRwkbGeometryType> by_name = {
+        {"Point", wkbPoint},           {"LineString", wkbLineString},           {"Polygon", wkbPolygon},
+        {"MultiPoint", wkbMultiPoint}, {"MultiLineString", wkbMultiLineString}, {"MultiPolygon", wkbMultiPolygon},
+        {"GeometryCollection", wkbGeometryCollection}};
+    if (types.size() == 1) return by_name.at(*types.begin());
+    if (types == std::set<std::string>{"Polygon", "MultiPolygon"}) return wkbMultiPolygon;
+    if (types == std::set<std::string>{"LineString", "MultiLineString"}) return wkbMultiLineString;
+    if (types == std::set<std::string>{"Point", "MultiPoint"}) return wkbMultiPoint;
+    return wkbUnknown;
+}
+
+OGRFieldType ogr_type(FieldType t) {
+    switch (t) {
+        case FieldType::Integer: return OFTInteger64;
+        case FieldType::Real: return OFTReal;
+        case FieldType::Boolean: return OFTInteger;
+        case FieldType::String: return OFTString;
+    }
+    return OFTString;
+}
+
+void write_one_layer(GDALDatasetH ds, const Layer& layer, const Format& format, const WriteOptions& options, const gdal::ErrorCapture& capture,
+                     const std::string& target) {
+    const std::string precision = fmt::format("COORDINATE_PRECISION={}", options.precision);
+    std::vector<const char*> lco;
+    if (std::string(format.driver) == "GeoJSON") lco = {"RFC7946=YES", precision.c_str()};
+    if (std::string(format.driver) == "GeoJSONSeq") lco = {"RS=NO", precision.c_str()};
+    if (std::string(format.driver) == "CSV") lco = {"GEOMETRY=AS_WKT"};
+    lco.push_back(nullptr);
+
+    gdal::SrsPtr srs = gdal::wgs84();
+    const OGRwkbGeometryType gtype = layer_geometry_type(layer);
+    const std::string name = layer.name.empty() ? "layer" : layer.name;
+    OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco.data()));
+    if (!out) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
+
+    for (const auto& field : layer.fields) {
+        std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, gdal::FieldDefnDeleter> fd(OGR_Fld_Create(field.name.c_str(), ogr_type(field.type)));
+        if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
+        if (OGR_L_CreateField(out, fd.get(), TRUE) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
+    }
+
+    const bool promote_multi = gtype == wkbMultiPolygon || gtype == wkbMultiLineString || gtype == wkbMultiPoint;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(out);
+    for (const auto& feature : layer.features) {
+        gdal::FeaturePtr f(OGR_F_Create(defn));
+        for (std::size_t i = 0; i < layer.fields.size() && i < feature.values.size(); ++i) {
+            const auto& v = feature.values[i];
+            const int idx = static_cast<int>(i);
+            if (v.is_null()) OGR_F_SetFieldNull(f.get(), idx);
+            else if (v.is_boolean()) OGR_F_SetFieldInteger(f.get(), idx, v.get<bool>() ? 1 : 0);
+            else if (v.is_number_integer()) OGR_F_SetFieldInteger64(f.get(), idx, v.get<std::int64_t>());
+            else if (v.is_number()) OGR_F_SetFieldDouble(f.get(), idx, v.get<double>());
+            else if (v.is_string()) OGR_F_SetFieldString(f.get(), idx, v.get_ref<const std::string&>().c_str());
+            else OGR_F_SetFieldString(f.get(), idx, v.dump().c_str());
+        }
+        if (!feature.geometry.is_null()) {
+            const std::vector<unsigned char> wkb = feature.geometry.to_wkb();
+            OGRGeometryH g = nullptr;
+            if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE)
+                throw DataError(fmt::format("{}: cannot convert the geometry of {}", target, layer.describe(feature)));
+            gdal::GeometryPtr geom(g);
+            if (promote_multi && OGR_G_GetGeometryType(geom.get()) != gtype) {
+                OGRGeometryH multi = nullptr;
+                switch (gtype) {
+                    case wkbMultiPolygon: multi = OGR_G_ForceToMultiPolygon(geom.release()); break;
+                    case wkbMultiLineString: multi = OGR_G_ForceToMultiLineString(geom.release()); break;
+                    default: multi = OGR_G_ForceToMultiPoint(geom.release()); break;
+                }
+                geom.reset(multi);
+            }
+            OGR_F_SetGeometryDirectly(f.get(), geom.release());
+        }
+        if (OGR_L_CreateFeature(out, f.get()) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: cannot write {} ({})", target, layer.describe(feature), capture.last_error()));
+    }
+}
+
+void write_dataset(const std::vector<const Layer*>& layers, const std::string& path, const Format& format, const WriteOptions& options,
+                   const std::string& target) {
+    gdal::ErrorCapture capture;
+    GDALDriverH driver = GDALGetDriverByName(format.driver);
+    if (!driver) throw DataError(fmt::format("{}: this GDAL has no {} driver", target, format.driver));
+    gdal::DatasetPtr ds(GDALCreate(driver, path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) throw DataError(fmt::format("{}: cannot create ({})", target, capture.last_error()));
+    const bool transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
+    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, format, options, capture, target);
+    if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
+        throw DataError(fmt::format("{}: cannot commit ({})", target, capture.last_error()));
+    GDALFlushCache(ds.get());
+    ds.reset();  // closing writes the file; a failure here is a failure of the write
+    if (CPLGetLastErrorType() >= CE_Failure && capture.last_error("").size())
+        throw DataError(fmt::format("{}: writing failed ({})", target, capture.last_error()));
+}
+
+// A private folder next to the target, removed with everything in it unless released.
+class TempDir {
+public:
+    explicit TempDir(const fs::path& parent) {
+        std::string pattern = (parent / ".dza-tmp-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) throw UsageError(fmt::format("{}: cannot create a temporary folder there ({})", parent.string(), std::strerror(errno)));
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+}  // namespace
+
+std::string driver_for_path(const std::string& path) {
+    if (path == "-") return "GeoJSON";
+    if (const Format* f = format_for(path)) return f->driver;
+    throw UsageError(fmt::format("output \"{}\": unknown format; name it with one of {} (or - for GeoJSON on stdout)", path, known_extensions()));
+}
+
+void check_output_path(const std::string& path) {
+    if (path == "-") return;
+    driver_for_path(path);
+    const fs::path p(path);
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", path, parent.string()));
+    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", path, parent.string()));
+    if (fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" is a folder; give a file name", path));
+    if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\" exists and is read-only", path));
+}
+
+void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options, std::ostream* stdout_stream) {
+    gdal::ensure_init();
+    if (options.precision < 0 || options.precision > 15) throw UsageError(fmt::format("precision {} is out of range (0 to 15)", options.precision));
+    if (path == "-") {
+        static std::atomic<int> counter{0};
+        const std::string mem = fmt::format("/vsimem/dza-stdout-{}.geojson", counter++);
+        const Format geojson{".geojson", "GeoJSON", false};
+        if (layers.size() != 1) throw UsageError("stdout (-) takes one layer; write several to a .gpkg file");
+        try {
+            write_dataset(layers, mem, geojson, options, "stdout");
+        } catch (...) {
+            VSIUnlink(mem.c_str());
+            throw;
+        }
+        vsi_l_offset size = 0;
+        GByte* data = VSIGetMemFileBuffer(mem.c_str(), &size, FALSE);
+        if (stdout_stream) {
+            stdout_stream->write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+            stdout_stream->flush();
+        }
+        VSIUnlink(mem.c_str());
+        return;
+    }
+
+    check_output_path(path);
+    const Format& format = *format_for(path);
+    if (layers.size() > 1 && !format.multi_layer)
+        throw UsageError(fmt::format("output \"{}\": {} holds one layer; write {} layers to a .gpkg file", path, format.driver, layers.size()));
+
+    const fs::path target(path);
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    TempDir temp(folder);
+    write_dataset(layers, (temp.path() / target.filename()).string(), format, options, path);
+    // Move every file the driver made (a Shapefile makes several) into place, then drop the folder.
+    std::vector<fs::path> made;
+    for (const auto& entry : fs::directory_iterator(temp.path())) made.push_back(entry.path());
+    std::sort(made.begin(), made.end());
+    for (const auto& file : made) {
+        std::error_code ec;
+        fs::rename(file, folder / file.filename(), ec);
+        if (ec) throw DataError(fmt::format("{}: cannot move the finished file into place ({})", path, ec.message()));
+    }
+}
+
+}  // namespace dza
