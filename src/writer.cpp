@@ -89,20 +89,26 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const Format& format, 
     OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco.data()));
     if (!out) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
 
+    // Drivers may hold fields of their own (KML's Name, Description) or rename ours (Shapefile's
+    // 10-character limit), so remember where each of ours landed.
+    std::vector<int> out_index;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(out);
     for (const auto& field : layer.fields) {
+        const int before = OGR_FD_GetFieldCount(defn);
         std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, gdal::FieldDefnDeleter> fd(OGR_Fld_Create(field.name.c_str(), ogr_type(field.type)));
         if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
         if (OGR_L_CreateField(out, fd.get(), TRUE) != OGRERR_NONE)
             throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
+        out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, field.name.c_str()));
     }
 
     const bool promote_multi = gtype == wkbMultiPolygon || gtype == wkbMultiLineString || gtype == wkbMultiPoint;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(out);
     for (const auto& feature : layer.features) {
         gdal::FeaturePtr f(OGR_F_Create(defn));
         for (std::size_t i = 0; i < layer.fields.size() && i < feature.values.size(); ++i) {
             const auto& v = feature.values[i];
-            const int idx = static_cast<int>(i);
+            const int idx = out_index[i];
+            if (idx < 0) continue;
             if (v.is_null()) OGR_F_SetFieldNull(f.get(), idx);
             else if (v.is_boolean()) OGR_F_SetFieldInteger(f.get(), idx, v.get<bool>() ? 1 : 0);
             else if (v.is_number_integer()) OGR_F_SetFieldInteger64(f.get(), idx, v.get<std::int64_t>());

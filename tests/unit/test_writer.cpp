@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include "dza/error.hpp"
+#include "dza/writer.hpp"
+#include "helpers.hpp"
+
+using namespace dza;
+using dza::test::read_text;
+using dza::test::ScratchDir;
+
+namespace {
+Layer sample_layer() {
+    Layer layer;
+    layer.name = "sample";
+    layer.fields = {{"name", FieldType::String}, {"radius_km", FieldType::Real}, {"personnel", FieldType::Integer}, {"occupied", FieldType::Boolean}};
+    Feature a;
+    a.fid = 0;
+    a.values = {"Lviv area", 120.25, 800, false};
+    // Clockwise exterior ring: RFC 7946 output must turn it counter-clockwise.
+    a.geometry = Geometry::polygon({{24.0, 49.0}, {24.0, 50.0}, {25.1234567891, 50.0}, {25.1234567891, 49.0}});
+    Feature b;
+    b.fid = 1;
+    b.values = {"Rivne area", nullptr, 1200, true};
+    b.geometry = Geometry::polygon({{26.0, 50.5}, {26.5, 50.5}, {26.5, 51.0}, {26.0, 51.0}});
+    layer.features.push_back(std::move(a));
+    layer.features.push_back(std::move(b));
+    return layer;
+}
+
+// Twice the signed planar area of a ring: positive when counter-clockwise.
+double signed_area(const nlohmann::json& ring) {
+    double s = 0;
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i)
+        s += ring[i][0].get<double>() * ring[i + 1][1].get<double>() - ring[i + 1][0].get<double>() * ring[i][1].get<double>();
+    return s;
+}
+
+bool has_temp_leftovers(const std::filesystem::path& dir) {
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().rfind(".dza-tmp-", 0) == 0) return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("GeoJSON output follows RFC 7946", "[writer]") {
+    ScratchDir dir;
+    const auto path = dir.file("out.geojson");
+    write_layer(sample_layer(), path);
+    const auto j = nlohmann::json::parse(read_text(path));
+    CHECK(j["type"] == "FeatureCollection");
+    CHECK_FALSE(j.contains("crs"));
+    REQUIRE(j["features"].size() == 2);
+    const auto& ring = j["features"][0]["geometry"]["coordinates"][0];
+    CHECK(signed_area(ring) > 0);
+    CHECK(read_text(path).find("25.123457") != std::string::npos);  // 6 decimals by default
+    CHECK(read_text(path).find("25.1234567") == std::string::npos);
+    CHECK(j["features"][0]["properties"]["radius_km"] == 120.25);
+    CHECK(j["features"][1]["properties"]["radius_km"].is_null());
+    CHECK(j["features"][1]["properties"]["occupied"] == true);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+TEST_CASE("the precision option sets GeoJSON decimals", "[writer]") {
+    ScratchDir dir;
+    WriteOptions options;
+    options.precision = 3;
+    write_layer(sample_layer(), dir.file("p3.geojson"), options);
+    const std::string text = read_text(dir.file("p3.geojson"));
+    CHECK(text.find("25.123,") != std::string::npos);
+    CHECK(text.find("25.1234") == std::string::npos);
+}
+
+TEST_CASE("every output format reads back with the same features", "[writer]") {
+    ScratchDir dir;
+    for (const char* name : {"o.geojson", "o.gpkg", "o.fgb", "o.shp", "o.kml", "o.csv", "o.geojsonl"}) {
+        INFO(name);
+        const auto path = dir.file(name);
+        write_layer(sample_layer(), path);
+        LoadOptions quiet;
+        const Layer back = load_layer(LayerRef::parse(path), quiet);
+        REQUIRE(back.features.size() == 2);
+        // FlatGeobuf's spatial index stores features in Hilbert order: find them by name.
+        const auto name_field = back.require_field("name");
+        const auto rivne = std::find_if(back.features.begin(), back.features.end(),
+                                        [&](const Feature& f) { return f.values[name_field] == "Rivne area"; });
+        REQUIRE(rivne != back.features.end());
+        const Extent e = rivne->geometry.extent();
+        CHECK(e.min_lon == Approx(26.0).margin(1e-6));
+        CHECK(e.max_lat == Approx(51.0).margin(1e-6));
+    }
+}
+
+TEST_CASE("the output - writes GeoJSON to the given stream", "[writer]") {
+    std::ostringstream out;
+    write_layer(sample_layer(), "-", {}, &out);
+    const auto j = nlohmann::json::parse(out.str());
+    CHECK(j["features"].size() == 2);
+}
+
+TEST_CASE("a failed write leaves an existing output untouched and no temporary files", "[writer]") {
+    ScratchDir dir;
+    const auto path = dir.file("keep.shp");
+    Layer first = sample_layer();
+    write_layer(first, path);
+    const std::string before = read_text(path);
+
+    // A Shapefile holds one geometry type; a point after polygons makes the write fail midway.
+    Layer mixed = sample_layer();
+    Feature point;
+    point.fid = 2;
+    point.values = {"point", 1.0, 1, false};
+    point.geometry = Geometry::point({24.5, 49.5});
+    mixed.features.push_back(std::move(point));
+    CHECK_THROWS_AS(write_layer(mixed, path), DataError);
+    CHECK(read_text(path) == before);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+TEST_CASE("unwritable or unknown outputs are usage errors before any work", "[writer]") {
+    ScratchDir dir;
+    CHECK_THROWS_AS(check_output_path(dir.file("missing/folder/out.geojson")), UsageError);
+    CHECK_THROWS_AS(check_output_path(dir.file("out.xyz")), UsageError);
+    CHECK_THROWS_AS(check_output_path(dir.path().string()), UsageError);
+    CHECK_NOTHROW(check_output_path(dir.file("out.gpkg")));
+    CHECK_NOTHROW(check_output_path("-"));
+    CHECK(driver_for_path("x.GeoJSON") == "GeoJSON");
+}
+
+TEST_CASE("several layers go into one GeoPackage", "[writer]") {
+    ScratchDir dir;
+    Layer a = sample_layer();
+    Layer b = sample_layer();
+    b.name = "second";
+    write_layers({&a, &b}, dir.file("all.gpkg"));
+    CHECK(list_layers(dir.file("all.gpkg")) == std::vector<std::string>{"sample", "second"});
+    CHECK_THROWS_AS(write_layers({&a, &b}, dir.file("all.geojson")), UsageError);
+}
