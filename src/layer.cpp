@@ -126,6 +126,7 @@ std::size_t Layer::require_field(std::string_view field) const {
 }
 
 std::optional<std::size_t> Layer::label_field() const {
+    if (!name_field.empty()) return field_index(name_field);
     for (const char* candidate : {"name", "title", "label", "id"})
         if (auto i = field_index(candidate)) return i;
     return std::nullopt;

@@ -52,6 +52,26 @@ double parse_distance_m(std::string_view text, std::string_view what, bool allow
     return value * scale;
 }
 
+double parse_speed_kmh(std::string_view text, std::string_view what) {
+    const std::string_view s = trim(text);
+    const auto bad = [&](const std::string& why) { return UsageError(std::string(what) + " \"" + std::string(text) + "\" " + why); };
+    double value = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc() || ptr == s.data()) throw bad("is not a speed: expected e.g. 60km/h (units km/h, kn, mph, m/s; a bare number is km/h)");
+    const std::string_view suffix = trim(std::string_view(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr)));
+    struct SpeedUnit {
+        const char* suffix;
+        double kmh;
+    };
+    static constexpr SpeedUnit speed_units[] = {{"", 1.0}, {"km/h", 1.0}, {"kmh", 1.0}, {"kph", 1.0}, {"kn", 1.852}, {"kt", 1.852}, {"mph", 1.609344}, {"m/s", 3.6}};
+    for (const auto& u : speed_units) {
+        if (suffix != u.suffix) continue;
+        if (!(value > 0) || !std::isfinite(value)) throw bad("must be a positive speed");
+        return value * u.kmh;
+    }
+    throw bad("has an unknown unit \"" + std::string(suffix) + "\" (units km/h, kn, mph, m/s)");
+}
+
 std::vector<double> parse_distance_list_m(std::string_view text, std::string_view what) {
     std::vector<double> out;
     std::size_t start = 0;

@@ -62,11 +62,12 @@ struct Layer {
     std::vector<FieldDef> fields;
     std::vector<Feature> features;
     LoadStats stats;
+    std::string name_field;  // the field that names features, when set; else label_field() guesses
 
     std::optional<std::size_t> field_index(std::string_view field) const;
     // The index of `field`, or a UsageError naming the layer, the fields it has and the closest one.
     std::size_t require_field(std::string_view field) const;
-    // The field that names features: `name`, `NAME`, `title`, `id`, or none.
+    // The field that names features: name_field when set, else `name`, `title`, `label`, `id`, or none.
     std::optional<std::size_t> label_field() const;
     // `feature 7 ("FR-1")` or `feature 7`, for messages.
     std::string describe(const Feature& feature) const;

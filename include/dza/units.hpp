@@ -13,6 +13,10 @@ double parse_distance_m(std::string_view text, std::string_view what = "distance
 // Parses a comma-separated list of distances ("25km,50km,100km"), each in metres.
 std::vector<double> parse_distance_list_m(std::string_view text, std::string_view what = "distances");
 
+// Parses a speed and returns km/h: "60", "60km/h", "60kmh", "30kn", "40mph", "10m/s"; a bare
+// number is km/h. Throws UsageError for a malformed, unknown-unit or non-positive value.
+double parse_speed_kmh(std::string_view text, std::string_view what = "speed");
+
 // The unit suffixes parse_distance_m understands, for help texts.
 inline constexpr const char* distance_units_help = "units m, km, mi, nmi; a bare number is km";
 

@@ -11,6 +11,7 @@
 
 #include "dza/callbacks.hpp"
 #include "dza/layer.hpp"
+#include "dza/scenario.hpp"
 
 namespace dza::cli {
 

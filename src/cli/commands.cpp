@@ -1,6 +1,7 @@
 // The list of subcommands: adding one means its two files and one line here.
 #include "cli/command.hpp"
 #include "cli/command_convert.hpp"
+#include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
 
 namespace dza::cli {
@@ -16,6 +17,7 @@ const std::vector<CommandFactory>& registry() {
     static const std::vector<CommandFactory> commands = {
         &make<InfoCommand>,
         &make<ConvertCommand>,
+        &make<DistanceCommand>,
     };
     return commands;
 }

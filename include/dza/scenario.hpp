@@ -1,0 +1,62 @@
+#pragma once
+// A scenario file (YAML, or JSON) ties the layers of a plan to the parameters of its analyses.
+// Paths are relative to the file. Unknown keys and wrong types are usage errors that name the key
+// and its line.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dza/geometry.hpp"
+#include "dza/layer.hpp"
+
+namespace dza {
+
+struct ScenarioLayer {
+    LayerRef ref;            // source resolved against the scenario's folder
+    std::string name_field;  // attribute that names features; "" for the default choice
+};
+
+struct ControlledSide {
+    std::optional<LonLat> contains;  // a point the controlled side contains
+    std::string region;              // or a region it contains
+};
+
+struct ScenarioParameters {
+    std::optional<double> standoff_m;
+    ControlledSide controlled_side;
+    std::string radius_field;                       // deployments' reach, km
+    std::map<std::string, double> radius_by_role_m;  // reach per role, overriding the field
+    std::optional<double> radius_m;                 // one reach for all
+    std::string speed_field;                        // km/h
+    std::optional<double> speed_kmh;
+    std::vector<std::string> allowed_regions;
+    std::optional<double> west_of_lon;
+};
+
+struct Scenario {
+    std::filesystem::path file;
+    std::string name;
+    std::map<std::string, ScenarioLayer> layers;  // by role: regions, line, deployments, ...
+    ScenarioParameters parameters;
+    std::vector<std::string> analyses;
+
+    // The layer with this role, or a UsageError naming the file and what needs it.
+    const ScenarioLayer& layer(const std::string& role, const std::string& needed_by) const;
+    bool has_layer(const std::string& role) const { return layers.count(role) > 0; }
+};
+
+// The layer roles and analyses a scenario may name.
+const std::vector<std::string>& scenario_layer_roles();
+const std::vector<std::string>& scenario_analyses();
+
+Scenario load_scenario(const std::string& path);
+
+// Loads a scenario layer, applying its name field.
+Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options);
+
+// data/scenario.yaml, where commands look when their layers are not given.
+inline constexpr const char* default_scenario_path = "data/scenario.yaml";
+
+}  // namespace dza

@@ -1,0 +1,25 @@
+#pragma once
+#include <optional>
+
+#include "cli/command.hpp"
+
+namespace dza::cli {
+
+// dza distance [FROM] [TO]: geodesic distance from every feature to the nearest target feature.
+class DistanceCommand : public Command {
+public:
+    const char* name() const override { return "distance"; }
+    const char* description() const override { return "Geodesic distance from each feature to the nearest target (default: deployments to the line)"; }
+    void setup(CLI::App& app) override;
+    void validate() override;
+    int run(Io& io) override;
+
+private:
+    std::string from_, to_, scenario_ = default_scenario_path_text(), output_, within_text_, speed_text_, speed_field_;
+    bool matrix_ = false, json_ = false, csv_ = false;
+    int precision_ = 6;
+    std::optional<double> within_m_, speed_kmh_;
+    static const char* default_scenario_path_text();
+};
+
+}  // namespace dza::cli

@@ -1,0 +1,59 @@
+#pragma once
+// Work split across cores with results kept in input order: callers write by index only.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dza/callbacks.hpp"
+
+namespace dza {
+
+// Threads to use: DZA_THREADS when set (1 = serial), else every core.
+inline unsigned worker_count() {
+    if (const char* env = std::getenv("DZA_THREADS")) {
+        const int n = std::atoi(env);
+        if (n >= 1) return static_cast<unsigned>(n);
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Calls body(begin, end) over [0, n) in chunks on worker_count() threads. Progress is reported
+// from the calling thread only; the first exception is rethrown after all threads stop.
+inline void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, const Callbacks& callbacks = {},
+                         const std::string& message = {}, std::size_t chunk = 2048) {
+    if (n == 0) return;
+    const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(worker_count(), (n + chunk - 1) / chunk));
+    std::atomic<std::size_t> next{0}, done{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    std::atomic<bool> stop{false};
+    const auto work = [&](bool reporter) {
+        while (!stop) {
+            const std::size_t begin = next.fetch_add(chunk);
+            if (begin >= n) break;
+            const std::size_t end = std::min(n, begin + chunk);
+            try {
+                body(begin, end);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+                stop = true;
+            }
+            done += end - begin;
+            if (reporter && !callbacks.report(static_cast<double>(done) / static_cast<double>(n), message)) stop = true;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, false);
+    work(true);
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+}  // namespace dza
