@@ -347,6 +347,15 @@ std::size_t DistanceIndex::size() const { return impl_->targets.size(); }
 
 namespace {
 NearestPoint zero_at(LonLat p) { return {0.0, p, p, std::numeric_limits<double>::quiet_NaN()}; }
+
+// Bearings as analysts read them: clockwise from north in [0, 360).
+NearestPoint with_bearing(NearestPoint n) {
+    if (!std::isnan(n.azimuth_deg)) {
+        n.azimuth_deg = std::fmod(n.azimuth_deg, 360.0);
+        if (n.azimuth_deg < 0) n.azimuth_deg += 360.0;
+    }
+    return n;
+}
 }  // namespace
 
 std::optional<NearestHit> DistanceIndex::nearest(LonLat point) const {
@@ -357,7 +366,7 @@ std::optional<NearestHit> DistanceIndex::nearest(LonLat point) const {
     NearestPoint best{std::numeric_limits<double>::infinity(), point, point, 0};
     std::uint32_t target = 0;
     impl_->search(0, point, ecef(point), best, target);
-    return NearestHit{target, best};
+    return NearestHit{target, with_bearing(best)};
 }
 
 NearestPoint DistanceIndex::distance_to(std::size_t target, LonLat point) const {
@@ -368,7 +377,7 @@ NearestPoint DistanceIndex::distance_to(std::size_t target, LonLat point) const 
     if (impl_->inside(target, point, gp.get())) return zero_at(point);
     std::uint32_t found = 0;
     impl_->search(impl_->target_root[target], point, ecef(point), best, found);
-    return best;
+    return with_bearing(best);
 }
 
 namespace {
@@ -412,7 +421,7 @@ NearestPoint DistanceIndex::distance_to(std::size_t target, const Geometry& sour
     }
     const Geometry* t = impl_->targets.at(target);
     if (!t || t->is_empty()) return {std::numeric_limits<double>::infinity(), {}, {}, std::numeric_limits<double>::quiet_NaN()};
-    return geometry_distance(source, *t, [&](LonLat p) { return distance_to(target, p); });
+    return with_bearing(geometry_distance(source, *t, [&](LonLat p) { return distance_to(target, p); }));
 }
 
 std::optional<NearestHit> DistanceIndex::nearest(const Geometry& source) const {

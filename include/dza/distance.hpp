@@ -22,7 +22,7 @@ struct NearestPoint {
     double distance_m = 0;
     LonLat from;               // on the source geometry
     LonLat to;                 // on the target geometry
-    double azimuth_deg = 0;    // at `from`, toward `to`; NaN when the distance is 0
+    double azimuth_deg = 0;    // at `from`, toward `to`, clockwise from north in [0, 360); NaN at distance 0
 };
 
 struct NearestHit {

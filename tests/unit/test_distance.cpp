@@ -64,6 +64,8 @@ TEST_CASE("point to the default cease-fire line matches brute force, near and fa
         double s12 = 0, azi1 = 0, azi2 = 0;
         reference::wgs84().Inverse(p.lat, p.lon, hit->nearest.to.lat, hit->nearest.to.lon, s12, azi1, azi2);
         CHECK(std::remainder(hit->nearest.azimuth_deg - azi1, 360.0) == Approx(0).margin(1e-6));
+        CHECK(hit->nearest.azimuth_deg >= 0.0);
+        CHECK(hit->nearest.azimuth_deg < 360.0);
     }
 }
 
