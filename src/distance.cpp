@@ -109,7 +109,6 @@ struct Node {
     std::uint32_t first = 0, count = 0;  // edges, when a leaf
 };
 
-// Per-query cache of point-to-vertex solutions, shared by the two edges that meet at a vertex.
 struct VertexSolution {
     double distance_m, azimuth1_deg, azimuth2_deg;
 };
@@ -121,28 +120,35 @@ VertexSolution solve_vertex(LonLat p, LonLat v) {
 }
 
 // The exact nearest point on a geodesic edge, found by Newton iteration on the foot of the
-// perpendicular from `p` (spherical right-triangle step; each step is evaluated exactly).
+// perpendicular from `p` (spherical right-triangle step; every step is evaluated exactly, and the
+// least distance evaluated is returned). The start is the foot on the 3D chord, which for edges
+// under 200 km lies within metres of the answer, so two or three steps reach 0.1 mm.
 NearestPoint solve_edge(LonLat p, Vec3 pp, const Edge& e) {
-    const VertexSolution sa = solve_vertex(p, e.a);
-    NearestPoint best{sa.distance_m, p, e.a, sa.azimuth1_deg};
-    if (e.length_m == 0 || sa.distance_m == 0) return best;
-    // Moving from a along the edge: distance grows when the edge heads away from p.
-    if (std::cos((sa.azimuth2_deg - e.azimuth_a_deg) * degree) >= 0) return best;
-    const VertexSolution sb = solve_vertex(p, e.b);
-    if (sb.distance_m < best.distance_m) best = {sb.distance_m, p, e.b, sb.azimuth1_deg};
-    if (sb.distance_m == 0 || std::cos((sb.azimuth2_deg - e.azimuth_b_deg) * degree) <= 0) return best;
-
+    if (e.length_m == 0) {
+        const VertexSolution sa = solve_vertex(p, e.a);
+        return {sa.distance_m, p, e.a, sa.azimuth1_deg};
+    }
     double t_fraction = 0;
     point_segment_distance(pp, e.pa, e.pb, &t_fraction);
     double t = t_fraction * e.length_m;
+    NearestPoint best{std::numeric_limits<double>::infinity(), p, p, 0};
     for (int iteration = 0; iteration < 20; ++iteration) {
         LonLat x;
-        double azimuth_x = 0;
-        geod_genposition(&e.line, GEOD_NOFLAGS, t, &x.lat, &x.lon, &azimuth_x, nullptr, nullptr, nullptr, nullptr, nullptr);
-        double s = 0, azi1 = 0, azi2 = 0;
+        double azimuth_x = 0, s = 0, azi1 = 0, azi2 = 0;
+        if (t == 0) {
+            x = e.a;
+            azimuth_x = e.azimuth_a_deg;
+        } else if (t == e.length_m) {
+            x = e.b;
+            azimuth_x = e.azimuth_b_deg;
+        } else {
+            geod_genposition(&e.line, GEOD_NOFLAGS, t, &x.lat, &x.lon, &azimuth_x, nullptr, nullptr, nullptr, nullptr, nullptr);
+        }
         geod_inverse(&wgs84(), p.lat, p.lon, x.lat, x.lon, &s, &azi1, &azi2);
         if (s < best.distance_m) best = {s, p, x, azi1};
         if (s == 0) break;
+        // Moving along the edge, the distance grows at the rate cos(angle between the edge and
+        // the geodesic from p): step back by the along-edge leg of the right triangle.
         const double c = std::cos((azi2 - azimuth_x) * degree);
         const double step = -mean_radius_m * std::atan(std::tan(std::min(s / mean_radius_m, 1.5)) * c);
         const double next = std::clamp(t + step, 0.0, e.length_m);
@@ -212,6 +218,7 @@ struct DistanceIndex::Impl {
     // Polygonal targets, for the "inside means 0" test.
     std::vector<geos::PreparedPtr> prepared;  // per target; null for non-areal
     std::vector<Extent> areal_extent;
+    bool has_areal = false;
 
     std::uint32_t build(std::vector<std::uint32_t>& idx, std::size_t first, std::size_t count) {
         Node node;
@@ -250,23 +257,36 @@ struct DistanceIndex::Impl {
     // Branch and bound over one tree; `best` carries the bound in and the answer out.
     void search(std::uint32_t root, LonLat p, Vec3 pp, NearestPoint& best, std::uint32_t& best_target) const {
         using Item = std::pair<double, std::uint32_t>;
-        std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-        queue.emplace(nodes[root].box.distance(pp), root);
-        while (!queue.empty()) {
-            const auto [bound, id] = queue.top();
-            queue.pop();
+        thread_local std::vector<Item> heap;  // reused: queries allocate nothing once warm
+        heap.clear();
+        const auto later = std::greater<Item>();
+        heap.emplace_back(nodes[root].box.distance(pp), root);
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), later);
+            const auto [bound, id] = heap.back();
+            heap.pop_back();
             if (bound >= best.distance_m) break;
             const Node& node = nodes[id];
             if (node.count == 0) {
                 for (std::uint32_t child : {node.left, node.right}) {
                     const double b = nodes[child].box.distance(pp);
-                    if (b < best.distance_m) queue.emplace(b, child);
+                    if (b < best.distance_m) {
+                        heap.emplace_back(b, child);
+                        std::push_heap(heap.begin(), heap.end(), later);
+                    }
                 }
                 continue;
             }
-            for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
-                const Edge& e = edges[order[i]];
-                if (point_segment_distance(pp, e.pa, e.pb) - e.sagitta_m >= best.distance_m) continue;
+            // The leaf's edges in order of their lower bounds, so the nearest prunes the rest.
+            std::array<Item, 4> edges_by_bound{};
+            for (std::uint32_t i = 0; i < node.count; ++i) {
+                const Edge& e = edges[order[node.first + i]];
+                edges_by_bound[i] = {point_segment_distance(pp, e.pa, e.pb) - e.sagitta_m, order[node.first + i]};
+            }
+            std::sort(edges_by_bound.begin(), edges_by_bound.begin() + node.count);
+            for (std::uint32_t i = 0; i < node.count; ++i) {
+                if (edges_by_bound[i].first >= best.distance_m) break;
+                const Edge& e = edges[edges_by_bound[i].second];
                 const NearestPoint n = solve_edge(p, pp, e);
                 if (n.distance_m < best.distance_m || (n.distance_m == best.distance_m && e.target < best_target)) {
                     best = n;
@@ -322,6 +342,7 @@ DistanceIndex::DistanceIndex(const std::vector<const Geometry*>& targets) : impl
         if (g->dimension() == 2) {
             impl_->prepared[t].reset(geos::check(GEOSPrepare_r(geos::ctx(), g->get()), "preparing target"));
             impl_->areal_extent[t] = g->extent();
+            impl_->has_areal = true;
             // Build the prepared geometry's lazy index now, so later queries from threads only read.
             geos::GeomPtr probe(GEOSGeom_createPointFromXY_r(geos::ctx(), 0, 0));
             GEOSPreparedCovers_r(geos::ctx(), impl_->prepared[t].get(), probe.get());
@@ -360,9 +381,11 @@ NearestPoint with_bearing(NearestPoint n) {
 
 std::optional<NearestHit> DistanceIndex::nearest(LonLat point) const {
     if (impl_->edges.empty()) return std::nullopt;
-    geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
-    for (std::size_t t = 0; t < impl_->targets.size(); ++t)
-        if (impl_->inside(t, point, gp.get())) return NearestHit{t, zero_at(point)};
+    if (impl_->has_areal) {
+        geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        for (std::size_t t = 0; t < impl_->targets.size(); ++t)
+            if (impl_->inside(t, point, gp.get())) return NearestHit{t, zero_at(point)};
+    }
     NearestPoint best{std::numeric_limits<double>::infinity(), point, point, 0};
     std::uint32_t target = 0;
     impl_->search(0, point, ecef(point), best, target);
@@ -373,8 +396,10 @@ NearestPoint DistanceIndex::distance_to(std::size_t target, LonLat point) const 
     if (target >= impl_->targets.size()) throw std::out_of_range("distance_to: no such target");
     NearestPoint best{std::numeric_limits<double>::infinity(), point, point, std::numeric_limits<double>::quiet_NaN()};
     if (impl_->edges.empty() || impl_->target_root[target] == std::numeric_limits<std::uint32_t>::max()) return best;
-    geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
-    if (impl_->inside(target, point, gp.get())) return zero_at(point);
+    if (impl_->prepared[target]) {
+        geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        if (impl_->inside(target, point, gp.get())) return zero_at(point);
+    }
     std::uint32_t found = 0;
     impl_->search(impl_->target_root[target], point, ecef(point), best, found);
     return with_bearing(best);

@@ -1,0 +1,79 @@
+// dza_bench: times the library's analyses on generated inputs of growing size.
+// Usage: dza_bench DATA_DIR [--quick]   (scripts/bench builds and runs it)
+// Prints one line per case: name, size, median wall time of several runs, throughput.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dza/distance.hpp"
+#include "dza/layer.hpp"
+
+namespace {
+
+double median_seconds(int runs, const std::function<void()>& fn) {
+    std::vector<double> times;
+    for (int i = 0; i < runs; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        fn();
+        times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+long peak_rss_mb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024;
+}
+
+// Points spread over Ukraine and its surroundings (lon 20..42, lat 43..54), fixed seed.
+dza::Layer random_points(std::size_t n) {
+    dza::Layer layer;
+    layer.name = "points";
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> lon(20.0, 42.0), lat(43.0, 54.0);
+    layer.features.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        dza::Feature f;
+        f.fid = static_cast<std::int64_t>(i);
+        f.geometry = dza::Geometry::point({lon(rng), lat(rng)});
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+void report(const char* name, std::size_t size, double seconds, const char* unit) {
+    std::printf("%-34s %10zu %10.3f s %12.0f %s/s   peak %ld MB\n", name, size, seconds, static_cast<double>(size) / seconds, unit, peak_rss_mb());
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: dza_bench DATA_DIR [--quick]\n");
+        return 2;
+    }
+    const std::string data = argv[1];
+    const bool quick = argc > 2 && std::strcmp(argv[2], "--quick") == 0;
+    dza::LoadOptions quiet;
+    const dza::Layer line = dza::load_layer(dza::LayerRef::parse(data + "/ceasefire_line.geojson"), quiet);
+
+    std::printf("%-34s %10s %12s %16s\n", "case", "size", "median", "throughput");
+    const std::vector<std::size_t> sizes = quick ? std::vector<std::size_t>{10000, 100000} : std::vector<std::size_t>{10000, 100000, 1000000};
+    for (std::size_t n : sizes) {
+        const dza::Layer points = random_points(n);
+        const int runs = n >= 1000000 ? 3 : 5;
+        const double t = median_seconds(runs, [&] { dza::compute_distances(points, line); });
+        report("distance: points to the line", n, t, "points");
+    }
+    return 0;
+}
