@@ -1,5 +1,6 @@
 // The list of subcommands: adding one means its two files and one line here.
 #include "cli/command.hpp"
+#include "cli/command_buffer.hpp"
 #include "cli/command_convert.hpp"
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
@@ -18,6 +19,7 @@ const std::vector<CommandFactory>& registry() {
         &make<InfoCommand>,
         &make<ConvertCommand>,
         &make<DistanceCommand>,
+        &make<BufferCommand>,
     };
     return commands;
 }

@@ -129,7 +129,8 @@ inline Nearest nearest_on_path_bounded(LonLat p, const std::vector<LonLat>& path
 
 // Which side of a path p lies on, as seen walking along the path: the nearest point, and the
 // angle from the path's direction there to the geodesic toward p, in (-180, 180]; negative is
-// left, positive right. At a vertex the direction of the segment holding the nearest point is used.
+// left, positive right. When the nearest point is a vertex between two segments, the direction
+// there is the bisector of the incoming and outgoing azimuths.
 struct NearestSide {
     Nearest nearest;
     double angle_deg = 0;
@@ -152,6 +153,15 @@ inline NearestSide side_of_path(LonLat p, const std::vector<LonLat>& path) {
         } else {
             wgs84().Inverse(a.lat, a.lon, b.lat, b.lon, s12, azi1, path_azimuth);
         }
+        // At the vertex shared with the next segment (or the previous one), bisect the turn.
+        const auto bisect = [&](LonLat prev, LonLat vertex, LonLat next) {
+            double in = 0, out = 0, unused = 0;
+            wgs84().Inverse(prev.lat, prev.lon, vertex.lat, vertex.lon, s12, unused, in);
+            wgs84().Inverse(vertex.lat, vertex.lon, next.lat, next.lon, s12, out, unused);
+            return in + std::remainder(out - in, 360.0) / 2;
+        };
+        if (i + 1 < path.size() && distance_m(n.point, b) <= 1e-6) path_azimuth = bisect(a, b, path[i + 1]);
+        if (i >= 2 && distance_m(n.point, a) <= 1e-6) path_azimuth = bisect(path[i - 2], a, b);
         double to_p = 0;
         wgs84().Inverse(n.point.lat, n.point.lon, p.lat, p.lon, s12, to_p, azi2);
         best.nearest = n;

@@ -1,0 +1,76 @@
+#pragma once
+// Geodesic buffers on the WGS84 ellipsoid: the area within a distance of a geometry, with the
+// distance measured along geodesics, never in degrees or in one projection.
+//
+// Method. Every source edge is a geodesic segment (PROJ geod.h), as for dza's lengths, areas and
+// distances: a long edge drawn as a straight line in lon/lat is read as the geodesic between its
+// ends. An edge's buffer is the polygon between its two offset curves: the points at the exact
+// distance along the geodesics normal to the edge (geod_direct from geod_position). Each vertex
+// where the line turns gets the circle sector its outer side needs, the ends of a line get half
+// circles, points get whole circles. A polygon's buffer is the polygon (edges densified along
+// their geodesics) with the pieces of all its rings. The pieces are unioned with GEOS; sectors
+// reach 2° into the neighbouring pieces so no two pieces share an edge (shared edges come apart
+// into sliver holes in a cascaded union), and holes or parts narrower than 1 cm are dropped as
+// overlay debris.
+//
+// Error bound. The boundary is drawn as straight chords in lon/lat (as GEOS and map viewers draw
+// it). Each curve is subdivided until the chord's lon/lat-linear points at a quarter, a half and
+// three quarters lie within `max_error_m` (measured geodesically) of the exact points of the
+// curve. `max_error_m` is the smaller of the tolerance and 3/4 of max(1 m, 0.01% of the
+// distance), so every point of the boundary, vertices where GEOS joins pieces included, lies
+// within `max_error_m` of the requested distance.
+//
+// Antimeridian and poles. Features are built in continuous longitudes (a source edge between
+// 179° and -179° is the 2° geodesic across the antimeridian) and the result is split at ±180°
+// (RFC 7946), so buffers across the antimeridian are correct. A buffer that would reach a pole
+// (within the distance plus 1 km) is a DataError.
+#include <string>
+#include <vector>
+
+#include "dza/geometry.hpp"
+
+namespace dza {
+
+enum class BufferSide { Both, Left, Right };
+const char* buffer_side_name(BufferSide side);  // "both", "left", "right"
+
+// Largest distance dza buffers by, 5000 km: beyond it geodesics normal to an edge start to
+// converge and the offset construction no longer holds.
+inline constexpr double buffer_max_distance_m = 5.0e6;
+// Smallest chord tolerance accepted.
+inline constexpr double buffer_min_tolerance_m = 0.01;
+
+struct BufferOptions {
+    double distance_m = 0;  // >= 0; 0 keeps polygons as they are and gives an empty area for points and lines
+    // One-sided buffers of lines: the part the line separates to its left or right as seen walking
+    // from its first vertex to its last. The line is extended at both ends along its geodesics, so
+    // the round ends are split in half too. Points and polygons with a side are a UsageError.
+    BufferSide side = BufferSide::Both;
+    double tolerance_m = 10;  // largest deviation of a chord of the boundary from the exact distance
+};
+
+struct BufferResult {
+    Geometry geometry;         // valid Polygon or MultiPolygon in lon/lat, RFC 7946 winding; may be empty
+    double max_error_m = 0;    // bound on |geodesic distance of any boundary point to the source - distance|
+};
+
+// Short statement of the method, for output properties.
+inline constexpr const char* buffer_method =
+    "geodesic buffer on WGS84: exact offsets along geodesics normal to each edge and circle arcs (PROJ geod_direct), "
+    "chords densified to max_error_m, pieces unioned with GEOS";
+
+// The error bound geodesic_buffer states for a distance and tolerance (see above).
+double buffer_max_error_m(double distance_m, double tolerance_m);
+
+// The geodesic buffer of any geometry (points, lines, polygons, multi-parts, collections).
+// Throws UsageError for a bad distance, tolerance or side, DataError for a buffer that would
+// contain a pole or a failed geometry operation.
+BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& options);
+
+// The ring between two buffers of the same source: `outer` minus `inner`.
+BufferResult buffer_ring(const BufferResult& outer, const BufferResult& inner);
+
+// The union of several buffers (for dissolving); max_error_m is the largest of theirs.
+BufferResult dissolve_buffers(const std::vector<const BufferResult*>& parts);
+
+}  // namespace dza

@@ -1,0 +1,829 @@
+#include "dza/buffer.hpp"
+
+#include <fmt/format.h>
+#include <geodesic.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dza/error.hpp"
+#include "geos_util.hpp"
+
+namespace dza {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Geodesics (PROJ geod.h). Longitudes are kept continuous ("unrolled") across ±180° while a
+// feature is built; the result is split at the antimeridian at the end.
+
+const geod_geodesic& wgs84() {
+    static const geod_geodesic g = [] {
+        geod_geodesic init{};
+        geod_init(&init, 6378137.0, 1.0 / 298.257223563);
+        return init;
+    }();
+    return g;
+}
+
+double distance_m(LonLat a, LonLat b) {
+    double s12 = 0;
+    geod_inverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &s12, nullptr, nullptr);
+    return s12;
+}
+
+// The point at `s_m` from `from` along azimuth `azimuth_deg`; its longitude continues from `from`'s.
+LonLat direct(LonLat from, double azimuth_deg, double s_m) {
+    LonLat out;
+    geod_gendirect(&wgs84(), from.lat, from.lon, azimuth_deg, GEOD_LONG_UNROLL, s_m, &out.lat, &out.lon, nullptr, nullptr, nullptr, nullptr, nullptr,
+                   nullptr);
+    return out;
+}
+
+// A geodesic segment between two vertices with continuous longitudes.
+struct Segment {
+    LonLat a, b;
+    double length_m = 0;
+    double azimuth_a = 0;  // at a, toward b
+    double azimuth_b = 0;  // forward azimuth at b
+    geod_geodesicline line{};
+
+    Segment(LonLat from, LonLat to) : a(from), b(to) {
+        geod_inverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &length_m, &azimuth_a, &azimuth_b);
+        geod_inverseline(&line, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_AZIMUTH | GEOD_DISTANCE_IN);
+    }
+    // The point at `s_m` from a, and the forward azimuth there.
+    LonLat at(double s_m, double* azimuth_deg = nullptr) const {
+        if (s_m <= 0) {
+            if (azimuth_deg) *azimuth_deg = azimuth_a;
+            return a;
+        }
+        if (s_m >= length_m) {
+            if (azimuth_deg) *azimuth_deg = azimuth_b;
+            return b;
+        }
+        LonLat p;
+        double azi = 0;
+        geod_genposition(&line, GEOD_LONG_UNROLL, s_m, &p.lat, &p.lon, &azi, nullptr, nullptr, nullptr, nullptr, nullptr);
+        if (azimuth_deg) *azimuth_deg = azi;
+        return p;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Adaptive sampling of a curve t -> lon/lat: a chord is kept when its lon/lat-linear points at a
+// quarter, a half and three quarters are within `tolerance_m` of the curve at the same parameter.
+
+constexpr int max_depth = 40;
+constexpr std::size_t max_vertices = 20'000'000;
+
+class Sampler {
+public:
+    explicit Sampler(double tolerance_m) : tolerance_m_(tolerance_m) {}
+
+    // Appends the curve's points on (t0, t1] to `out`, whose last point is p0 = curve(t0); the
+    // last point appended is exactly p1. `pieces` is the initial number of equal steps.
+    template <typename Curve>
+    void sample(const Curve& curve, double t0, LonLat p0, double t1, LonLat p1, int pieces, std::vector<LonLat>& out) {
+        pieces = std::max(pieces, 1);
+        LonLat prev = p0;
+        for (int i = 1; i <= pieces; ++i) {
+            const double ta = t0 + (t1 - t0) * (i - 1) / pieces;
+            const double tb = i == pieces ? t1 : t0 + (t1 - t0) * i / pieces;
+            const LonLat next = i == pieces ? p1 : curve(tb);
+            refine(curve, ta, prev, tb, next, 0, out);
+            prev = next;
+        }
+    }
+
+    double tolerance_m() const { return tolerance_m_; }
+
+private:
+    template <typename Curve>
+    void refine(const Curve& curve, double t0, LonLat p0, double t1, LonLat p1, int depth, std::vector<LonLat>& out) {
+        const double tm = 0.5 * (t0 + t1);
+        const LonLat pm = curve(tm);
+        const auto deviation = [&](double f, LonLat on_curve) {
+            const LonLat on_chord{p0.lon + f * (p1.lon - p0.lon), p0.lat + f * (p1.lat - p0.lat)};
+            return distance_m(on_chord, on_curve);
+        };
+        const bool ok = deviation(0.5, pm) <= tolerance_m_ && deviation(0.25, curve(t0 + 0.25 * (t1 - t0))) <= tolerance_m_ &&
+                        deviation(0.75, curve(t0 + 0.75 * (t1 - t0))) <= tolerance_m_;
+        if (!ok && depth >= max_depth)
+            throw DataError(fmt::format("cannot draw the buffer's boundary within {:g} m near ({:.6f}, {:.6f})", tolerance_m_, pm.lon, pm.lat));
+        if (ok) {
+            if (++count_ > max_vertices)
+                throw DataError(fmt::format("the buffer needs more than {} vertices; give a larger tolerance", max_vertices));
+            out.push_back(p1);
+            return;
+        }
+        refine(curve, t0, p0, tm, pm, depth + 1, out);
+        refine(curve, tm, pm, t1, p1, depth + 1, out);
+    }
+
+    double tolerance_m_;
+    std::size_t count_ = 0;
+};
+
+// Equal steps for an arc of `sweep_deg` of radius `radius_m` whose chords stay within the
+// tolerance on a sphere; the sampler refines where the ellipsoid or lon/lat needs more.
+int arc_pieces(double sweep_deg, double radius_m, double tolerance_m) {
+    const double x = std::min(0.9 * tolerance_m / radius_m, 1.0);
+    const double step = 2 * std::acos(1 - x);
+    return std::max(1, static_cast<int>(std::ceil(std::fabs(sweep_deg) * M_PI / 180.0 / step)));
+}
+
+// Equal steps along a segment, at most 100 km each.
+int length_pieces(double length_m) { return std::max(1, static_cast<int>(std::ceil(length_m / 100'000.0))); }
+
+// ---------------------------------------------------------------------------------------------
+// GEOS helpers
+
+using geos::GeomPtr;
+
+GeomPtr ring_polygon(const std::vector<LonLat>& ring) { return GeomPtr(Geometry::polygon(ring).release()); }
+
+// GEOSGeom_transformXY callback: x += *userdata.
+int move_x(double* x, double* /*y*/, void* userdata) {
+    *x += *static_cast<const double*>(userdata);
+    return 1;
+}
+
+GeomPtr empty_polygon() { return GeomPtr(geos::check(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon")); }
+
+GeomPtr collection(std::vector<GeomPtr>& parts, int type = GEOS_GEOMETRYCOLLECTION) {
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(parts.size());
+    for (auto& p : parts) raw.push_back(p.release());
+    parts.clear();
+    GEOSGeometry* c = GEOSGeom_createCollection_r(geos::ctx(), type, raw.data(), static_cast<unsigned>(raw.size()));
+    if (!c) {
+        for (auto* g : raw) GEOSGeom_destroy_r(geos::ctx(), g);
+        throw DataError("creating a collection: " + geos::last_error());
+    }
+    return GeomPtr(c);
+}
+
+std::vector<LonLat> coords_of(const GEOSGeometry* g) {
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
+    unsigned n = 0;
+    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
+    std::vector<LonLat> pts(n);
+    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
+    return pts;
+}
+
+template <typename Fn>
+void for_each_part(const GEOSGeometry* g, Fn&& fn) {
+    const int type = GEOSGeomTypeId_r(geos::ctx(), g);
+    if (type == GEOS_MULTIPOINT || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        const int n = GEOSGetNumGeometries_r(geos::ctx(), g);
+        for (int i = 0; i < n; ++i) for_each_part(GEOSGetGeometryN_r(geos::ctx(), g, i), fn);
+    } else if (GEOSisEmpty_r(geos::ctx(), g) != 1) {
+        fn(g, type);
+    }
+}
+
+// Polygonal parts only (overlay results may carry lower-dimensional leftovers).
+GeomPtr polygonal_only(GeomPtr g) {
+    const int type = GEOSGeomTypeId_r(geos::ctx(), g.get());
+    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) return g;
+    std::vector<GeomPtr> polys;
+    for_each_part(g.get(), [&](const GEOSGeometry* part, int t) {
+        if (t == GEOS_POLYGON) polys.emplace_back(geos::check(GEOSGeom_clone_r(geos::ctx(), part), "copying geometry"));
+    });
+    if (polys.empty()) return empty_polygon();
+    if (polys.size() == 1) return std::move(polys.front());
+    return collection(polys, GEOS_MULTIPOLYGON);
+}
+
+GeomPtr ring_as_line(const GEOSGeometry* ring) {
+    GEOSContextHandle_t h = geos::ctx();
+    GEOSCoordSequence* seq = geos::check(GEOSCoordSeq_clone_r(h, GEOSGeom_getCoordSeq_r(h, ring)), "copying coordinates");
+    GEOSGeometry* line = GEOSGeom_createLineString_r(h, seq);
+    if (!line) GEOSCoordSeq_destroy_r(h, seq);
+    return GeomPtr(geos::check(line, "creating line"));
+}
+
+// Polygons (or holes) whose mean width, 2·area/perimeter, is below this many degrees (about 1 cm)
+// are rounding debris of an overlay, not parts of a buffer: a buffer is at least as wide as its
+// distance, or, where it is cut at ±180°, as wide as the part on that side.
+constexpr double sliver_width_deg = 1e-7;
+
+bool is_sliver(const GEOSGeometry* ring) {
+    GEOSContextHandle_t h = geos::ctx();
+    double length = 0, area = 0;
+    GEOSLength_r(h, ring, &length);
+    const std::vector<LonLat> pts = coords_of(ring);
+    for (std::size_t i = 1; i < pts.size(); ++i) area += pts[i - 1].lon * pts[i].lat - pts[i].lon * pts[i - 1].lat;
+    return length == 0 || std::fabs(area) / length < sliver_width_deg;  // |shoelace| / length = 2·area / perimeter
+}
+
+// `g` without sliver parts and sliver holes.
+GeomPtr without_slivers(GeomPtr g) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::vector<GeomPtr> polys;
+    bool changed = false;
+    for_each_part(g.get(), [&](const GEOSGeometry* poly, int type) {
+        if (type != GEOS_POLYGON) return;
+        if (is_sliver(GEOSGetExteriorRing_r(h, poly))) {
+            changed = true;
+            return;
+        }
+        std::vector<GEOSGeometry*> holes;
+        const int n = GEOSGetNumInteriorRings_r(h, poly);
+        for (int i = 0; i < n; ++i) {
+            const GEOSGeometry* hole = GEOSGetInteriorRingN_r(h, poly, i);
+            if (is_sliver(hole)) changed = true;
+            else holes.push_back(geos::check(GEOSGeom_clone_r(h, hole), "copying ring"));
+        }
+        GEOSGeometry* shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, poly));
+        GEOSGeometry* made = shell ? GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())) : nullptr;
+        if (!made) {
+            for (auto* r : holes) GEOSGeom_destroy_r(h, r);
+            throw DataError("rebuilding a polygon: " + geos::last_error());
+        }
+        polys.emplace_back(made);
+    });
+    if (!changed) return g;
+    if (polys.empty()) return empty_polygon();
+    if (polys.size() == 1) return std::move(polys.front());
+    return collection(polys, GEOS_MULTIPOLYGON);
+}
+
+// The union of overlapping polygonal pieces, noded once: the boundaries of all pieces are noded
+// together (identical edges merge), the arrangement is polygonized, the faces inside some piece
+// are kept and merged along their shared edges. Robust whatever the pieces share, but its cost
+// grows with the number of crossings of all the pieces' boundaries.
+GeomPtr union_noded_once(std::vector<GeomPtr>& pieces) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::erase_if(pieces, [&](const GeomPtr& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
+    if (pieces.empty()) return empty_polygon();
+    for (auto& p : pieces)
+        if (GEOSisValid_r(h, p.get()) != 1) p = polygonal_only(GeomPtr(geos::check(GEOSMakeValid_r(h, p.get()), "repairing a buffer piece")));
+    if (pieces.size() == 1) {
+        GeomPtr only = std::move(pieces.front());
+        pieces.clear();
+        return only;
+    }
+    std::vector<GeomPtr> lines;
+    std::vector<const GEOSGeometry*> polygons;
+    for (const auto& p : pieces)
+        for_each_part(p.get(), [&](const GEOSGeometry* poly, int type) {
+            if (type != GEOS_POLYGON) return;
+            polygons.push_back(poly);
+            lines.push_back(ring_as_line(GEOSGetExteriorRing_r(h, poly)));
+            for (int i = 0; i < GEOSGetNumInteriorRings_r(h, poly); ++i) lines.push_back(ring_as_line(GEOSGetInteriorRingN_r(h, poly, i)));
+        });
+    const GeomPtr linework = collection(lines, GEOS_MULTILINESTRING);
+    const GeomPtr noded(geos::check(GEOSUnaryUnion_r(h, linework.get()), "noding the buffer pieces"));
+    const GEOSGeometry* noded_list[] = {noded.get()};
+    const GeomPtr faces(geos::check(GEOSPolygonize_r(h, noded_list, 1), "polygonizing the buffer pieces"));
+
+    geos::STRtreePtr tree(geos::check(GEOSSTRtree_create_r(h, 10), "creating an index"));
+    std::vector<geos::PreparedPtr> prepared;
+    prepared.reserve(polygons.size());
+    for (std::size_t i = 0; i < polygons.size(); ++i) {
+        prepared.emplace_back(geos::check(GEOSPrepare_r(h, polygons[i]), "preparing a buffer piece"));
+        GEOSSTRtree_insert_r(h, tree.get(), polygons[i], reinterpret_cast<void*>(i));
+    }
+    struct Query {
+        std::vector<std::size_t> hits;
+        static void collect(void* item, void* self) { static_cast<Query*>(self)->hits.push_back(reinterpret_cast<std::size_t>(item)); }
+    };
+    std::vector<GeomPtr> kept;
+    const int count = GEOSGetNumGeometries_r(h, faces.get());
+    for (int i = 0; i < count; ++i) {
+        const GEOSGeometry* face = GEOSGetGeometryN_r(h, faces.get(), i);
+        const GeomPtr inside(GEOSPointOnSurface_r(h, face));
+        if (!inside || GEOSisEmpty_r(h, inside.get()) == 1) continue;
+        Query q;
+        GEOSSTRtree_query_r(h, tree.get(), inside.get(), &Query::collect, &q);
+        const bool covered = std::any_of(q.hits.begin(), q.hits.end(), [&](std::size_t k) { return GEOSPreparedContains_r(h, prepared[k].get(), inside.get()) == 1; });
+        if (covered) kept.emplace_back(geos::check(GEOSGeom_clone_r(h, face), "copying geometry"));
+    }
+    if (kept.empty()) return empty_polygon();
+    const GeomPtr all = collection(kept, GEOS_MULTIPOLYGON);
+    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return GeomPtr(merged);
+    return GeomPtr(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer faces"));
+}
+
+// The union of polygonal pieces with GEOS's cascaded union, without slivers; should GEOS fail
+// (a topology exception), the union noded once.
+GeomPtr union_all(std::vector<GeomPtr>& pieces) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::erase_if(pieces, [&](const GeomPtr& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
+    if (pieces.empty()) return empty_polygon();
+    if (pieces.size() == 1 && GEOSisValid_r(h, pieces.front().get()) == 1) {
+        GeomPtr only = std::move(pieces.front());
+        pieces.clear();
+        return only;
+    }
+    std::vector<GeomPtr> copies;
+    copies.reserve(pieces.size());
+    for (const auto& p : pieces) copies.emplace_back(geos::check(GEOSGeom_clone_r(h, p.get()), "copying geometry"));
+    const GeomPtr all = collection(pieces);
+    if (GEOSGeometry* u = GEOSUnaryUnion_r(h, all.get())) return without_slivers(GeomPtr(u));
+    return without_slivers(union_noded_once(copies));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Continuous longitudes
+
+// `lon` moved by whole turns to lie within 180° of `reference`.
+double near_lon(double lon, double reference) { return reference + std::remainder(lon - reference, 360.0); }
+
+// A path with longitudes made continuous (each vertex within 180° of the previous one, the first
+// within 180° of `reference`), consecutive vertices closer than 1 mm merged.
+std::vector<LonLat> continuous(const std::vector<LonLat>& pts, double reference) {
+    std::vector<LonLat> out;
+    out.reserve(pts.size());
+    for (const LonLat& p : pts) {
+        LonLat q{near_lon(p.lon, out.empty() ? reference : out.back().lon), p.lat};
+        if (!out.empty() && distance_m(out.back(), q) < 1e-3) continue;
+        out.push_back(q);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poles
+
+// The highest (sign +1) or lowest (-1) latitude a geodesic segment reaches.
+double extreme_latitude(const Segment& seg, int sign) {
+    double best = sign * std::max(sign * seg.a.lat, sign * seg.b.lat);
+    const bool interior = sign > 0 ? (std::fabs(seg.azimuth_a) < 90 && std::fabs(seg.azimuth_b) > 90)
+                                   : (std::fabs(seg.azimuth_a) > 90 && std::fabs(seg.azimuth_b) < 90);
+    if (!interior) return best;
+    // Golden-section search for the extremum of the latitude along the segment.
+    const double ratio = (std::sqrt(5.0) - 1) / 2;
+    double lo = 0, hi = seg.length_m;
+    double x1 = hi - ratio * (hi - lo), x2 = lo + ratio * (hi - lo);
+    double f1 = sign * seg.at(x1).lat, f2 = sign * seg.at(x2).lat;
+    while (hi - lo > 1.0) {
+        if (f1 > f2) {
+            hi = x2, x2 = x1, f2 = f1, x1 = hi - ratio * (hi - lo), f1 = sign * seg.at(x1).lat;
+        } else {
+            lo = x1, x1 = x2, f1 = f2, x2 = lo + ratio * (hi - lo), f2 = sign * seg.at(x2).lat;
+        }
+    }
+    return sign * std::max(sign * best, std::max(f1, f2));
+}
+
+// Throws a DataError when a pole lies within the distance (plus 1 km) of the path.
+void check_poles(const std::vector<LonLat>& path, bool closed, double buffer_m) {
+    double max_lat = -90, min_lat = 90;
+    for (const LonLat& p : path) max_lat = std::max(max_lat, p.lat), min_lat = std::min(min_lat, p.lat);
+    const std::size_t n = path.size();
+    const std::size_t segments = n < 2 ? 0 : (closed ? n : n - 1);
+    for (std::size_t i = 0; i < segments; ++i) {
+        const Segment seg(path[i], path[(i + 1) % n]);
+        max_lat = std::max(max_lat, extreme_latitude(seg, +1));
+        min_lat = std::min(min_lat, extreme_latitude(seg, -1));
+    }
+    const double reach_m = buffer_m + 1000.0;
+    const double to_north = distance_m({0, max_lat}, {0, 90});
+    const double to_south = distance_m({0, min_lat}, {0, -90});
+    if (to_north <= reach_m || to_south <= reach_m) {
+        const bool north = to_north <= to_south;
+        throw DataError(fmt::format("the buffer would reach the {} pole (the geometry comes within {:.1f} km of it, the distance is {:.1f} km); "
+                                    "dza does not buffer around the poles",
+                                    north ? "north" : "south", (north ? to_north : to_south) / 1000.0, buffer_m / 1000.0));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces of a buffer
+
+// Appends to `out` the points of the geodesic circle arc around `center` from azimuth
+// `azimuth_start` (point p_start, already in `out`) sweeping `sweep_deg` to p_end.
+void arc_to(Sampler& sampler, LonLat center, double radius_m, double azimuth_start, double sweep_deg, LonLat p_start, LonLat p_end,
+            std::vector<LonLat>& out) {
+    const auto curve = [&](double t) { return direct(center, azimuth_start + t * sweep_deg, radius_m); };
+    const int pieces = std::max(arc_pieces(sweep_deg, radius_m, sampler.tolerance_m()), std::fabs(sweep_deg) >= 360 ? 8 : 1);
+    sampler.sample(curve, 0.0, p_start, 1.0, p_end, pieces, out);
+}
+
+GeomPtr circle(Sampler& sampler, LonLat center, double radius_m) {
+    const LonLat start = direct(center, 0.0, radius_m);
+    std::vector<LonLat> ring{start};
+    arc_to(sampler, center, radius_m, 0.0, 360.0, start, start, ring);
+    return ring_polygon(ring);
+}
+
+// Pieces that meet along a shared edge come apart in a cascaded union (each edge is noded anew
+// at every level, and rounding splits the two copies into sliver holes). So no two pieces share
+// an edge: sectors and end caps reach this far past the segments' perpendiculars, into the
+// segments' own pieces, and the perpendiculars end at vertices of the sector's arc.
+constexpr double sector_overlap_deg = 2.0;
+
+// The circle sector around `center` from `tip_in` (azimuth `azimuth_in`) sweeping `sweep_deg`
+// to `tip_out`, widened by sector_overlap_deg at both ends, with the tips among its vertices.
+GeomPtr sector(Sampler& sampler, LonLat center, double d, double azimuth_in, double sweep_deg, LonLat tip_in, LonLat tip_out) {
+    const double s = sweep_deg >= 0 ? 1.0 : -1.0;
+    const double first = azimuth_in - s * sector_overlap_deg, last = azimuth_in + sweep_deg + s * sector_overlap_deg;
+    const LonLat p_first = direct(center, first, d), p_last = direct(center, last, d);
+    std::vector<LonLat> ring{center, p_first};
+    arc_to(sampler, center, d, first, s * sector_overlap_deg, p_first, tip_in, ring);
+    if (tip_out.lon != tip_in.lon || tip_out.lat != tip_in.lat) arc_to(sampler, center, d, azimuth_in, sweep_deg, tip_in, tip_out, ring);
+    arc_to(sampler, center, d, azimuth_in + sweep_deg, s * sector_overlap_deg, tip_out, p_last, ring);
+    return ring_polygon(ring);
+}
+
+// The densified geodesic path itself (for polygon interiors and the dividing line of one-sided
+// buffers). Appends to `out` the points after the first.
+void geodesic_path(Sampler& sampler, const std::vector<LonLat>& path, bool closed, std::vector<LonLat>& out) {
+    const std::size_t n = path.size();
+    out.push_back(path[0]);
+    const std::size_t segments = closed ? n : n - 1;
+    for (std::size_t i = 0; i < segments; ++i) {
+        const Segment seg(path[i], i + 1 < n ? path[i + 1] : LonLat{near_lon(path[0].lon, path[n - 1].lon), path[0].lat});
+        sampler.sample([&](double s) { return seg.at(s); }, 0.0, seg.a, seg.length_m, seg.b, length_pieces(seg.length_m), out);
+    }
+}
+
+struct SegmentOffsets {
+    LonLat left_a, left_b, right_a, right_b;  // offset points at both ends
+};
+
+// The buffer pieces of a path (a line, or a ring when `closed`): one polygon per segment between
+// its two offset curves (closed through the segment's ends), a circle sector at each vertex on
+// the side the turn opens, and half circles at the ends of an open path; sectors and half
+// circles widened by sector_overlap_deg.
+void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, std::vector<GeomPtr>& pieces) {
+    const std::size_t n = path.size();
+    if (n == 1) {
+        pieces.push_back(circle(sampler, path[0], d));
+        return;
+    }
+    std::vector<Segment> segs;
+    const std::size_t count = closed ? n : n - 1;
+    segs.reserve(count);
+    // A closed ring's last segment ends where the first starts, with its longitude continued (it
+    // differs by whole turns from the first vertex's when the ring goes round the globe).
+    for (std::size_t i = 0; i < count; ++i)
+        segs.emplace_back(path[i], i + 1 < n ? path[i + 1] : LonLat{near_lon(path[0].lon, path[n - 1].lon), path[0].lat});
+    std::vector<SegmentOffsets> offsets(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const Segment& seg = segs[i];
+        SegmentOffsets& o = offsets[i];
+        o.left_a = direct(seg.a, seg.azimuth_a - 90, d);
+        o.right_a = direct(seg.a, seg.azimuth_a + 90, d);
+        o.left_b = direct(seg.b, seg.azimuth_b - 90, d);
+        o.right_b = direct(seg.b, seg.azimuth_b + 90, d);
+        const auto offset_curve = [&](double side) {
+            return [&seg, side, d](double s) {
+                double azimuth = 0;
+                const LonLat p = seg.at(s, &azimuth);
+                return direct(p, azimuth + side, d);
+            };
+        };
+        std::vector<LonLat> ring{seg.a, o.left_a};
+        sampler.sample(offset_curve(-90), 0.0, o.left_a, seg.length_m, o.left_b, length_pieces(seg.length_m), ring);
+        ring.push_back(seg.b);
+        std::vector<LonLat> right{o.right_a};
+        sampler.sample(offset_curve(+90), 0.0, o.right_a, seg.length_m, o.right_b, length_pieces(seg.length_m), right);
+        ring.insert(ring.end(), right.rbegin(), right.rend());
+        pieces.push_back(ring_polygon(ring));
+    }
+    // Joins: at each vertex between two segments, the sector the turn opens on its outer side, and
+    // a narrow one on the inner side where the turn is small (so the two segments' perpendiculars
+    // there, nearly the same line, lie inside a piece instead of against each other).
+    const std::size_t joins = closed ? count : count - 1;
+    for (std::size_t j = 0; j < joins; ++j) {
+        const std::size_t in = j, out = (j + 1) % count;
+        const Segment& s_in = segs[in];
+        const double turn = std::remainder(segs[out].azimuth_a - s_in.azimuth_b, 360.0);
+        // Built around the incoming segment's end. On a closed ring that goes round the globe the
+        // outgoing segment starts a whole turn away: its offsets are shifted here, and the
+        // sectors are added there too.
+        const double shift = segs[out].a.lon - s_in.b.lon;
+        const auto shifted = [shift](LonLat p) { return LonLat{p.lon - shift, p.lat}; };
+        std::vector<GeomPtr> made;
+        const bool left_outer = turn >= 0;
+        if (left_outer || std::fabs(turn) < 2 * sector_overlap_deg)
+            made.push_back(sector(sampler, s_in.b, d, s_in.azimuth_b - 90, turn, offsets[in].left_b, shifted(offsets[out].left_a)));
+        if (!left_outer || std::fabs(turn) < 2 * sector_overlap_deg)
+            made.push_back(sector(sampler, s_in.b, d, s_in.azimuth_b + 90, turn, offsets[in].right_b, shifted(offsets[out].right_a)));
+        for (auto& piece : made) {
+            if (shift != 0) {
+                double by = shift;
+                pieces.emplace_back(geos::check(GEOSGeom_transformXY_r(geos::ctx(), piece.get(), &move_x, &by), "moving a sector"));
+            }
+            pieces.push_back(std::move(piece));
+        }
+    }
+    if (!closed) {
+        const Segment& first = segs.front();
+        const Segment& last = segs.back();
+        pieces.push_back(sector(sampler, first.a, d, first.azimuth_a + 90, 180.0, offsets.front().right_a, offsets.front().left_a));
+        pieces.push_back(sector(sampler, last.b, d, last.azimuth_b - 90, 180.0, offsets.back().left_b, offsets.back().right_b));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-sided buffers
+
+// The cut line: the path densified along its geodesics; an open path is extended at both ends
+// along its geodesics to just beyond the round ends.
+std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d) {
+    std::vector<LonLat> middle;
+    geodesic_path(sampler, path, closed, middle);
+    if (closed) return middle;
+    const double extend_m = d + 10 * sampler.tolerance_m() + 1.0;
+    const auto geodesic = [&](LonLat from, LonLat to, std::vector<LonLat>& out) {
+        const Segment seg(from, to);
+        sampler.sample([&](double s) { return seg.at(s); }, 0.0, seg.a, seg.length_m, seg.b, length_pieces(seg.length_m), out);
+    };
+    const Segment first(path[0], path[1]);
+    const Segment last(path[path.size() - 2], path.back());
+    std::vector<LonLat> cut{direct(path.front(), first.azimuth_a + 180, extend_m)};
+    geodesic(cut.front(), path.front(), cut);
+    cut.insert(cut.end(), middle.begin() + 1, middle.end());
+    geodesic(path.back(), direct(path.back(), last.azimuth_b, extend_m), cut);
+    return cut;
+}
+
+// The part of `full` (the two-sided buffer of `path`) on one side of the path. The buffer is cut
+// along the path (see cut_line) into faces, and the faces on the requested side are kept. A
+// face's side is read from the direction its boundary runs along the cut: a face on the left of
+// the cut has the cut running forward along its counter-clockwise exterior.
+GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSGeometry* full, BufferSide side) {
+    GEOSContextHandle_t h = geos::ctx();
+    const Geometry cut = Geometry::line(cut_line(sampler, path, closed, d));
+    const GeomPtr boundary(geos::check(GEOSBoundary_r(h, full), "buffer boundary"));
+    const GeomPtr noded(geos::check(GEOSUnion_r(h, boundary.get(), cut.get()), "cutting the buffer along the line"));
+    const GEOSGeometry* linework[] = {noded.get()};
+    const GeomPtr faces(geos::check(GEOSPolygonize_r(h, linework, 1), "splitting the buffer into sides"));
+    const geos::PreparedPtr full_prepared(geos::check(GEOSPrepare_r(h, full), "preparing the buffer"));
+    const geos::PreparedPtr cut_prepared(geos::check(GEOSPrepare_r(h, cut.get()), "preparing the line"));
+
+    // Signed length of `ring`'s edges that run along the cut: + where the face is on the cut's left.
+    const auto score_ring = [&](const GEOSGeometry* ring, bool exterior) {
+        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, ring);
+        char ccw = 0;
+        GEOSCoordSeq_isCCW_r(h, seq, &ccw);
+        const double face_on_left_of_travel = (exterior == (ccw != 0)) ? 1.0 : -1.0;
+        const std::vector<LonLat> pts = coords_of(ring);
+        struct Along {
+            double length;
+            std::size_t index;
+        };
+        std::vector<Along> along;
+        for (std::size_t i = 1; i < pts.size(); ++i) {
+            const LonLat m{(pts[i - 1].lon + pts[i].lon) / 2, (pts[i - 1].lat + pts[i].lat) / 2};
+            const GeomPtr mp(geos::check(GEOSGeom_createPointFromXY_r(h, m.lon, m.lat), "creating point"));
+            double dist = 1;
+            if (GEOSPreparedDistance_r(h, cut_prepared.get(), mp.get(), &dist) == 1 && dist < 1e-9)
+                along.push_back({std::hypot(pts[i].lon - pts[i - 1].lon, pts[i].lat - pts[i - 1].lat), i});
+        }
+        // The longest few edges decide (projecting on the cut is linear in its length).
+        constexpr std::size_t sample = 32;
+        if (along.size() > sample) {
+            std::nth_element(along.begin(), along.begin() + sample, along.end(), [](const Along& a, const Along& b) { return a.length > b.length; });
+            along.resize(sample);
+        }
+        double score = 0;
+        for (const Along& e : along) {
+            const GeomPtr p(geos::check(GEOSGeom_createPointFromXY_r(h, pts[e.index - 1].lon, pts[e.index - 1].lat), "creating point"));
+            const GeomPtr q(geos::check(GEOSGeom_createPointFromXY_r(h, pts[e.index].lon, pts[e.index].lat), "creating point"));
+            const double tp = GEOSProject_r(h, cut.get(), p.get()), tq = GEOSProject_r(h, cut.get(), q.get());
+            if (tp < 0 || tq < 0 || tp == tq) continue;
+            score += e.length * (tq > tp ? 1.0 : -1.0) * face_on_left_of_travel;
+        }
+        return score;
+    };
+
+    std::vector<GeomPtr> kept;
+    const int count = GEOSGetNumGeometries_r(h, faces.get());
+    for (int i = 0; i < count; ++i) {
+        const GEOSGeometry* face = GEOSGetGeometryN_r(h, faces.get(), i);
+        const GeomPtr inside(GEOSPointOnSurface_r(h, face));
+        if (!inside || GEOSPreparedContains_r(h, full_prepared.get(), inside.get()) != 1) continue;  // a hole of the buffer
+        double score = score_ring(GEOSGetExteriorRing_r(h, face), true);
+        const int holes = GEOSGetNumInteriorRings_r(h, face);
+        for (int k = 0; k < holes; ++k) score += score_ring(GEOSGetInteriorRingN_r(h, face, k), false);
+        if ((side == BufferSide::Left && score > 0) || (side == BufferSide::Right && score < 0))
+            kept.emplace_back(geos::check(GEOSGeom_clone_r(h, face), "copying geometry"));
+    }
+    // The faces come from one noding and share their edges exactly: a coverage.
+    if (kept.empty()) return empty_polygon();
+    const GeomPtr all = collection(kept, GEOS_MULTIPOLYGON);
+    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return without_slivers(GeomPtr(merged));
+    return without_slivers(GeomPtr(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer's faces")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finishing: the antimeridian, winding and validity
+
+int shift_x(double* x, double* /*y*/, void* userdata) {
+    *x = std::clamp(*x + *static_cast<const double*>(userdata), -180.0, 180.0);
+    return 1;
+}
+
+// A geometry built in continuous longitudes, cut at ±180° (RFC 7946) and moved into [-180, 180].
+GeomPtr wrap_world(GeomPtr g) {
+    GEOSContextHandle_t h = geos::ctx();
+    if (GEOSisEmpty_r(h, g.get()) == 1) return g;
+    double min_x = 0, max_x = 0;
+    GEOSGeom_getXMin_r(h, g.get(), &min_x);
+    GEOSGeom_getXMax_r(h, g.get(), &max_x);
+    if (min_x >= -180.0 && max_x <= 180.0) return g;
+    const int k0 = static_cast<int>(std::floor((min_x + 180.0) / 360.0));
+    const int k1 = static_cast<int>(std::floor((max_x + 180.0) / 360.0));
+    std::vector<GeomPtr> parts;
+    for (int k = k0; k <= k1; ++k) {
+        const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
+        const GeomPtr box = ring_polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
+        GeomPtr piece = polygonal_only(GeomPtr(geos::check(GEOSIntersection_r(h, g.get(), box.get()), "splitting at the antimeridian")));
+        if (GEOSisEmpty_r(h, piece.get()) == 1) continue;
+        double shift = -360.0 * k;
+        parts.emplace_back(geos::check(GEOSGeom_transformXY_r(h, piece.get(), &shift_x, &shift), "moving across the antimeridian"));
+    }
+    return union_all(parts);
+}
+
+GeomPtr oriented_polygon(const GEOSGeometry* poly) {
+    GEOSContextHandle_t h = geos::ctx();
+    const auto ring_with = [&](const GEOSGeometry* ring, bool want_ccw) {
+        char ccw = 0;
+        GEOSCoordSeq_isCCW_r(h, GEOSGeom_getCoordSeq_r(h, ring), &ccw);
+        return (ccw != 0) == want_ccw ? geos::check(GEOSGeom_clone_r(h, ring), "copying ring") : geos::check(GEOSReverse_r(h, ring), "reversing ring");
+    };
+    GeomPtr shell(ring_with(GEOSGetExteriorRing_r(h, poly), true));
+    std::vector<GEOSGeometry*> holes;
+    const int n = GEOSGetNumInteriorRings_r(h, poly);
+    try {
+        for (int i = 0; i < n; ++i) holes.push_back(ring_with(GEOSGetInteriorRingN_r(h, poly, i), false));
+    } catch (...) {
+        for (auto* r : holes) GEOSGeom_destroy_r(h, r);
+        throw;
+    }
+    return GeomPtr(geos::check(GEOSGeom_createPolygon_r(h, shell.release(), holes.data(), static_cast<unsigned>(holes.size())), "creating polygon"));
+}
+
+// Valid, polygonal, exterior rings counter-clockwise and holes clockwise (RFC 7946).
+Geometry finish(GeomPtr g) {
+    GEOSContextHandle_t h = geos::ctx();
+    g = polygonal_only(std::move(g));
+    if (GEOSisValid_r(h, g.get()) != 1) g = polygonal_only(GeomPtr(geos::check(GEOSMakeValid_r(h, g.get()), "repairing the buffer")));
+    if (GEOSisEmpty_r(h, g.get()) == 1) return Geometry(GEOSGeom_createEmptyPolygon_r(h));
+    if (GEOSGeomTypeId_r(h, g.get()) == GEOS_POLYGON) return Geometry(oriented_polygon(g.get()).release());
+    std::vector<GeomPtr> polys;
+    for_each_part(g.get(), [&](const GEOSGeometry* part, int) { polys.push_back(oriented_polygon(part)); });
+    return Geometry(collection(polys, GEOS_MULTIPOLYGON).release());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parts
+
+struct Builder {
+    double d;
+    BufferSide side;
+    Sampler sampler;           // the boundary, to max_error_m
+    Sampler interior_sampler;  // polygon edges, close enough to their geodesics to stay inside the buffer
+
+    GeomPtr point(LonLat p) {
+        check_poles({p}, false, d);
+        return circle(sampler, LonLat{near_lon(p.lon, 0), p.lat}, d);
+    }
+
+    GeomPtr line(const std::vector<LonLat>& raw) {
+        std::vector<LonLat> path = continuous(raw, near_lon(raw.front().lon, 0));
+        const bool closed = path.size() >= 4 && distance_m(path.front(), path.back()) < 1e-3;
+        if (closed) path.pop_back();
+        check_poles(path, closed, d);
+        std::vector<GeomPtr> pieces;
+        path_pieces(sampler, path, closed, d, pieces);
+        GeomPtr full = union_all(pieces);
+        if (side == BufferSide::Both || path.size() < 2) return full;
+        return one_side(sampler, path, closed, d, full.get(), side);
+    }
+
+    GeomPtr polygon(const GEOSGeometry* poly) {
+        GEOSContextHandle_t h = geos::ctx();
+        std::vector<std::vector<LonLat>> rings;
+        rings.push_back(coords_of(GEOSGetExteriorRing_r(h, poly)));
+        const int holes = GEOSGetNumInteriorRings_r(h, poly);
+        for (int i = 0; i < holes; ++i) rings.push_back(coords_of(GEOSGetInteriorRingN_r(h, poly, i)));
+        const double reference = near_lon(rings[0].front().lon, 0);
+        std::vector<GeomPtr> pieces;
+        std::vector<LonLat> shell;
+        std::vector<std::vector<LonLat>> hole_rings;
+        for (std::size_t r = 0; r < rings.size(); ++r) {
+            std::vector<LonLat> path = continuous(rings[r], reference);
+            if (path.size() >= 2 && distance_m(path.front(), path.back()) < 1e-3) path.pop_back();
+            if (path.size() < 3) continue;
+            check_poles(path, true, d);
+            path_pieces(sampler, path, true, d, pieces);
+            std::vector<LonLat> dense;
+            geodesic_path(interior_sampler, path, true, dense);
+            (r == 0 ? shell : hole_rings.emplace_back()) = std::move(dense);
+        }
+        if (shell.size() >= 4) {
+            GeomPtr inside(Geometry::polygon(shell, hole_rings).release());
+            if (GEOSisValid_r(h, inside.get()) != 1) inside.reset(geos::check(GEOSMakeValid_r(h, inside.get()), "repairing the polygon"));
+            pieces.push_back(std::move(inside));
+        }
+        return union_all(pieces);
+    }
+};
+
+void check_options(const BufferOptions& options) {
+    if (!std::isfinite(options.distance_m) || options.distance_m < 0)
+        throw UsageError(fmt::format("buffer distance {} m is not a distance of 0 or more", options.distance_m));
+    if (options.distance_m > buffer_max_distance_m)
+        throw UsageError(fmt::format("buffer distance {:.1f} km is larger than the {:.0f} km dza buffers by", options.distance_m / 1000.0,
+                                     buffer_max_distance_m / 1000.0));
+    if (!std::isfinite(options.tolerance_m) || options.tolerance_m < buffer_min_tolerance_m)
+        throw UsageError(fmt::format("buffer tolerance {} m is too small; give at least {} m", options.tolerance_m, buffer_min_tolerance_m));
+}
+
+}  // namespace
+
+const char* buffer_side_name(BufferSide side) {
+    switch (side) {
+        case BufferSide::Left: return "left";
+        case BufferSide::Right: return "right";
+        case BufferSide::Both: break;
+    }
+    return "both";
+}
+
+double buffer_max_error_m(double distance_m, double tolerance_m) {
+    return std::min(tolerance_m, 0.75 * std::max(1.0, 1e-4 * distance_m));
+}
+
+BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& options) {
+    check_options(options);
+    GEOSContextHandle_t h = geos::ctx();
+    BufferResult result;
+    if (source.is_empty()) {
+        result.geometry = Geometry(GEOSGeom_createEmptyPolygon_r(h));
+        return result;
+    }
+    if (options.side != BufferSide::Both) {
+        for_each_part(source.get(), [&](const GEOSGeometry*, int type) {
+            if (type != GEOS_LINESTRING && type != GEOS_LINEARRING)
+                throw UsageError(fmt::format("a one-sided ({}) buffer applies to lines only, and this geometry is a {}", buffer_side_name(options.side),
+                                             source.type_name()));
+        });
+    }
+    const double d = options.distance_m;
+    std::vector<GeomPtr> parts;
+    if (d == 0) {
+        // Nothing is within 0 m of a point or a line but itself; polygons stay as they are.
+        if (options.side == BufferSide::Both)
+            for_each_part(source.get(), [&](const GEOSGeometry* part, int type) {
+                if (type == GEOS_POLYGON) parts.emplace_back(geos::check(GEOSGeom_clone_r(h, part), "copying geometry"));
+            });
+        result.geometry = finish(union_all(parts));
+        return result;
+    }
+    result.max_error_m = buffer_max_error_m(d, options.tolerance_m);
+    Builder builder{d, options.side, Sampler(result.max_error_m), Sampler(std::min(result.max_error_m, 0.25 * d))};
+    for_each_part(source.get(), [&](const GEOSGeometry* part, int type) {
+        switch (type) {
+            case GEOS_POINT: {
+                double lon = 0, lat = 0;
+                GEOSGeomGetX_r(h, part, &lon);
+                GEOSGeomGetY_r(h, part, &lat);
+                parts.push_back(wrap_world(builder.point({lon, lat})));
+                break;
+            }
+            case GEOS_LINESTRING:
+            case GEOS_LINEARRING: parts.push_back(wrap_world(builder.line(coords_of(part)))); break;
+            case GEOS_POLYGON: parts.push_back(wrap_world(builder.polygon(part))); break;
+            default: break;
+        }
+    });
+    result.geometry = finish(union_all(parts));
+    return result;
+}
+
+BufferResult buffer_ring(const BufferResult& outer, const BufferResult& inner) {
+    BufferResult ring;
+    ring.max_error_m = std::max(outer.max_error_m, inner.max_error_m);
+    GEOSContextHandle_t h = geos::ctx();
+    if (outer.geometry.is_empty()) {
+        ring.geometry = Geometry(GEOSGeom_createEmptyPolygon_r(h));
+    } else if (inner.geometry.is_empty()) {
+        ring.geometry = outer.geometry.clone();
+    } else {
+        ring.geometry = finish(GeomPtr(geos::check(GEOSDifference_r(h, outer.geometry.get(), inner.geometry.get()), "ring between buffers")));
+    }
+    return ring;
+}
+
+BufferResult dissolve_buffers(const std::vector<const BufferResult*>& parts) {
+    BufferResult out;
+    std::vector<GeomPtr> pieces;
+    for (const BufferResult* p : parts) {
+        out.max_error_m = std::max(out.max_error_m, p->max_error_m);
+        if (!p->geometry.is_empty()) pieces.emplace_back(geos::check(GEOSGeom_clone_r(geos::ctx(), p->geometry.get()), "copying geometry"));
+    }
+    out.geometry = finish(union_all(pieces));
+    return out;
+}
+
+}  // namespace dza
