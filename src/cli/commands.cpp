@@ -4,6 +4,7 @@
 #include "cli/command_convert.hpp"
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
+#include "cli/command_zones.hpp"
 
 namespace dza::cli {
 
@@ -19,6 +20,7 @@ const std::vector<CommandFactory>& registry() {
         &make<InfoCommand>,
         &make<ConvertCommand>,
         &make<DistanceCommand>,
+        &make<ZonesCommand>,
         &make<BufferCommand>,
     };
     return commands;

@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+
+#include <cctype>
+#include <sstream>
+
+#include "dza/error.hpp"
+#include "dza/geodesic.hpp"
+#include "dza/zones.hpp"
+#include "reference.hpp"
+#include "test_paths.hpp"
+
+using namespace dza;
+
+namespace {
+Layer square_regions() {
+    Layer layer;
+    layer.name = "regions";
+    layer.source = "test";
+    layer.fields = {{"name", FieldType::String}};
+    const std::vector<std::pair<std::string, std::vector<LonLat>>> items = {{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}},
+                                                                           {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}}};
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Feature f;
+        f.fid = static_cast<std::int64_t>(i);
+        f.values = {items[i].first};
+        f.geometry = Geometry::polygon(items[i].second);
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+std::vector<LonLat> vertices(const Geometry& g) {
+    std::vector<LonLat> out;
+    std::string wkt = g.to_wkt(12);
+    for (char& c : wkt)
+        if (c == '(' || c == ')' || c == ',') c = ' ';
+    std::istringstream in(wkt);
+    std::string word;
+    double lon = 0, lat = 0;
+    while (in >> word) {
+        if (std::isalpha(static_cast<unsigned char>(word[0]))) continue;
+        lon = std::stod(word);
+        in >> lat;
+        out.push_back({lon, lat});
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("eligible zone: the controlled side beyond the stand-off, checked point by point", "[zones]") {
+    const Layer regions = square_regions();
+    Layer line;
+    line.name = "line";
+    Feature f;
+    f.geometry = Geometry::line({{27, 50.5}, {27, 44.5}});
+    line.features.push_back(std::move(f));
+    const std::vector<LonLat> line_path = {{27, 50.5}, {27, 44.5}};
+    ControlledSide west;
+    west.contains = LonLat{21, 46};
+    const Territory t = split_territory(regions, line, west);
+    ZonesOptions options;
+    options.standoff_m = 100000.0;
+    const ZonesResult z = compute_zones(regions, t, options);
+
+    // Every vertex of the eligible zone is at least the stand-off from the line (GeographicLib),
+    // less the band's stated error; vertices not on the territory's edge sit on the band's edge.
+    REQUIRE_FALSE(z.eligible.is_empty());
+    REQUIRE(z.max_error_m > 0);
+    REQUIRE(z.max_error_m <= 10.0);
+    int on_band = 0;
+    for (const LonLat& v : vertices(z.eligible)) {
+        const double d = reference::nearest_on_path_bounded(v, line_path).distance_m;
+        CHECK(d >= 100000.0 - z.max_error_m - 1e-3);
+        const bool on_territory_edge = std::fabs(v.lon - 20) < 1e-9 || std::fabs(v.lat - 45) < 1e-9 || std::fabs(v.lat - 50) < 1e-9;
+        if (!on_territory_edge) {
+            CHECK(d == Approx(100000.0).margin(z.max_error_m + 1e-3));
+            ++on_band;
+        }
+    }
+    CHECK(on_band > 10);
+
+    // Each region's eligible share, estimated independently on an area-weighted grid of cell
+    // centres (GeographicLib distances; the controlled side is west of 27E): agrees within the
+    // grid's resolution, 0.5 percentage points.
+    REQUIRE(z.regions.size() == 2);
+    const auto grid_share = [&](double lon0, double lon1) {
+        double eligible_weight = 0, total_weight = 0;
+        for (double lat = 45.025; lat < 50; lat += 0.05)
+            for (double lon = lon0 + 0.025; lon < lon1; lon += 0.05) {
+                const double w = std::cos(lat * M_PI / 180);
+                total_weight += w;
+                if (lon < 27 && reference::nearest_on_path_bounded({lon, lat}, line_path).distance_m >= 100000.0) eligible_weight += w;
+            }
+        return 100.0 * eligible_weight / total_weight;
+    };
+    CHECK(z.regions[0].name == "West");
+    CHECK(z.regions[0].eligible_pct == Approx(grid_share(20, 25)).margin(0.5));
+    CHECK(z.regions[1].eligible_pct == Approx(grid_share(25, 30)).margin(0.5));
+
+    // Pieces by region and band add up to the eligible area.
+    double pieces = 0;
+    for (const auto& p : z.pieces) pieces += p.area_km2;
+    CHECK(pieces == Approx(z.total_area_km2).epsilon(1e-6));
+    CHECK(z.pieces.front().band_min_km == 100.0);
+
+    // Limits: named regions and a meridian.
+    options.only_regions = {"East"};
+    CHECK(compute_zones(regions, t, options).total_area_km2 == Approx(z.regions[1].eligible_km2).epsilon(1e-9));
+    options.only_regions = {"west"};
+    options.west_of_lon = 22.0;
+    const ZonesResult limited = compute_zones(regions, t, options);
+    for (const LonLat& v : vertices(limited.eligible)) CHECK(v.lon <= 22.0 + 1e-9);
+    options.only_regions = {"Wset"};
+    CHECK_THROWS_AS(compute_zones(regions, t, options), UsageError);
+}
+
+TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") {
+    LoadOptions quiet;
+    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
+    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
+    ControlledSide kyiv;
+    kyiv.contains = LonLat{30.52, 50.45};
+    const Territory t = split_territory(regions, line, kyiv);
+    ZonesOptions options;
+    options.standoff_m = 100000.0;
+    const ZonesResult z = compute_zones(regions, t, options);
+    std::vector<LonLat> path;
+    for (const LonLat& v : vertices(line.features[0].geometry)) path.push_back(v);
+    const auto vs = vertices(z.eligible);
+    REQUIRE(vs.size() > 100);
+    for (std::size_t i = 0; i < vs.size(); i += 25) CHECK(reference::nearest_on_path_bounded(vs[i], path).distance_m >= 100000.0 - z.max_error_m - 1e-3);
+    CHECK(z.total_area_km2 < t.controlled_area_km2);
+    CHECK(z.total_area_km2 > 0.5 * t.controlled_area_km2);
+}
