@@ -1,6 +1,7 @@
 // The list of subcommands: adding one means its two files and one line here.
 #include "cli/command.hpp"
 #include "cli/command_buffer.hpp"
+#include "cli/command_check.hpp"
 #include "cli/command_convert.hpp"
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
@@ -21,6 +22,7 @@ const std::vector<CommandFactory>& registry() {
         &make<ConvertCommand>,
         &make<DistanceCommand>,
         &make<ZonesCommand>,
+        &make<CheckCommand>,
         &make<BufferCommand>,
     };
     return commands;

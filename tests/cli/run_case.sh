@@ -10,8 +10,10 @@
 #   expect_absent=(FILES)    files that must not exist afterwards
 #   expect_unchanged=(FILES) files that must be byte-identical before and after
 # and may define setup() (run first) and check() (run last; return non-zero to fail).
+#   expect_report=1          a non-zero exit that is a finding, not an error (dza check): stdout
+#                            may carry the report
 # A failing run (non-zero exit) must print exactly one line on stderr besides warnings,
-# and nothing on stdout.
+# and nothing on stdout unless expect_report=1.
 set -uo pipefail
 dza=$1 case_file=$2 root=$3
 DZA=$dza
@@ -21,7 +23,7 @@ io=$(mktemp -d)
 trap 'rm -rf "$T" "$io"' EXIT
 cd "$T"
 
-args=() expect_exit=0 expect_stdout="" expect_stderr="" expect_absent=() expect_unchanged=()
+args=() expect_exit=0 expect_stdout="" expect_stderr="" expect_absent=() expect_unchanged=() expect_report=0
 # shellcheck disable=SC1090
 source "$case_file"
 declare -F setup >/dev/null && setup
@@ -47,7 +49,7 @@ if [ -n "$expect_stderr" ]; then grep -Eq -- "$expect_stderr" "$io/stderr" || fa
 if [ "$code" -ne 0 ]; then
   errors=$(grep -vc '^dza: warning: ' "$io/stderr")
   [ "$errors" -eq 1 ] || fail "a failure must print exactly one error line on stderr (found $errors)"
-  [ ! -s "$io/stdout" ] || fail "a failure must print nothing on stdout"
+  [ "$expect_report" = 1 ] || [ ! -s "$io/stdout" ] || fail "a failure must print nothing on stdout"
 fi
 for f in "${expect_absent[@]}"; do [ ! -e "$f" ] || fail "$f exists but should not"; done
 for f in "${expect_unchanged[@]}"; do

@@ -1,0 +1,47 @@
+#pragma once
+// dza check: does a deployment plan respect its constraints? For each deployment: inside the
+// territory (or at sea inside the maritime zone), on the controlled side, at least the stand-off
+// from the line, inside a basing area, inside an allowed region. Every violation names the
+// deployment and the measured figure.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dza/callbacks.hpp"
+#include "dza/layer.hpp"
+#include "dza/territory.hpp"
+
+namespace dza {
+
+struct CheckOptions {
+    double standoff_m = 0;
+    const Layer* basing_areas = nullptr;      // when set, deployments on land must be inside one
+    std::vector<std::string> allowed_regions;  // when set, deployments on land must be in one
+    const Layer* maritime_zone = nullptr;     // deployments at sea must be inside it
+    Callbacks callbacks;
+};
+
+struct Violation {
+    std::string rule;     // territory, controlled_side, standoff, basing_area, allowed_region, maritime_zone
+    std::string message;  // "FR-3 Zaporizhzhia ground is 50.2 km from the line; the stand-off is 100 km"
+};
+
+struct DeploymentCheck {
+    std::size_t feature = 0;
+    std::string name;
+    std::string region;        // the region it lies in, "" at sea or outside
+    bool at_sea = false;       // outside the territory, inside the maritime zone
+    double distance_km = 0;    // to the line (geodesic)
+    std::vector<Violation> violations;
+    bool passed() const { return violations.empty(); }
+};
+
+struct CheckResult {
+    std::vector<DeploymentCheck> deployments;
+    std::size_t violation_count() const;
+    bool passed() const { return violation_count() == 0; }
+};
+
+CheckResult check_plan(const Layer& deployments, const Layer& regions, const Layer& line, const Territory& territory, const CheckOptions& options);
+
+}  // namespace dza

@@ -1,0 +1,100 @@
+#include "dza/check.hpp"
+
+#include <fmt/format.h>
+
+#include "dza/distance.hpp"
+#include "dza/error.hpp"
+#include "geos_util.hpp"
+
+namespace dza {
+
+namespace {
+
+std::string label(const Layer& layer, const Feature& f) {
+    if (auto i = layer.label_field(); i && !f.values[*i].is_null())
+        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
+    return fmt::format("feature {}", f.fid);
+}
+
+struct Prepared {
+    geos::PreparedPtr prepared;
+    explicit Prepared(const Geometry& g) : prepared(geos::check(GEOSPrepare_r(geos::ctx(), g.get()), "preparing geometry")) {}
+    bool covers(const Geometry& g) const { return GEOSPreparedCovers_r(geos::ctx(), prepared.get(), g.get()) == 1; }
+};
+
+}  // namespace
+
+std::size_t CheckResult::violation_count() const {
+    std::size_t n = 0;
+    for (const auto& d : deployments) n += d.violations.size();
+    return n;
+}
+
+CheckResult check_plan(const Layer& deployments, const Layer& regions, const Layer& line, const Territory& territory, const CheckOptions& options) {
+    if (options.standoff_m < 0) throw UsageError("the stand-off distance is negative; give 0 or more");
+    std::vector<std::size_t> allowed;
+    for (const auto& name : options.allowed_regions) allowed.push_back(find_region(regions, name));
+
+    const Prepared land(territory.land), controlled(territory.controlled);
+    std::optional<Geometry> basing_union, maritime_union;
+    std::optional<Prepared> basing, maritime;
+    if (options.basing_areas) basing.emplace(basing_union.emplace(union_of(*options.basing_areas)));
+    if (options.maritime_zone) maritime.emplace(maritime_union.emplace(union_of(*options.maritime_zone)));
+    std::vector<std::unique_ptr<Prepared>> region_shapes;
+    for (const auto& r : regions.features) region_shapes.push_back(r.geometry.is_empty() ? nullptr : std::make_unique<Prepared>(r.geometry));
+
+    std::vector<const Geometry*> line_parts;
+    for (const auto& f : line.features) line_parts.push_back(&f.geometry);
+    const DistanceIndex to_line(line_parts);
+    std::vector<const Geometry*> basing_parts;
+    if (options.basing_areas)
+        for (const auto& f : options.basing_areas->features) basing_parts.push_back(&f.geometry);
+    const DistanceIndex to_basing(basing_parts);
+
+    std::string allowed_list;
+    for (const auto& name : options.allowed_regions) allowed_list += (allowed_list.empty() ? "" : ", ") + name;
+
+    CheckResult result;
+    for (std::size_t i = 0; i < deployments.features.size(); ++i) {
+        const Feature& f = deployments.features[i];
+        if (f.geometry.is_empty()) continue;
+        DeploymentCheck c;
+        c.feature = i;
+        c.name = label(deployments, f);
+        const auto add = [&](const char* rule, std::string message) { c.violations.push_back({rule, std::move(message)}); };
+
+        for (std::size_t r = 0; r < regions.features.size(); ++r)
+            if (region_shapes[r] && region_shapes[r]->covers(f.geometry)) {
+                c.region = label(regions, regions.features[r]);
+                break;
+            }
+        const auto hit = to_line.nearest(f.geometry);
+        c.distance_km = hit ? hit->nearest.distance_m / 1000.0 : 0.0;
+
+        const bool on_land = land.covers(f.geometry);
+        c.at_sea = !on_land && maritime && maritime->covers(f.geometry);
+        if (!on_land && !c.at_sea) {
+            add("territory", maritime ? fmt::format("{} is outside the territory and outside the maritime zone", c.name)
+                                      : fmt::format("{} is outside the territory", c.name));
+        }
+        if (on_land && !controlled.covers(f.geometry)) add("controlled_side", fmt::format("{} is on the other side of the line, not the controlled side", c.name));
+        if (c.distance_km * 1000.0 < options.standoff_m)
+            add("standoff", fmt::format("{} is {:.1f} km from the line; the stand-off is {:g} km", c.name, c.distance_km, options.standoff_m / 1000.0));
+        if (on_land && basing && !basing->covers(f.geometry)) {
+            std::string nearest;
+            if (const auto b = to_basing.nearest(f.geometry))
+                nearest = fmt::format(" (nearest: {}, {:.1f} km away)", label(*options.basing_areas, options.basing_areas->features[b->target]), b->nearest.distance_m / 1000.0);
+            add("basing_area", fmt::format("{} is outside every basing area{}", c.name, nearest));
+        }
+        if (on_land && !allowed.empty()) {
+            bool inside = false;
+            for (std::size_t r : allowed) inside = inside || (region_shapes[r] && region_shapes[r]->covers(f.geometry));
+            if (!inside)
+                add("allowed_region", fmt::format("{} is in {}, not in an allowed region ({})", c.name, c.region.empty() ? "no single region" : c.region, allowed_list));
+        }
+        result.deployments.push_back(std::move(c));
+    }
+    return result;
+}
+
+}  // namespace dza

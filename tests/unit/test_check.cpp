@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "dza/check.hpp"
+#include "dza/error.hpp"
+#include "reference.hpp"
+
+using namespace dza;
+
+namespace {
+Layer layer_of(const char* name, std::vector<std::pair<std::string, Geometry>> items) {
+    Layer layer;
+    layer.name = name;
+    layer.source = "test";
+    layer.fields = {{"name", FieldType::String}};
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Feature f;
+        f.fid = static_cast<std::int64_t>(i);
+        f.values = {items[i].first};
+        f.geometry = std::move(items[i].second);
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+std::vector<std::string> rules(const DeploymentCheck& d) {
+    std::vector<std::string> out;
+    for (const auto& v : d.violations) out.push_back(v.rule);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a plan check finds every violation with its measured figure", "[check]") {
+    // West 20..25E and East 25..30E; the line runs down 27E; the controlled side is the west.
+    std::vector<std::pair<std::string, Geometry>> r;
+    r.emplace_back("West", Geometry::polygon({{20, 45}, {25, 45}, {25, 50}, {20, 50}}));
+    r.emplace_back("East", Geometry::polygon({{25, 45}, {30, 45}, {30, 50}, {25, 50}}));
+    const Layer regions = layer_of("regions", std::move(r));
+    std::vector<std::pair<std::string, Geometry>> l;
+    l.emplace_back("line", Geometry::line({{27, 50.5}, {27, 44.5}}));
+    const Layer line = layer_of("line", std::move(l));
+    std::vector<std::pair<std::string, Geometry>> b;
+    b.emplace_back("base area", Geometry::polygon({{21, 46}, {23, 46}, {23, 48}, {21, 48}}));
+    const Layer basing = layer_of("basing", std::move(b));
+    std::vector<std::pair<std::string, Geometry>> m;
+    m.emplace_back("sea", Geometry::polygon({{20, 43}, {26, 43}, {26, 44.9}, {20, 44.9}}));
+    const Layer maritime = layer_of("maritime", std::move(m));
+
+    const std::vector<std::pair<std::string, LonLat>> plan = {
+        {"good", {22, 47}},        // inside the basing area, far from the line
+        {"close", {25.8, 47.5}},   // East region, within the stand-off
+        {"across", {28.5, 47}},    // on the other side
+        {"abroad", {15, 47}},      // outside the territory, not at sea
+        {"ship", {23, 44}},        // at sea, in the maritime zone
+        {"no base", {20.5, 49.5}}, // West, outside the basing area
+    };
+    std::vector<std::pair<std::string, Geometry>> d;
+    for (const auto& [name, p] : plan) d.emplace_back(name, Geometry::point(p));
+    const Layer deployments = layer_of("deployments", std::move(d));
+
+    ControlledSide west;
+    west.contains = LonLat{21, 46};
+    const Territory t = split_territory(regions, line, west);
+    CheckOptions options;
+    options.standoff_m = 100000.0;
+    options.basing_areas = &basing;
+    options.maritime_zone = &maritime;
+    options.allowed_regions = {"West"};
+    const CheckResult result = check_plan(deployments, regions, line, t, options);
+    REQUIRE(result.deployments.size() == plan.size());
+    CHECK(result.deployments[0].passed());
+    CHECK(result.deployments[0].region == "West");
+    CHECK(rules(result.deployments[1]) == std::vector<std::string>{"standoff", "basing_area", "allowed_region"});
+    // The figure in the message is the geodesic distance to the line (GeographicLib).
+    const double close_km = reference::nearest_on_path({25.8, 47.5}, {{27, 50.5}, {27, 44.5}}).distance_m / 1000.0;
+    CHECK(result.deployments[1].distance_km == Approx(close_km).margin(1e-6));
+    CHECK(result.deployments[1].violations[0].message == fmt::format("close is {:.1f} km from the line; the stand-off is 100 km", close_km));
+    CHECK(rules(result.deployments[2]) == std::vector<std::string>{"controlled_side", "basing_area", "allowed_region"});
+    CHECK(rules(result.deployments[3]) == std::vector<std::string>{"territory"});
+    CHECK(result.deployments[4].passed());
+    CHECK(result.deployments[4].at_sea);
+    CHECK(rules(result.deployments[5]) == std::vector<std::string>{"basing_area"});
+    CHECK_THAT(result.deployments[5].violations[0].message, Catch::Contains("nearest: base area"));
+    CHECK(result.violation_count() == 8);
+    CHECK_FALSE(result.passed());
+
+    options.allowed_regions = {"Wset"};
+    CHECK_THROWS_AS(check_plan(deployments, regions, line, t, options), UsageError);
+}
