@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "dza/buffer.hpp"
 #include "dza/distance.hpp"
+#include "dza/territory.hpp"
+#include "dza/zones.hpp"
 #include "dza/layer.hpp"
 
 namespace {
@@ -75,5 +78,32 @@ int main(int argc, char** argv) {
         const double t = median_seconds(runs, [&] { dza::compute_distances(points, line); });
         report("distance: points to the line", n, t, "points");
     }
+
+    // Buffers: the line at 50 km, and the default deployments at their radius_km.
+    dza::BufferOptions fifty;
+    fifty.distance_m = 50000.0;
+    report("buffer: the line at 50 km", 1, median_seconds(5, [&] { dza::geodesic_buffer(line.features[0].geometry, fifty); }), "buffers");
+    const dza::Layer deployments = dza::load_layer(dza::LayerRef::parse(data + "/deployments.geojson"), quiet);
+    const std::size_t radius = deployments.require_field("radius_km");
+    const double t_circles = median_seconds(5, [&] {
+        for (const auto& f : deployments.features) {
+            dza::BufferOptions o;
+            o.distance_m = f.values[radius].get<double>() * 1000.0;
+            dza::geodesic_buffer(f.geometry, o);
+        }
+    });
+    report("buffer: deployments at radius_km", deployments.features.size(), t_circles, "circles");
+
+    // Zones: split the territory and remove a 100 km stand-off, by region and band.
+    const dza::Layer regions = dza::load_layer(dza::LayerRef::parse(data + "/regions.geojson"), quiet);
+    dza::ControlledSide kyiv;
+    kyiv.contains = dza::LonLat{30.52, 50.45};
+    const double t_zones = median_seconds(3, [&] {
+        const dza::Territory t = dza::split_territory(regions, line, kyiv);
+        dza::ZonesOptions o;
+        o.standoff_m = 100000.0;
+        dza::compute_zones(regions, t, o);
+    });
+    report("zones: default scenario", regions.features.size(), t_zones, "regions");
     return 0;
 }

@@ -104,7 +104,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     options.callbacks.report(0.7, "regions");
     for (std::size_t i = 0; i < regions.features.size(); ++i) {
         const Feature& region = regions.features[i];
-        if (region.geometry.is_empty()) continue;
+        if (region.geometry.is_empty() || !allowed[i]) continue;  // with only_regions, only those are listed
         RegionZone z;
         z.name = region_name(regions, region);
         z.area_km2 = km2(region.geometry);

@@ -42,7 +42,7 @@ struct ZonePiece {
 struct ZonesResult {
     Geometry standoff_band;  // the part of the territory within the stand-off
     Geometry eligible;
-    std::vector<RegionZone> regions;  // in the regions layer's order
+    std::vector<RegionZone> regions;  // in the regions layer's order; only the named ones with only_regions
     std::vector<ZonePiece> pieces;    // by region, then band
     double total_area_km2 = 0;        // eligible, total
     double controlled_area_km2 = 0;
