@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dza/buffer.hpp"
+#include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/territory.hpp"
 #include "dza/zones.hpp"
@@ -77,6 +78,34 @@ int main(int argc, char** argv) {
         const int runs = n >= 1000000 ? 3 : 5;
         const double t = median_seconds(runs, [&] { dza::compute_distances(points, line); });
         report("distance: points to the line", n, t, "points");
+    }
+
+    // Coverage: the default scenario, and 100 to 10k random deployments over western and central
+    // Ukraine (reach 50-150 km) over the regions, the line and the maritime zone.
+    {
+        const dza::Layer cov_regions = dza::load_layer(dza::LayerRef::parse(data + "/regions.geojson"), quiet);
+        const dza::Layer cov_deployments = dza::load_layer(dza::LayerRef::parse(data + "/deployments.geojson"), quiet);
+        const dza::Layer maritime = dza::load_layer(dza::LayerRef::parse(data + "/maritime_zone.geojson"), quiet);
+        dza::CoverageOptions by_field;
+        by_field.radius_field = "radius_km";
+        report("coverage: default scenario", cov_deployments.features.size(),
+               median_seconds(5, [&] { dza::compute_coverage(cov_deployments, cov_regions, &line, {&maritime}, by_field); }), "deployments");
+        for (std::size_t n : {100, 1000, 10000}) {
+            dza::Layer sites;
+            sites.name = "sites";
+            sites.fields = {{"radius_km", dza::FieldType::Real}};
+            std::mt19937_64 rng(7);
+            std::uniform_real_distribution<double> lon(22.5, 33.0), lat(46.5, 51.5), reach_km(50.0, 150.0);
+            for (std::size_t i = 0; i < n; ++i) {
+                dza::Feature f;
+                f.fid = static_cast<std::int64_t>(i);
+                f.geometry = dza::Geometry::point({lon(rng), lat(rng)});
+                f.values = {reach_km(rng)};
+                sites.features.push_back(std::move(f));
+            }
+            const double t = median_seconds(n >= 10000 ? 3 : 5, [&] { dza::compute_coverage(sites, cov_regions, &line, {&maritime}, by_field); });
+            report("coverage: random deployments", n, t, "deployments");
+        }
     }
 
     // Buffers: the line at 50 km, and the default deployments at their radius_km.

@@ -3,6 +3,7 @@
 #include "cli/command_buffer.hpp"
 #include "cli/command_check.hpp"
 #include "cli/command_convert.hpp"
+#include "cli/command_coverage.hpp"
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
 #include "cli/command_zones.hpp"
@@ -22,6 +23,7 @@ const std::vector<CommandFactory>& registry() {
         &make<ConvertCommand>,
         &make<DistanceCommand>,
         &make<ZonesCommand>,
+        &make<CoverageCommand>,
         &make<CheckCommand>,
         &make<BufferCommand>,
     };

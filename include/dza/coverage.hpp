@@ -1,0 +1,117 @@
+#pragma once
+// Coverage of regions, target areas and a line by the reach of deployments, measured on the
+// WGS84 ellipsoid.
+//
+// Reach. Every deployment with a geometry covers the area within its reach: a geodesic circle
+// around a point (vertices by PROJ geod_direct at equal azimuth steps, their number chosen so
+// that every straight lon/lat edge stays within max_error_m of the exact circle), the geodesic
+// buffer of a line or polygon (dza::geodesic_buffer). The reach of a feature is, in order: the
+// radius of its role (`radius_by_role_m`, matched on `role_field`), the number in `radius_field`
+// (km), the one `radius_m`. A missing, null, non-numeric or negative value where the reach is
+// needed is a DataError naming the layer, the feature and the field.
+//
+// Overlay. Reaches are indexed by envelope; a point's circle contained in another circle (by the
+// geodesic triangle inequality, with the chord error as margin) adds nothing to the union and is
+// left out of it. The coverage is the GEOS union of the rest. The part covered exactly once is
+// the union of each reach's exclusive part (the reach minus every other reach it meets, the
+// deepest first, stopping as soon as nothing is left); the redundancy (covered by two or more)
+// is the coverage minus that part. No area is ever counted twice.
+//
+// Areas are measured with dza::geodesic_area_m2 (geod_polygonarea over edges densified as
+// straight lon/lat lines), so the pieces of an overlay add up to the whole. Lines are densified
+// along their geodesics every kilometre before they are cut by the coverage, so where a line
+// enters or leaves a reach is exact to the reach's chord error; lengths are geodesic.
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dza/callbacks.hpp"
+#include "dza/geometry.hpp"
+#include "dza/layer.hpp"
+
+namespace dza {
+
+inline constexpr const char* coverage_method =
+    "reaches as geodesic circles and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; areas by PROJ geod_polygonarea, "
+    "lengths along geodesics; overlaps counted once";
+
+struct CoverageOptions {
+    std::optional<double> radius_m;                  // one reach for all deployments, >= 0
+    std::string radius_field;                        // else each feature's reach in this field, km
+    std::map<std::string, double> radius_by_role_m;  // reach by role, before the field and the one radius
+    std::string role_field = "role";                 // the field holding the role
+    double tolerance_m = 10;                         // largest chord error of a reach's boundary (see buffer.hpp)
+    // Gaps are measured within this area (e.g. the controlled side); null: the whole territory.
+    const Geometry* gaps_within = nullptr;
+    std::string gaps_within_name = "territory";  // what gaps_within is, for reports
+    Callbacks callbacks;
+};
+
+// Area figures of one region or target feature (or the whole territory).
+struct AreaCoverage {
+    std::size_t feature = 0;  // index in its layer
+    std::string layer;        // the layer's name
+    std::size_t target_layer = 0;  // for targets: the index of its layer among the targets
+    std::string name;         // the feature's label (or its fid)
+    double area_km2 = 0;
+    double covered_km2 = 0;    // within the reach of at least one deployment
+    double covered_pct = 0;    // covered_km2 / area_km2 * 100; 0 for an empty area
+    double redundant_km2 = 0;  // within the reach of two or more
+    std::size_t deployments = 0;  // reaches that overlap its interior
+};
+
+// An uncovered stretch of the line, in order from the line's first vertex.
+struct LineGap {
+    std::size_t feature = 0;  // index in the line layer
+    std::string name;         // the line feature's label
+    double from_km = 0;       // distance along the line (its feature) where the gap starts
+    double to_km = 0;
+    double length_km = 0;  // geodesic length of the gap
+    LonLat start, end;
+    Geometry geometry;  // LineString, densified along the geodesics
+};
+
+struct LineCoverage {
+    std::string layer;
+    double length_km = 0;
+    double covered_km = 0;
+    double covered_pct = 0;
+    std::vector<LineGap> gaps;
+};
+
+struct CoverageResult {
+    std::string deployments_layer;
+    std::size_t reaches = 0;        // deployments with a geometry and a reach
+    std::size_t contained = 0;      // circles left out of the union because another contains them
+    std::vector<double> radius_m;   // per deployment feature; NaN where it has no geometry
+    std::vector<AreaCoverage> regions;  // one per region with a polygonal geometry, in layer order
+    AreaCoverage total;                 // the territory (the union of the regions)
+    std::optional<LineCoverage> line;
+    std::vector<AreaCoverage> targets;  // one per polygonal target feature, layer by layer
+    std::string gaps_within;            // "territory" or the name given in the options
+    double gaps_km2 = 0;
+    double max_error_m = 0;  // largest chord error of any reach's boundary
+    Geometry coverage;       // union of all reaches
+    Geometry redundancy;     // area within two or more reaches
+    Geometry gaps;           // gaps_within (or the territory) minus the coverage
+};
+
+// Every deployment's reach in metres, checked (NaN for features without geometry): role radius,
+// then field, then the one radius. UsageError for an unknown field or a bad option, DataError
+// for a feature whose reach is missing or not a distance.
+std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options);
+
+// The coverage analysis. `line` may be null; `targets` are further polygon layers (e.g. a
+// maritime zone). DataError when no region has a polygon or a target layer has none.
+CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
+                                const CoverageOptions& options);
+
+// The result as layers to write, in this order and with these names: regions (the regions'
+// fields and geometry with area_km2, covered_km2, covered_pct, redundant_km2, deployments),
+// coverage, redundancy, gaps (one feature per part, largest first), line_gaps, targets. The
+// result's geometries are copied.
+std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets);
+
+}  // namespace dza

@@ -1,0 +1,333 @@
+#include "cli/command_coverage.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/format.hpp"
+#include "dza/buffer.hpp"
+#include "dza/coverage.hpp"
+#include "dza/error.hpp"
+#include "dza/scenario.hpp"
+#include "dza/territory.hpp"
+#include "dza/units.hpp"
+#include "dza/writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dza::cli {
+
+const char* CoverageCommand::default_scenario_path_text() { return dza::default_scenario_path; }
+
+void CoverageCommand::setup(CLI::App& app) {
+    app.add_option("DEPLOYMENTS", deployments_, "deployments, points or areas (default: the scenario's deployments)")->type_name("LAYER");
+    app.add_option("--regions", regions_, "regions whose coverage is measured; their union is the territory (default: the scenario's regions)")
+        ->type_name("LAYER");
+    app.add_option("--line", line_, "a line whose coverage and gaps are measured (default: the scenario's line)")->type_name("LAYER");
+    app.add_option("--target", targets_, "further areas to measure, e.g. a maritime zone; repeatable (default: the scenario's maritime_zone and targets)")
+        ->type_name("LAYER");
+    scenario_option_ = app.add_option("--scenario", scenario_, "scenario file for the default layers, reach and controlled side")
+                           ->type_name("FILE")
+                           ->capture_default_str();
+    auto* radius = app.add_option("--radius", radius_, fmt::format("one reach for every deployment ({})", distance_units_help))->type_name("D");
+    auto* field = app.add_option("--radius-field", radius_field_, "field with each deployment's reach in km (default: the scenario's radius_field, else radius_km)")
+                      ->type_name("FIELD");
+    radius->excludes(field);
+    field->excludes(radius);
+    app.add_option("--radius-by-role", radius_by_role_,
+                   fmt::format("reach by role, before the field or --radius, e.g. \"air defence=120km,ground=40km\" ({})", distance_units_help))
+        ->type_name("ROLE=D,...");
+    app.add_option("--role-field", role_field_, "field holding each deployment's role")->type_name("FIELD")->capture_default_str();
+    app.add_option("--gaps-within", gaps_within_, "measure gaps within the controlled side of the line or the whole territory (default: controlled when there is a line)")
+        ->check(CLI::IsMember({"controlled", "territory"}))
+        ->type_name("controlled|territory");
+    app.add_option("--tolerance", tolerance_,
+                   fmt::format("largest deviation of a reach's straight edges from the exact distance; vertices are held within "
+                               "the smaller of this and max(1 m, 0.01% of the reach) ({})",
+                               distance_units_help))
+        ->type_name("D")
+        ->default_str("10m");
+    app.add_option("-o,--output", output_,
+                   "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, or a folder "
+                   "that receives one GeoJSON file per layer")
+        ->type_name("OUT");
+    add_precision_option(app, precision_);
+    app.add_flag("--json", json_, "print the figures as JSON instead of a table");
+}
+
+void CoverageCommand::validate() {
+    for (const std::string* ref : {&deployments_, &regions_, &line_})
+        if (!ref->empty()) LayerRef::parse(*ref);
+    for (const auto& t : targets_) LayerRef::parse(t);
+    const auto check_max = [](double m, const std::string& what) {
+        if (m > buffer_max_distance_m) throw UsageError(fmt::format("{} is {:g} km, more than the {:g} km dza reaches", what, m / 1000, buffer_max_distance_m / 1000));
+    };
+    radius_m_.reset();
+    if (!radius_.empty()) {
+        radius_m_ = parse_distance_m(radius_, "--radius");
+        check_max(*radius_m_, "--radius");
+    }
+    radius_by_role_m_.clear();
+    if (!radius_by_role_.empty()) {
+        std::size_t pos = 0;
+        while (pos <= radius_by_role_.size()) {
+            const std::size_t comma = std::min(radius_by_role_.find(',', pos), radius_by_role_.size());
+            const std::string item = radius_by_role_.substr(pos, comma - pos);
+            const std::size_t eq = item.find('=');
+            const auto trim = [](std::string s) {
+                s.erase(0, s.find_first_not_of(" \t"));
+                s.erase(s.find_last_not_of(" \t") + 1);
+                return s;
+            };
+            const std::string role = eq == std::string::npos ? std::string() : trim(item.substr(0, eq));
+            if (role.empty())
+                throw UsageError(fmt::format("--radius-by-role \"{}\": \"{}\" is not ROLE=DISTANCE, e.g. \"air defence=120km,ground=40km\"", radius_by_role_, item));
+            const double m = parse_distance_m(item.substr(eq + 1), fmt::format("--radius-by-role {}", role));
+            check_max(m, "--radius-by-role " + role);
+            radius_by_role_m_[role] = m;
+            pos = comma + 1;
+        }
+    }
+    tolerance_m_ = parse_distance_m(tolerance_, "--tolerance");
+    if (tolerance_m_ < buffer_min_tolerance_m) throw UsageError(fmt::format("--tolerance \"{}\" is too small; give at least {:g}m", tolerance_, buffer_min_tolerance_m));
+    output_is_gpkg_ = false;
+    if (!output_.empty()) {
+        if (output_ == "-") throw UsageError("-o -: coverage writes several layers; give a .gpkg file or a folder");
+        std::string driver;
+        try {
+            driver = driver_for_path(output_);
+        } catch (const UsageError&) {
+            // Not a known format: a folder.
+        }
+        if (driver == "GPKG") {
+            output_is_gpkg_ = true;
+        } else if (!driver.empty()) {
+            throw UsageError(fmt::format("-o \"{}\": coverage writes several layers; give a .gpkg file or a folder for one GeoJSON file per layer", output_));
+        }
+    }
+}
+
+namespace {
+
+const char* const layer_files[] = {"regions", "coverage", "redundancy", "gaps", "line_gaps", "targets"};
+
+// Before any work: the folder can be created (its parent exists) or exists and is writable.
+void check_output_folder(const std::string& folder) {
+    const fs::path p(folder);
+    std::error_code ec;
+    if (fs::exists(p, ec)) {
+        if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" exists and is not a folder; give a folder or a .gpkg file", folder));
+        for (const char* name : layer_files) check_output_path((p / (std::string(name) + ".geojson")).string());
+        return;
+    }
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", folder, parent.string()));
+    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", folder, parent.string()));
+}
+
+// Fixed decimals, printed as the shortest number that reads back the same.
+double rounded(double value, int decimals) { return std::strtod(fmt::format("{:.{}f}", value, decimals).c_str(), nullptr); }
+double km(double v) { return rounded(v, 3); }
+double pct(double v) { return rounded(v, 4); }
+double deg(double v) { return rounded(v, 7); }
+
+nlohmann::ordered_json area_json(const AreaCoverage& a, bool named, const std::string& layer = {}) {
+    nlohmann::ordered_json j;
+    if (!layer.empty()) j["layer"] = layer;
+    if (named) j["name"] = a.name;
+    j["area_km2"] = km(a.area_km2);
+    j["covered_km2"] = km(a.covered_km2);
+    j["covered_pct"] = pct(a.covered_pct);
+    j["redundant_km2"] = km(a.redundant_km2);
+    j["deployments"] = a.deployments;
+    return j;
+}
+
+std::vector<std::string> area_row(const AreaCoverage& a, const std::string& name) {
+    return {name,
+            format_number(a.area_km2, 1),
+            format_number(a.covered_km2, 1),
+            fmt::format("{:.2f}", a.covered_pct),
+            format_number(a.redundant_km2, 1),
+            std::to_string(a.deployments)};
+}
+
+void area_columns(Table& t, const std::string& first) {
+    t.add_column(first);
+    t.add_column("area_km2", Table::Align::Right);
+    t.add_column("covered_km2", Table::Align::Right);
+    t.add_column("covered_%", Table::Align::Right);
+    t.add_column("redundant_km2", Table::Align::Right);
+    t.add_column("deployments", Table::Align::Right);
+}
+
+}  // namespace
+
+int CoverageCommand::run(Io& io) {
+    if (!output_.empty()) {
+        if (output_is_gpkg_) check_output_path(output_);
+        else check_output_folder(output_);
+    }
+    const LoadOptions load = io.load_options();
+    const Callbacks callbacks = io.callbacks();
+
+    // The scenario supplies what the command line leaves out.
+    std::optional<Scenario> scenario;
+    if (deployments_.empty() || regions_.empty() || scenario_option_->count() > 0) scenario = load_scenario(scenario_);
+    const Layer deployments = deployments_.empty() ? load_scenario_layer(scenario->layer("deployments", "coverage without DEPLOYMENTS"), load)
+                                                   : load_layer(LayerRef::parse(deployments_), load);
+    const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "coverage without --regions"), load)
+                                           : load_layer(LayerRef::parse(regions_), load);
+    std::optional<Layer> line;
+    if (!line_.empty()) line = load_layer(LayerRef::parse(line_), load);
+    else if (scenario && scenario->has_layer("line")) line = load_scenario_layer(scenario->layer("line", "coverage"), load);
+    std::vector<Layer> target_layers;
+    if (!targets_.empty()) {
+        for (const auto& t : targets_) target_layers.push_back(load_layer(LayerRef::parse(t), load));
+    } else if (scenario) {
+        for (const char* role : {"maritime_zone", "targets"})
+            if (scenario->has_layer(role)) target_layers.push_back(load_scenario_layer(scenario->layer(role, "coverage"), load));
+    }
+    std::vector<const Layer*> targets;
+    for (const auto& t : target_layers) targets.push_back(&t);
+
+    // Reach: the command line's, else the scenario's, else a radius_km field.
+    CoverageOptions options;
+    options.tolerance_m = tolerance_m_;
+    options.role_field = role_field_;
+    options.callbacks = callbacks;
+    if (radius_m_ || !radius_field_.empty() || !radius_by_role_m_.empty()) {
+        options.radius_m = radius_m_;
+        options.radius_field = radius_field_;
+        options.radius_by_role_m = radius_by_role_m_;
+    } else if (scenario && (scenario->parameters.radius_m || !scenario->parameters.radius_field.empty() || !scenario->parameters.radius_by_role_m.empty())) {
+        options.radius_m = scenario->parameters.radius_m;
+        options.radius_field = scenario->parameters.radius_field;
+        options.radius_by_role_m = scenario->parameters.radius_by_role_m;
+    } else if (deployments.field_index("radius_km")) {
+        options.radius_field = "radius_km";
+    } else {
+        throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field or --radius-by-role", deployments.where_text()));
+    }
+    deployment_reaches_m(deployments, options);  // every reach checked before the work
+
+    // Gaps within the controlled side when there is a line, unless told otherwise.
+    std::optional<Territory> territory;
+    if (gaps_within_ == "controlled" && !line) throw UsageError("--gaps-within controlled needs a line: give --line or a scenario with one");
+    if (line && gaps_within_ != "territory") {
+        try {
+            territory = split_territory(regions, *line, scenario ? scenario->parameters.controlled_side : ControlledSide{}, callbacks);
+            options.gaps_within = &territory->controlled;
+            options.gaps_within_name = "controlled side";
+        } catch (const DataError& e) {
+            if (gaps_within_ == "controlled") throw;
+            callbacks.warning(fmt::format("gaps are measured within the whole territory: {}", e.what()));
+        }
+    }
+
+    const CoverageResult result = compute_coverage(deployments, regions, line ? &*line : nullptr, targets, options);
+
+    if (!output_.empty()) {
+        const std::vector<Layer> layers = coverage_layers(result, regions, targets);
+        WriteOptions w;
+        w.precision = precision_;
+        if (output_is_gpkg_) {
+            std::vector<const Layer*> all;
+            for (const auto& l : layers) all.push_back(&l);
+            write_layers(all, output_, w);
+        } else {
+            std::error_code ec;
+            fs::create_directory(output_, ec);
+            if (ec) throw DataError(fmt::format("output \"{}\": cannot create the folder: {}", output_, ec.message()));
+            for (const auto& l : layers) write_layer(l, (fs::path(output_) / (l.name + ".geojson")).string(), w);
+        }
+    }
+
+    if (json_) {
+        nlohmann::ordered_json j;
+        j["inputs"] = {{"deployments", deployments.where_text()},
+                       {"regions", regions.where_text()},
+                       {"line", line ? nlohmann::json(line->where_text()) : nlohmann::json()},
+                       {"targets", [&] {
+                            nlohmann::json t = nlohmann::json::array();
+                            for (const Layer* l : targets) t.push_back(l->where_text());
+                            return t;
+                        }()}};
+        j["reaches"] = result.reaches;
+        j["regions"] = nlohmann::ordered_json::array();
+        for (const auto& a : result.regions) j["regions"].push_back(area_json(a, true));
+        j["total"] = area_json(result.total, false);
+        if (result.line) {
+            nlohmann::ordered_json l;
+            l["length_km"] = km(result.line->length_km);
+            l["covered_km"] = km(result.line->covered_km);
+            l["covered_pct"] = pct(result.line->covered_pct);
+            l["gaps"] = nlohmann::ordered_json::array();
+            for (const auto& g : result.line->gaps) {
+                nlohmann::ordered_json gj;
+                gj["line"] = g.name;
+                gj["from_km"] = km(g.from_km);
+                gj["to_km"] = km(g.to_km);
+                gj["length_km"] = km(g.length_km);
+                gj["start_lon"] = deg(g.start.lon);
+                gj["start_lat"] = deg(g.start.lat);
+                gj["end_lon"] = deg(g.end.lon);
+                gj["end_lat"] = deg(g.end.lat);
+                l["gaps"].push_back(gj);
+            }
+            j["line"] = l;
+        } else {
+            j["line"] = nullptr;
+        }
+        j["targets"] = nlohmann::ordered_json::array();
+        for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
+        j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km(result.gaps_km2)}};
+        j["method"] = coverage_method;
+        j["max_error_m"] = result.max_error_m;
+        io.out << j.dump(2) << '\n';
+        return 0;
+    }
+
+    Table regions_table;
+    area_columns(regions_table, regions.name);
+    for (const auto& a : result.regions) regions_table.add_row(area_row(a, a.name));
+    regions_table.add_row(area_row(result.total, "total (territory)"));
+    regions_table.print(io.out);
+
+    if (result.line) {
+        const auto& l = *result.line;
+        io.out << fmt::format("\n{}: {} km, {} km covered ({:.2f}%), {} gap{}\n", line->name, format_number(l.length_km, 3), format_number(l.covered_km, 3),
+                              l.covered_pct, l.gaps.size(), l.gaps.size() == 1 ? "" : "s");
+        if (!l.gaps.empty()) {
+            Table gaps;
+            gaps.add_column("gap");
+            gaps.add_column("from_km", Table::Align::Right);
+            gaps.add_column("to_km", Table::Align::Right);
+            gaps.add_column("length_km", Table::Align::Right);
+            gaps.add_column("start (lon, lat)");
+            gaps.add_column("end (lon, lat)");
+            std::size_t n = 0;
+            for (const auto& g : l.gaps)
+                gaps.add_row({std::to_string(++n), format_number(g.from_km, 3), format_number(g.to_km, 3), format_number(g.length_km, 3),
+                              fmt::format("{:.5f}, {:.5f}", g.start.lon, g.start.lat), fmt::format("{:.5f}, {:.5f}", g.end.lon, g.end.lat)});
+            gaps.print(io.out);
+        }
+    }
+
+    if (!result.targets.empty()) {
+        io.out << '\n';
+        Table t;
+        area_columns(t, "targets");
+        for (const auto& a : result.targets) t.add_row(area_row(a, a.name));
+        t.print(io.out);
+    }
+
+    io.out << fmt::format("\nuncovered ({}): {} km²; {} deployments, max error {:g} m\n", result.gaps_within, format_number(result.gaps_km2, 1), result.reaches,
+                          result.max_error_m);
+    return 0;
+}
+
+}  // namespace dza::cli

@@ -1,0 +1,41 @@
+#pragma once
+#include <map>
+#include <optional>
+
+#include "cli/command.hpp"
+
+namespace dza::cli {
+
+// dza coverage [DEPLOYMENTS] [--regions R] [--line L] [--target T]... [--radius D | --radius-field F]
+//              [--radius-by-role "ROLE=D,..."] [--gaps-within controlled|territory] [-o OUT] [--json]
+// Area covered by the deployments' reach per region, in total and per target area; line
+// coverage and its gaps; the uncovered part of the territory or the controlled side.
+class CoverageCommand : public Command {
+public:
+    const char* name() const override { return "coverage"; }
+    const char* description() const override {
+        return "Coverage of regions, target areas and the line by the deployments' reach (geodesic circles and buffers), with redundancy and gaps";
+    }
+    void setup(CLI::App& app) override;
+    void validate() override;
+    int run(Io& io) override;
+
+private:
+    std::string deployments_, regions_, line_, scenario_ = default_scenario_path_text();
+    std::vector<std::string> targets_;
+    std::string radius_, radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
+    std::string output_;
+    bool json_ = false;
+    int precision_ = 6;
+    CLI::Option* scenario_option_ = nullptr;
+
+    // Parsed by validate().
+    std::optional<double> radius_m_;
+    std::map<std::string, double> radius_by_role_m_;
+    double tolerance_m_ = 10;
+    bool output_is_gpkg_ = false;
+
+    static const char* default_scenario_path_text();
+};
+
+}  // namespace dza::cli
