@@ -6,6 +6,7 @@
 #include "cli/command_coverage.hpp"
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
+#include "cli/command_map.hpp"
 #include "cli/command_zones.hpp"
 
 namespace dza::cli {
@@ -25,6 +26,7 @@ const std::vector<CommandFactory>& registry() {
         &make<ZonesCommand>,
         &make<CoverageCommand>,
         &make<CheckCommand>,
+        &make<MapCommand>,
         &make<BufferCommand>,
     };
     return commands;

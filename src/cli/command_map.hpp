@@ -1,0 +1,20 @@
+#pragma once
+#include "cli/command.hpp"
+
+namespace dza::cli {
+
+// dza map: the scenario drawn as a map (PNG or SVG), for slides.
+class MapCommand : public Command {
+public:
+    const char* name() const override { return "map"; }
+    const char* description() const override { return "Draw the scenario as a map: PNG or SVG, with legend, scale bar and graticule"; }
+    void setup(CLI::App& app) override;
+    void validate() override;
+    int run(Io& io) override;
+
+private:
+    std::string scenario_ = default_scenario_path, output_, title_;
+    int width_px_ = 1200, height_px_ = 900;
+};
+
+}  // namespace dza::cli
