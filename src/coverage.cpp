@@ -211,8 +211,8 @@ GeomPtr circle(LonLat centre, double radius_m, double max_error_m) {
     const LonLat north = geodesic_direct(centre, 0, radius_m), south = geodesic_direct(centre, 180, radius_m);
     if (std::fabs(centre.lat) + radius_m / 100000.0 > 85.0 || north.lat > 85.0 || south.lat < -85.0) return nullptr;
     const double max_abs_lat = std::max(std::fabs(north.lat), std::fabs(south.lat));
-    // An even count: the circle is symmetric about the centre's meridian, so the western half
-    // mirrors the eastern one.
+    // An even count: the circle is symmetric about the centre's meridian, so the eastern half
+    // mirrors the western one computed here.
     int n = circle_vertex_count(radius_m, max_error_m, std::max(max_abs_lat, std::fabs(centre.lat)));
     n += n % 2;
     std::vector<LonLat> ring(static_cast<std::size_t>(n) + 1);
@@ -243,19 +243,20 @@ bool single_point(const Geometry& g, LonLat& p) {
 
 class EnvelopeGrid {
 public:
-    EnvelopeGrid(const std::vector<Extent>& extents, double cell_deg) : extents_(extents), cell_(cell_deg) {
-        for (const Extent& e : extents)
-            if (!e.empty) bounds_.expand(e);
+    // A grid over `bounds` with cells `cell_deg` wide; `extents` (indexed by the numbers
+    // inserted) must outlive it.
+    EnvelopeGrid(const std::vector<Extent>& extents, const Extent& bounds, double cell_deg) : extents_(extents), bounds_(bounds), cell_(cell_deg) {
         if (bounds_.empty) return;
         nx_ = static_cast<std::size_t>(std::ceil((bounds_.max_lon - bounds_.min_lon) / cell_)) + 1;
         ny_ = static_cast<std::size_t>(std::ceil((bounds_.max_lat - bounds_.min_lat) / cell_)) + 1;
         cells_.resize(nx_ * ny_);
-        for (std::size_t i = 0; i < extents.size(); ++i) {
-            if (extents[i].empty) continue;
-            const Range r = range(extents[i]);
-            for (std::size_t y = r.y0; y <= r.y1; ++y)
-                for (std::size_t x = r.x0; x <= r.x1; ++x) cells_[y * nx_ + x].push_back({i, r.x0, r.y0});
-        }
+    }
+
+    void insert(std::size_t i) {
+        if (extents_[i].empty || bounds_.empty) return;
+        const Range r = range(extents_[i]);
+        for (std::size_t y = r.y0; y <= r.y1; ++y)
+            for (std::size_t x = r.x0; x <= r.x1; ++x) cells_[y * nx_ + x].push_back({i, r.x0, r.y0});
     }
 
     // Indices of the envelopes that overlap `e`, each once, in a deterministic order. An
@@ -288,17 +289,23 @@ private:
     }
 
     const std::vector<Extent>& extents_;
-    double cell_;
     Extent bounds_;
+    double cell_;
     std::size_t nx_ = 0, ny_ = 0;
     std::vector<std::vector<Entry>> cells_;
 };
 
-// A quick distance for ordering only (equirectangular, metres).
+// A quick distance for ordering and pruning (equirectangular at the mean latitude, metres):
+// within 2% of the geodesic distance below 600 km and 75 degrees of latitude.
 double rough_distance_m(LonLat a, LonLat b) {
-    const double x = std::remainder(b.lon - a.lon, 360.0) * std::cos(0.5 * (a.lat + b.lat) * degree);
-    const double y = b.lat - a.lat;
-    return std::hypot(x, y) * 111195.0;
+    const double x = (b.lon - a.lon) * std::cos(0.5 * (a.lat + b.lat) * degree), y = b.lat - a.lat;
+    return std::sqrt(x * x + y * y) * 111195.0;
+}
+
+// Whether two circles are certainly apart by their rough distance (kept to where it is good to 2%).
+bool clearly_apart(const Reach& a, const Reach& b, double rough_m) {
+    return a.is_circle && b.is_circle && a.radius_m + b.radius_m < 500000.0 && std::fabs(a.centre.lat) < 75.0 && std::fabs(b.centre.lat) < 75.0 &&
+           rough_m > 1.1 * (a.radius_m + b.radius_m) + 10000.0;
 }
 
 LonLat centre_of(const Extent& e) { return {0.5 * (e.min_lon + e.max_lon), 0.5 * (e.min_lat + e.max_lat)}; }
@@ -594,11 +601,16 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         std::nth_element(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(spans.size() / 2), spans.end());
         cell = std::clamp(spans[spans.size() / 2] / 2, 0.01, 30.0);
     }
-    const EnvelopeGrid grid(extents, cell);
+    Extent bounds;
+    for (const Extent& e : extents) bounds.expand(e);
+    EnvelopeGrid grid(extents, bounds, cell);  // every reach
+    for (std::size_t i = 0; i < reaches.size(); ++i) grid.insert(i);
     check_cancel(cb, 0.2, "coverage: union");
 
-    // 2. Circles inside another circle add nothing to the union (largest first; a container is
-    // always one that stays in the union).
+    // 2. Circles inside another circle add nothing to the union. Largest first, so a container
+    // is always one that stays in the union; those are indexed on their own as they are found.
+    EnvelopeGrid kept(extents, bounds, cell);
+    std::vector<std::vector<std::size_t>> inside_of(reaches.size());  // circles found inside each reach
     std::vector<std::size_t> by_size(reaches.size());
     std::iota(by_size.begin(), by_size.end(), 0);
     std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return reaches[a].radius_m > reaches[b].radius_m; });
@@ -608,19 +620,22 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
             r.in_union = false;
             continue;
         }
-        if (!r.is_circle) continue;
-        const Extent at_centre{r.centre.lon, r.centre.lat, r.centre.lon, r.centre.lat, false};
-        for (std::size_t j : grid.query(at_centre)) {
-            const Reach& big = reaches[j];
-            if (j == i || !big.in_union || !big.is_circle || big.radius_m <= r.radius_m || !contains(big.extent, r.extent)) continue;
-            const double margin = 2 * big.max_error_m + r.max_error_m + 1e-3;
-            if (rough_distance_m(r.centre, big.centre) > 1.01 * (big.radius_m - r.radius_m) + 1000.0) continue;
-            if (geodesic_inverse(r.centre, big.centre).distance_m + r.radius_m + margin <= big.radius_m) {
-                r.in_union = false;
-                ++result.contained;
-                break;
+        if (r.is_circle) {
+            const Extent at_centre{r.centre.lon, r.centre.lat, r.centre.lon, r.centre.lat, false};
+            for (std::size_t j : kept.query(at_centre)) {
+                const Reach& big = reaches[j];
+                if (!big.is_circle || big.radius_m <= r.radius_m || !contains(big.extent, r.extent)) continue;
+                const double margin = 2 * big.max_error_m + r.max_error_m + 1e-3;
+                if (rough_distance_m(r.centre, big.centre) > 1.1 * (big.radius_m - r.radius_m) + 10000.0) continue;  // only saves time
+                if (geodesic_inverse(r.centre, big.centre).distance_m + r.radius_m + margin <= big.radius_m) {
+                    r.in_union = false;
+                    inside_of[j].push_back(i);
+                    ++result.contained;
+                    break;
+                }
             }
         }
+        if (r.in_union) kept.insert(i);
     }
 
     // 3. The union.
@@ -634,7 +649,8 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
 
     // 4. What each reach alone covers: the reach minus every other reach it meets, deepest
     // first, until nothing is left. These pieces are disjoint; their union is the area covered
-    // exactly once.
+    // exactly once. Of the circles left out of the union, only those found inside this reach
+    // need subtracting: any other lies inside another reach of the union, subtracted anyway.
     std::vector<GeomPtr> exclusive(reaches.size());
     parallel_for(
         reaches.size(),
@@ -644,13 +660,14 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                 const Reach& r = reaches[j];
                 if (!r.in_union) continue;  // contained in another circle: covered twice throughout
                 const LonLat centre = r.is_circle ? r.centre : centre_of(r.extent);
+                std::vector<std::size_t> candidates = kept.query(r.extent);
+                candidates.insert(candidates.end(), inside_of[j].begin(), inside_of[j].end());
                 std::vector<std::pair<double, std::size_t>> others;
-                for (std::size_t k : grid.query(r.extent)) {
-                    if (k == j || reaches[k].empty) continue;
+                for (std::size_t k : candidates) {
+                    if (k == j) continue;
                     const Reach& o = reaches[k];
                     const double apart_m = rough_distance_m(centre, o.is_circle ? o.centre : centre_of(o.extent));
-                    // Circles clearly apart (the rough distance is within 1% here) never meet.
-                    if (r.is_circle && o.is_circle && apart_m > 1.02 * (r.radius_m + o.radius_m) + 1000.0) continue;
+                    if (clearly_apart(r, o, apart_m)) continue;
                     others.emplace_back(apart_m - o.radius_m, k);  // the deepest first
                 }
                 GeomPtr rest = clone(r.geometry.get());

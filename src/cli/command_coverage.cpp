@@ -159,7 +159,7 @@ void area_columns(Table& t, const std::string& first) {
     t.add_column(first);
     t.add_column("area_km2", Table::Align::Right);
     t.add_column("covered_km2", Table::Align::Right);
-    t.add_column("covered_%", Table::Align::Right);
+    t.add_column("covered_pct", Table::Align::Right);
     t.add_column("redundant_km2", Table::Align::Right);
     t.add_column("deployments", Table::Align::Right);
 }

@@ -1,0 +1,20 @@
+#pragma once
+#include "cli/command.hpp"
+
+namespace dza::cli {
+
+// dza run [SCENARIO] [-o DIR]: the whole scenario in one command.
+class RunCommand : public Command {
+public:
+    const char* name() const override { return "run"; }
+    const char* description() const override { return "Run a scenario: every analysis, styled GeoJSON, a GeoPackage, summary.json and report.html"; }
+    void setup(CLI::App& app) override;
+    int run(Io& io) override;
+
+private:
+    std::string scenario_ = "data/scenario.yaml";
+    std::string output_ = "out";
+    int precision_ = 6;
+};
+
+}  // namespace dza::cli

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Opens report.html of the default run in headless Chromium, checks from the rendered page that the
+# map and the tables are there, and saves a screenshot in the build folder.
+# Usage: report_browser.sh DZA PROJECT_DIR BUILD_DIR. Exits 77 (skipped) when Chromium is missing.
+set -euo pipefail
+dza=$1 root=$2 build=$3
+chromium=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chromium" ] || { echo "chromium is not installed; skipped (.ci/run installs it)"; exit 77; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$dza" run -q "$root/data/scenario.yaml" -o "$work/out" > /dev/null
+flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+       --disable-component-update --disable-sync --user-data-dir="$work/profile" --window-size=1280,2400)
+timeout 120 "$chromium" "${flags[@]}" --dump-dom "file://$work/out/report.html" > "$work/dom.html" 2> "$work/chromium.log" || { cat "$work/chromium.log"; exit 1; }
+timeout 120 "$chromium" "${flags[@]}" --screenshot="$build/report.png" "file://$work/out/report.html" >> "$work/chromium.log" 2>&1 || { cat "$work/chromium.log"; exit 1; }
+python3 - "$work/dom.html" <<'PY'
+import re, sys
+dom = open(sys.argv[1]).read()
+assert re.search(r'<div id="map"><svg', dom), "no inline SVG map"
+for table in ("check-table", "distance-table", "coverage-table", "line-gaps-table", "zones-table"):
+    m = re.search(r'<table id="%s">(.*?)</table>' % table, dom, re.S)
+    assert m, "missing table " + table
+    assert m.group(1).count("<tr>") >= 2, "empty table " + table
+assert "http://" not in dom.replace("http://www.w3.org", "") and "https://" not in dom, "the page refers to the network"
+print("report renders: map and", 5, "tables")
+PY
+[ -s "$build/report.png" ] || { echo "no screenshot"; exit 1; }
+echo "screenshot: $build/report.png"
