@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <random>
 #include <string>
@@ -15,6 +17,8 @@
 #include "dza/buffer.hpp"
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
+#include "dza/run.hpp"
+#include "dza/scenario.hpp"
 #include "dza/territory.hpp"
 #include "dza/zones.hpp"
 #include "dza/layer.hpp"
@@ -134,5 +138,16 @@ int main(int argc, char** argv) {
         dza::compute_zones(regions, t, o);
     });
     report("zones: default scenario", regions.features.size(), t_zones, "regions");
+
+    // The default run: every analysis, every file, the report.
+    {
+        const dza::Scenario scenario = dza::load_scenario(data + "/scenario.yaml");
+        char pattern[] = "/tmp/dza-bench-XXXXXX";
+        const std::string dir = mkdtemp(pattern);
+        dza::RunOptions o;
+        o.output_dir = dir;
+        report("run: the default scenario", 1, median_seconds(5, [&] { dza::run_scenario(scenario, o); }), "runs");
+        std::filesystem::remove_all(dir);
+    }
     return 0;
 }
