@@ -8,6 +8,7 @@
 
 #include "dza/error.hpp"
 #include "geos_util.hpp"
+#include "wgs84.hpp"
 
 namespace dza {
 
@@ -17,25 +18,17 @@ namespace {
 // Geodesics (PROJ geod.h). Longitudes are kept continuous ("unrolled") across ±180° while a
 // feature is built; the result is split at the antimeridian at the end.
 
-const geod_geodesic& wgs84() {
-    static const geod_geodesic g = [] {
-        geod_geodesic init{};
-        geod_init(&init, 6378137.0, 1.0 / 298.257223563);
-        return init;
-    }();
-    return g;
-}
 
 double distance_m(LonLat a, LonLat b) {
     double s12 = 0;
-    geod_inverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &s12, nullptr, nullptr);
+    geod_inverse(&wgs84_geodesic(), a.lat, a.lon, b.lat, b.lon, &s12, nullptr, nullptr);
     return s12;
 }
 
 // The point at `s_m` from `from` along azimuth `azimuth_deg`; its longitude continues from `from`'s.
 LonLat direct(LonLat from, double azimuth_deg, double s_m) {
     LonLat out;
-    geod_gendirect(&wgs84(), from.lat, from.lon, azimuth_deg, GEOD_LONG_UNROLL, s_m, &out.lat, &out.lon, nullptr, nullptr, nullptr, nullptr, nullptr,
+    geod_gendirect(&wgs84_geodesic(), from.lat, from.lon, azimuth_deg, GEOD_LONG_UNROLL, s_m, &out.lat, &out.lon, nullptr, nullptr, nullptr, nullptr, nullptr,
                    nullptr);
     return out;
 }
@@ -49,8 +42,8 @@ struct Segment {
     geod_geodesicline line{};
 
     Segment(LonLat from, LonLat to) : a(from), b(to) {
-        geod_inverse(&wgs84(), a.lat, a.lon, b.lat, b.lon, &length_m, &azimuth_a, &azimuth_b);
-        geod_inverseline(&line, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_AZIMUTH | GEOD_DISTANCE_IN);
+        geod_inverse(&wgs84_geodesic(), a.lat, a.lon, b.lat, b.lon, &length_m, &azimuth_a, &azimuth_b);
+        geod_inverseline(&line, &wgs84_geodesic(), a.lat, a.lon, b.lat, b.lon, GEOD_LATITUDE | GEOD_LONGITUDE | GEOD_AZIMUTH | GEOD_DISTANCE_IN);
     }
     // The point at `s_m` from a, and the forward azimuth there.
     LonLat at(double s_m, double* azimuth_deg = nullptr) const {
@@ -164,14 +157,6 @@ GeomPtr collection(std::vector<GeomPtr>& parts, int type = GEOS_GEOMETRYCOLLECTI
     return GeomPtr(c);
 }
 
-std::vector<LonLat> coords_of(const GEOSGeometry* g) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
 
 template <typename Fn>
 void for_each_part(const GEOSGeometry* g, Fn&& fn) {
@@ -214,7 +199,7 @@ bool is_sliver(const GEOSGeometry* ring) {
     GEOSContextHandle_t h = geos::ctx();
     double length = 0, area = 0;
     GEOSLength_r(h, ring, &length);
-    const std::vector<LonLat> pts = coords_of(ring);
+    const std::vector<LonLat> pts = geos::coords_of(ring);
     for (std::size_t i = 1; i < pts.size(); ++i) area += pts[i - 1].lon * pts[i].lat - pts[i].lon * pts[i - 1].lat;
     return length == 0 || std::fabs(area) / length < sliver_width_deg;  // |shoelace| / length = 2·area / perimeter
 }
@@ -564,7 +549,7 @@ GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
         char ccw = 0;
         GEOSCoordSeq_isCCW_r(h, seq, &ccw);
         const double face_on_left_of_travel = (exterior == (ccw != 0)) ? 1.0 : -1.0;
-        const std::vector<LonLat> pts = coords_of(ring);
+        const std::vector<LonLat> pts = geos::coords_of(ring);
         struct Along {
             double length;
             std::size_t index;
@@ -703,9 +688,9 @@ struct Builder {
     GeomPtr polygon(const GEOSGeometry* poly) {
         GEOSContextHandle_t h = geos::ctx();
         std::vector<std::vector<LonLat>> rings;
-        rings.push_back(coords_of(GEOSGetExteriorRing_r(h, poly)));
+        rings.push_back(geos::coords_of(GEOSGetExteriorRing_r(h, poly)));
         const int holes = GEOSGetNumInteriorRings_r(h, poly);
-        for (int i = 0; i < holes; ++i) rings.push_back(coords_of(GEOSGetInteriorRingN_r(h, poly, i)));
+        for (int i = 0; i < holes; ++i) rings.push_back(geos::coords_of(GEOSGetInteriorRingN_r(h, poly, i)));
         const double reference = near_lon(rings[0].front().lon, 0);
         std::vector<GeomPtr> pieces;
         std::vector<LonLat> shell;
@@ -792,7 +777,7 @@ BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& option
                 break;
             }
             case GEOS_LINESTRING:
-            case GEOS_LINEARRING: parts.push_back(wrap_world(builder.line(coords_of(part)))); break;
+            case GEOS_LINEARRING: parts.push_back(wrap_world(builder.line(geos::coords_of(part)))); break;
             case GEOS_POLYGON: parts.push_back(wrap_world(builder.polygon(part))); break;
             default: break;
         }

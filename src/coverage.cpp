@@ -313,14 +313,6 @@ LonLat centre_of(const Extent& e) { return {0.5 * (e.min_lon + e.max_lon), 0.5 *
 // ---------------------------------------------------------------------------------------------
 // Figures
 
-std::vector<LonLat> coords_of(const GEOSGeometry* g) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
 
 
 // Whether `reach` overlaps the interior of the prepared polygon `area` (not only its boundary).
@@ -347,7 +339,7 @@ bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geo
         if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
             for (int i = 0; i < GEOSGetNumGeometries_r(h, g) && !found; ++i) self(self, GEOSGetGeometryN_r(h, g, i));
         } else if (type == GEOS_POLYGON && GEOSisEmpty_r(h, g) != 1) {
-            for (const LonLat& p : coords_of(GEOSGetExteriorRing_r(h, g)))
+            for (const LonLat& p : geos::coords_of(GEOSGetExteriorRing_r(h, g)))
                 if (inside(p)) {
                     found = true;
                     return;
@@ -421,7 +413,7 @@ LineCoverage measure_line(const Layer& line, const GEOSGeometry* coverage) {
         any = true;
         double offset_m = 0;  // along the feature, over its parts in order
         for_each_line(f.geometry.get(), [&](const GEOSGeometry* part) {
-            const std::vector<LonLat> dense = densified(coords_of(part));
+            const std::vector<LonLat> dense = densified(geos::coords_of(part));
             if (dense.size() < 2) return;
             // Cumulative geodesic and planar (lon/lat) lengths at each vertex.
             std::vector<double> along_m(dense.size(), 0), along_deg(dense.size(), 0);
@@ -437,7 +429,7 @@ LineCoverage measure_line(const Layer& line, const GEOSGeometry* coverage) {
                 const GeomPtr merged = own(GEOSLineMergeDirected_r(h, rest.get()), "merging the gaps");
                 std::vector<LineGap> gaps;
                 for_each_line(merged.get(), [&](const GEOSGeometry* piece) {
-                    const std::vector<LonLat> pts = coords_of(piece);
+                    const std::vector<LonLat> pts = geos::coords_of(piece);
                     const auto position_m = [&](LonLat p) {
                         GeomPtr point = own(GEOSGeom_createPointFromXY_r(h, p.lon, p.lat), "creating a point");
                         const double d = GEOSProject_r(h, path.get(), point.get());

@@ -12,6 +12,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "geos_util.hpp"
+#include "wgs84.hpp"
 
 namespace dza {
 
@@ -29,14 +30,6 @@ constexpr double foot_tolerance_m = 1e-4;
 constexpr double mean_radius_m = 6371008.8;
 constexpr double degree = M_PI / 180.0;
 
-const geod_geodesic& wgs84() {
-    static const geod_geodesic g = [] {
-        geod_geodesic init{};
-        geod_init(&init, wgs84_a, wgs84_f);
-        return init;
-    }();
-    return g;
-}
 
 struct Vec3 {
     double x = 0, y = 0, z = 0;
@@ -115,7 +108,7 @@ struct VertexSolution {
 
 VertexSolution solve_vertex(LonLat p, LonLat v) {
     VertexSolution s{};
-    geod_inverse(&wgs84(), p.lat, p.lon, v.lat, v.lon, &s.distance_m, &s.azimuth1_deg, &s.azimuth2_deg);
+    geod_inverse(&wgs84_geodesic(), p.lat, p.lon, v.lat, v.lon, &s.distance_m, &s.azimuth1_deg, &s.azimuth2_deg);
     return s;
 }
 
@@ -144,7 +137,7 @@ NearestPoint solve_edge(LonLat p, Vec3 pp, const Edge& e) {
         } else {
             geod_genposition(&e.line, GEOD_NOFLAGS, t, &x.lat, &x.lon, &azimuth_x, nullptr, nullptr, nullptr, nullptr, nullptr);
         }
-        geod_inverse(&wgs84(), p.lat, p.lon, x.lat, x.lon, &s, &azi1, &azi2);
+        geod_inverse(&wgs84_geodesic(), p.lat, p.lon, x.lat, x.lon, &s, &azi1, &azi2);
         if (s < best.distance_m) best = {s, p, x, azi1};
         if (s == 0) break;
         // Moving along the edge, the distance grows at the rate cos(angle between the edge and
@@ -158,14 +151,6 @@ NearestPoint solve_edge(LonLat p, Vec3 pp, const Edge& e) {
     return best;
 }
 
-std::vector<LonLat> coords_of(const GEOSGeometry* g) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
 
 // Calls fn(points, is_polygon_ring) for every point set, line and ring of a geometry.
 template <typename Fn>
@@ -175,13 +160,13 @@ void for_each_path(const GEOSGeometry* g, Fn&& fn) {
         case GEOS_POINT:
         case GEOS_LINESTRING:
         case GEOS_LINEARRING:
-            if (!GEOSisEmpty_r(geos::ctx(), g)) fn(coords_of(g), type != GEOS_POINT);
+            if (!GEOSisEmpty_r(geos::ctx(), g)) fn(geos::coords_of(g), type != GEOS_POINT);
             break;
         case GEOS_POLYGON: {
             if (GEOSisEmpty_r(geos::ctx(), g)) break;
-            fn(coords_of(GEOSGetExteriorRing_r(geos::ctx(), g)), true);
+            fn(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), g)), true);
             const int holes = GEOSGetNumInteriorRings_r(geos::ctx(), g);
-            for (int i = 0; i < holes; ++i) fn(coords_of(GEOSGetInteriorRingN_r(geos::ctx(), g, i)), true);
+            for (int i = 0; i < holes; ++i) fn(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), g, i)), true);
             break;
         }
         default: {
@@ -199,7 +184,7 @@ Edge make_edge(LonLat a, LonLat b, std::uint32_t target) {
     e.pb = ecef(b);
     e.target = target;
     if (a.lon == b.lon && a.lat == b.lat) return e;
-    geod_inverseline(&e.line, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_ALL);
+    geod_inverseline(&e.line, &wgs84_geodesic(), a.lat, a.lon, b.lat, b.lon, GEOD_ALL);
     e.length_m = e.line.s13;
     e.azimuth_a_deg = e.line.azi1;
     geod_genposition(&e.line, GEOD_NOFLAGS, e.length_m, nullptr, nullptr, &e.azimuth_b_deg, nullptr, nullptr, nullptr, nullptr, nullptr);
@@ -329,7 +314,7 @@ DistanceIndex::DistanceIndex(const std::vector<const Geometry*>& targets) : impl
                     continue;
                 }
                 geod_geodesicline line{};
-                geod_inverseline(&line, &wgs84(), pts[i - 1].lat, pts[i - 1].lon, pts[i].lat, pts[i].lon, GEOD_ALL);
+                geod_inverseline(&line, &wgs84_geodesic(), pts[i - 1].lat, pts[i - 1].lon, pts[i].lat, pts[i].lon, GEOD_ALL);
                 LonLat prev = pts[i - 1];
                 for (int k = 1; k <= pieces; ++k) {
                     LonLat next = pts[i];
@@ -469,7 +454,7 @@ std::optional<NearestHit> DistanceIndex::nearest(const Geometry& source) const {
 
 std::vector<LonLat> geodesic_path(LonLat a, LonLat b, double spacing_m) {
     geod_geodesicline line{};
-    geod_inverseline(&line, &wgs84(), a.lat, a.lon, b.lat, b.lon, GEOD_ALL);
+    geod_inverseline(&line, &wgs84_geodesic(), a.lat, a.lon, b.lat, b.lon, GEOD_ALL);
     const int pieces = std::max(1, static_cast<int>(std::ceil(line.s13 / std::max(spacing_m, 1.0))));
     std::vector<LonLat> out{a};
     for (int k = 1; k < pieces; ++k) {

@@ -5,11 +5,11 @@
 #include <cmath>
 
 #include "geos_util.hpp"
+#include "wgs84.hpp"
 
 namespace dza {
 
-namespace {
-const geod_geodesic& wgs84() {
+const geod_geodesic& wgs84_geodesic() {
     static const geod_geodesic g = [] {
         geod_geodesic init{};
         geod_init(&init, 6378137.0, 1.0 / 298.257223563);
@@ -18,14 +18,8 @@ const geod_geodesic& wgs84() {
     return g;
 }
 
-std::vector<LonLat> coords_of(const GEOSGeometry* g) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
+namespace {
+
 
 double path_length_m(const std::vector<LonLat>& pts) {
     double total = 0;
@@ -49,13 +43,13 @@ void for_each_part(const GEOSGeometry* g, Fn&& fn) {
 
 GeodesicInverse geodesic_inverse(LonLat from, LonLat to) {
     GeodesicInverse r;
-    geod_inverse(&wgs84(), from.lat, from.lon, to.lat, to.lon, &r.distance_m, &r.azimuth1_deg, &r.azimuth2_deg);
+    geod_inverse(&wgs84_geodesic(), from.lat, from.lon, to.lat, to.lon, &r.distance_m, &r.azimuth1_deg, &r.azimuth2_deg);
     return r;
 }
 
 LonLat geodesic_direct(LonLat from, double azimuth_deg, double distance_m) {
     LonLat out;
-    geod_direct(&wgs84(), from.lat, from.lon, azimuth_deg, distance_m, &out.lat, &out.lon, nullptr);
+    geod_direct(&wgs84_geodesic(), from.lat, from.lon, azimuth_deg, distance_m, &out.lat, &out.lon, nullptr);
     return out;
 }
 
@@ -69,7 +63,7 @@ double geodesic_ring_area_m2(const std::vector<LonLat>& ring) {
         lons[i] = ring[i].lon;
     }
     double area = 0, perimeter = 0;
-    geod_polygonarea(&wgs84(), lats.data(), lons.data(), static_cast<int>(n), &area, &perimeter);
+    geod_polygonarea(&wgs84_geodesic(), lats.data(), lons.data(), static_cast<int>(n), &area, &perimeter);
     return std::fabs(area);
 }
 
@@ -78,11 +72,11 @@ double geodesic_length_m(const Geometry& geometry) {
     double total = 0;
     for_each_part(geometry.get(), [&](const GEOSGeometry* part, int type) {
         if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) {
-            total += path_length_m(coords_of(part));
+            total += path_length_m(geos::coords_of(part));
         } else if (type == GEOS_POLYGON) {
-            total += path_length_m(coords_of(GEOSGetExteriorRing_r(geos::ctx(), part)));
+            total += path_length_m(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), part)));
             const int holes = GEOSGetNumInteriorRings_r(geos::ctx(), part);
-            for (int i = 0; i < holes; ++i) total += path_length_m(coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i)));
+            for (int i = 0; i < holes; ++i) total += path_length_m(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i)));
         }
     });
     return total;
@@ -118,9 +112,9 @@ double geodesic_area_m2(const Geometry& geometry) {
     double total = 0;
     for_each_part(geometry.get(), [&](const GEOSGeometry* part, int type) {
         if (type != GEOS_POLYGON || GEOSisEmpty_r(geos::ctx(), part)) return;
-        total += geodesic_ring_area_m2(densify_lonlat(coords_of(GEOSGetExteriorRing_r(geos::ctx(), part))));
+        total += geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), part))));
         const int holes = GEOSGetNumInteriorRings_r(geos::ctx(), part);
-        for (int i = 0; i < holes; ++i) total -= geodesic_ring_area_m2(densify_lonlat(coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i))));
+        for (int i = 0; i < holes; ++i) total -= geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i))));
     });
     return total;
 }

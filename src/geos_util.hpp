@@ -7,7 +7,10 @@
 #include <memory>
 #include <string>
 
+#include <vector>
+
 #include "dza/error.hpp"
+#include "dza/geometry.hpp"
 
 namespace dza::geos {
 
@@ -58,5 +61,15 @@ using STRtreePtr = std::unique_ptr<GEOSSTRtree, STRtreeDeleter>;
 struct BufferDeleter {
     void operator()(void* p) const noexcept { GEOSFree_r(ctx(), p); }
 };
+
+// The lon/lat coordinates of a point, line or ring.
+inline std::vector<LonLat> coords_of(const GEOSGeometry* g) {
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx(), g);
+    unsigned n = 0;
+    GEOSCoordSeq_getSize_r(ctx(), seq, &n);
+    std::vector<LonLat> pts(n);
+    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(ctx(), seq, i, &pts[i].lon, &pts[i].lat);
+    return pts;
+}
 
 }  // namespace dza::geos

@@ -19,14 +19,6 @@ Geometry collect(std::vector<GEOSGeometry*> parts) {
     return own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collecting geometries");
 }
 
-std::vector<LonLat> coords_of(const GEOSGeometry* g) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
 
 double area_km2(const Geometry& g) { return geodesic_area_m2(g) / 1e6; }
 
@@ -140,7 +132,7 @@ Territory split_territory(const Layer& regions, const Layer& line_layer, const C
         callbacks.warning(fmt::format("{}: the line has {} separate parts; each splits the territory on its own, so draw it as one line", line_layer.where_text(), part_count));
     std::vector<GEOSGeometry*> parts;
     for (int i = 0; i < part_count; ++i) {
-        std::vector<LonLat> pts = coords_of(GEOSGetGeometryN_r(geos::ctx(), merged.get(), i));
+        std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(geos::ctx(), merged.get(), i));
         if (pts.size() < 2) continue;
         const std::string name = line_layer.where_text() + ": the line's";
         auto head = extension(pts.front(), pts[1], land.get(), name + " first end", callbacks);
