@@ -283,6 +283,13 @@ TextBox measure(cairo_t* cr, const std::string& text, const Font& font) {
     return {te.x_advance, fe.ascent * 0.8, fe.descent * 0.8};  // cap-height-ish boxes: labels sit tighter
 }
 
+// The font, made smaller if need be for the text to fit `max_width`.
+Font fit(cairo_t* cr, const std::string& text, Font font, double max_width) {
+    const double width = measure(cr, text, font).width;
+    if (width > max_width && width > 0) font.size_px *= max_width / width;
+    return font;
+}
+
 // Draws text with its baseline's left end at (x, y), with an optional white halo. The letters are
 // glyphs (an SVG defines each once), the halo an outline.
 void draw_text(cairo_t* cr, const std::string& text, double x, double y, const Font& font, const Rgba& color, double halo_px) {
@@ -374,22 +381,12 @@ private:
     const MapProjection& projection_;
 };
 
-std::vector<LonLat> coords(const GEOSGeometry* g) {
-    std::vector<LonLat> out;
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), g);
-    unsigned n = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n)) return out;
-    out.resize(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &out[i].lon, &out[i].lat);
-    return out;
-}
-
 void collect_parts(const GEOSGeometry* g, const Projector& projector, std::vector<Part>& out) {
     if (!g || GEOSisEmpty_r(geos::ctx(), g) == 1) return;
     const int type = GEOSGeomTypeId_r(geos::ctx(), g);
     switch (type) {
         case GEOS_POINT: {
-            const auto c = coords(g);
+            const auto c = geos::coords_of(g);
             if (c.empty()) return;
             const PixelXY p = projector.projection().to_pixel(c[0]);
             if (std::isnan(p.x_px)) return;
@@ -398,19 +395,19 @@ void collect_parts(const GEOSGeometry* g, const Projector& projector, std::vecto
         }
         case GEOS_LINESTRING:
         case GEOS_LINEARRING: {
-            auto path = projector.project(coords(g), false);
+            auto path = projector.project(geos::coords_of(g), false);
             if (path.size() >= 2) out.push_back({1, {std::move(path)}});
             return;
         }
         case GEOS_POLYGON: {
             Part part;
             part.dimension = 2;
-            auto shell = projector.project(coords(GEOSGetExteriorRing_r(geos::ctx(), g)), true);
+            auto shell = projector.project(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), g)), true);
             if (shell.empty()) return;
             part.rings.push_back(std::move(shell));
             const int holes = GEOSGetNumInteriorRings_r(geos::ctx(), g);
             for (int i = 0; i < holes; ++i) {
-                auto hole = projector.project(coords(GEOSGetInteriorRingN_r(geos::ctx(), g, i)), true);
+                auto hole = projector.project(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), g, i)), true);
                 if (!hole.empty()) part.rings.push_back(std::move(hole));
             }
             out.push_back(std::move(part));
@@ -453,9 +450,10 @@ const GEOSGeometry* largest_polygon(const GEOSGeometry* g) {
 std::optional<std::pair<PixelXY, double>> polygon_anchor(const GEOSGeometry* visible, const MapProjection& projection) {
     const GEOSGeometry* polygon = largest_polygon(visible);
     if (!polygon) return std::nullopt;
-    geos::GeomPtr circle(GEOSMaximumInscribedCircle_r(geos::ctx(), polygon, 0.01));
+    const double px_deg = projection.metres_per_px() / 111320.0;  // about a pixel, in degrees
+    geos::GeomPtr circle(GEOSMaximumInscribedCircle_r(geos::ctx(), polygon, std::max(px_deg, 1e-7)));
     if (!circle) return std::nullopt;
-    const auto ends = coords(circle.get());
+    const auto ends = geos::coords_of(circle.get());
     if (ends.size() < 2) return std::nullopt;
     const PixelXY centre = projection.to_pixel(ends[0]);
     const PixelXY edge = projection.to_pixel(ends[1]);
@@ -524,7 +522,7 @@ private:
     void draw_graticule_lines(cairo_t* cr);
     void draw_graticule_labels(cairo_t* cr);
     void draw_labels(cairo_t* cr);
-    void legend_entries(cairo_t* cr);
+    void legend_entries();
     void place_legend();
     void draw_legend(cairo_t* cr) const;
     void draw_scale_and_north(cairo_t* cr) const;
@@ -654,7 +652,6 @@ void Renderer::project_layers() {
             for (std::size_t i = static_cast<std::size_t>(edge); i < ring.size(); i += 4) ordered.push_back(ring[i]);
         if (ring.size() == static_cast<std::size_t>(4 * n)) inner_frame_.reset(Geometry::polygon(ordered).release());
     }
-
 
     const Projector projector(proj);
     occupancy_ = Occupancy(options_.width_px, options_.height_px, px(8));
@@ -967,8 +964,7 @@ void Renderer::draw_graticule_labels(cairo_t* cr) {
     }
 }
 
-void Renderer::legend_entries(cairo_t* cr) {
-    (void)cr;
+void Renderer::legend_entries() {
     if (!options_.legend) return;
     for (auto it = drawn_.rbegin(); it != drawn_.rend(); ++it) {
         const MapLayer& l = *it->source;
@@ -1153,23 +1149,22 @@ void Renderer::draw_scale_and_north(cairo_t* cr) const {
 void Renderer::draw_title_and_credit(cairo_t* cr) const {
     double y = px(10);
     const Rgba dark{0.08, 0.08, 0.08, 1, false}, grey{0.33, 0.33, 0.33, 1, false};
+    const double width = frame_.width_px;
     if (!options_.title.empty()) {
-        const Font f{px(21), true};
-        const TextBox tb = measure(cr, options_.title, f);
+        const Font f = fit(cr, options_.title, {px(21), true, false}, width);
+        const TextBox tb = measure(cr, options_.title, {px(21), true, false});  // the band keeps its height
         draw_text(cr, options_.title, frame_.x_px, y + tb.ascent, f, dark, 0);
         y += tb.height() + px(8);
     }
     if (!options_.subtitle.empty()) {
-        const Font f{px(13)};
-        const TextBox tb = measure(cr, options_.subtitle, f);
-        draw_text(cr, options_.subtitle, frame_.x_px, y + tb.ascent, f, grey, 0);
+        const Font f = fit(cr, options_.subtitle, {px(13)}, width);
+        draw_text(cr, options_.subtitle, frame_.x_px, y + measure(cr, options_.subtitle, {px(13)}).ascent, f, grey, 0);
     }
     std::string credit = options_.credit;
     if (options_.projection_note) credit += (credit.empty() ? "" : " · ") + projection_->description();
     if (!credit.empty()) {
-        const Font f{px(10)};
-        const TextBox tb = measure(cr, credit, f);
-        draw_text(cr, credit, frame_.x_px, frame_.y_px + frame_.height_px + px(6) + tb.ascent, f, grey, 0);
+        const Font f = fit(cr, credit, {px(10)}, width);
+        draw_text(cr, credit, frame_.x_px, frame_.y_px + frame_.height_px + px(6) + measure(cr, credit, {px(10)}).ascent, f, grey, 0);
     }
 }
 
@@ -1182,7 +1177,7 @@ void Renderer::draw(cairo_t* cr) {
 
     layout(cr);
     project_layers();
-    legend_entries(cr);
+    legend_entries();
     if (!legend_.empty()) {
         double width = 0;
         for (const auto& e : legend_)
