@@ -67,12 +67,11 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     // Limits: named regions, a meridian, basing areas.
     std::vector<bool> allowed(regions.features.size(), options.only_regions.empty());
     if (!options.only_regions.empty()) {
+        // Every name is resolved before anything is copied, so an unknown one leaks nothing.
+        for (const auto& name : options.only_regions) allowed[find_region(regions, name)] = true;
         std::vector<GEOSGeometry*> parts;
-        for (const auto& name : options.only_regions) {
-            const std::size_t i = find_region(regions, name);
-            allowed[i] = true;
-            parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), regions.features[i].geometry.get()), "copy"));
-        }
+        for (std::size_t i = 0; i < regions.features.size(); ++i)
+            if (allowed[i]) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), regions.features[i].geometry.get()), "copy"));
         Geometry all = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collect");
         eligible = polygonal(intersection(eligible, own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "union")));
     }
