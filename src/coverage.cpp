@@ -146,29 +146,7 @@ void check_cancel(const Callbacks& callbacks, double fraction, std::string_view 
 
 // A feature's reach from a field: a number of km, or a text holding one.
 double field_km_m(const Layer& layer, const Feature& feature, std::size_t field) {
-    const nlohmann::json& v = feature.values[field];
-    const std::string& name = layer.fields[field].name;
-    const auto bad = [&](const std::string& what) {
-        return DataError(fmt::format("{}: {}: field {} {}, expected a reach in km (a number, 0 or more)", layer.where_text(), layer.describe(feature), name, what));
-    };
-    double km = 0;
-    if (v.is_null()) throw bad("is empty");
-    if (v.is_number() && !v.is_boolean()) {
-        km = v.get<double>();
-    } else if (v.is_string()) {
-        const std::string& text = v.get_ref<const std::string&>();
-        const char* begin = text.data();
-        const char* end = text.data() + text.size();
-        while (begin < end && std::isspace(static_cast<unsigned char>(*begin))) ++begin;
-        while (end > begin && std::isspace(static_cast<unsigned char>(end[-1]))) --end;
-        auto [ptr, ec] = std::from_chars(begin, end, km);
-        if (ec != std::errc() || ptr != end || begin == end) throw bad(fmt::format("is \"{}\"", text));
-    } else {
-        throw bad(fmt::format("is {}", v.dump()));
-    }
-    if (!std::isfinite(km) || km < 0) throw bad(fmt::format("is {:g}", km));
-    if (km * 1000 > buffer_max_distance_m) throw bad(fmt::format("is {:g}, more than the {:g} km dza reaches", km, buffer_max_distance_m / 1000));
-    return km * 1000;
+    return field_km_as_m(layer, feature, field, "a reach in km", buffer_max_distance_m, "dza reaches");
 }
 
 void check_radius(double m, const std::string& what) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <regex>
 
@@ -139,6 +140,33 @@ std::string Layer::describe(const Feature& feature) const {
         if (!v.is_null()) out += fmt::format(" (\"{}\")", v.is_string() ? v.get<std::string>() : v.dump());
     }
     return out;
+}
+
+double field_km_as_m(const Layer& layer, const Feature& feature, std::size_t field, std::string_view expected, double max_m,
+                     std::string_view limit_text) {
+    const nlohmann::json& v = feature.values[field];
+    const std::string& name = layer.fields[field].name;
+    const auto bad = [&](const std::string& what) {
+        return DataError(fmt::format("{}: {}: field {} {}, expected {} (a number, 0 or more)", layer.where_text(), layer.describe(feature), name, what, expected));
+    };
+    double km = 0;
+    if (v.is_null()) throw bad("is empty");
+    if (v.is_number() && !v.is_boolean()) {
+        km = v.get<double>();
+    } else if (v.is_string()) {
+        const std::string& text = v.get_ref<const std::string&>();
+        const char* begin = text.data();
+        const char* end = text.data() + text.size();
+        while (begin < end && std::isspace(static_cast<unsigned char>(*begin))) ++begin;
+        while (end > begin && std::isspace(static_cast<unsigned char>(end[-1]))) --end;
+        auto [ptr, ec] = std::from_chars(begin, end, km);
+        if (ec != std::errc() || ptr != end || begin == end) throw bad(fmt::format("is \"{}\"", text));
+    } else {
+        throw bad(fmt::format("is {}", v.dump()));
+    }
+    if (!std::isfinite(km) || km < 0) throw bad(fmt::format("is {:g}", km));
+    if (km * 1000 > max_m) throw bad(fmt::format("is {:g}, more than the {:g} km {}", km, max_m / 1000, limit_text));
+    return km * 1000;
 }
 
 std::string Layer::where_text() const { return name.empty() ? source : source + "|layername=" + name; }

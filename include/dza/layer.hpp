@@ -75,6 +75,13 @@ struct Layer {
     std::string where_text() const;
 };
 
+// A feature's value in km (a number, or text holding one) as metres. A null, non-numeric,
+// negative or larger-than-`max_m` value is a DataError naming the layer, the feature and the
+// field, and saying it expected `expected` ("a distance in km"); `limit_text` ends the message
+// for a value over the limit.
+double field_km_as_m(const Layer& layer, const Feature& feature, std::size_t field, std::string_view expected, double max_m,
+                     std::string_view limit_text);
+
 struct LoadOptions {
     std::string assume_crs = "EPSG:4326";  // for sources that declare no CRS
     bool allow_empty_layer = false;        // otherwise a layer with no features is a DataError
