@@ -3,6 +3,9 @@
 #include <cpl_conv.h>
 
 #include <mutex>
+#include <regex>
+
+#include "dza/layer.hpp"
 
 namespace dza::gdal {
 
@@ -24,10 +27,15 @@ ErrorCapture::~ErrorCapture() { CPLPopErrorHandler(); }
 void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* message) {
     auto* self = static_cast<ErrorCapture*>(CPLGetErrorHandlerUserData());
     if (!self) return;
+    // Drivers may quote a connection string back; its password never reaches a message. Server
+    // messages span lines (ERROR, DETAIL, HINT); dza's messages are one line.
+    static const std::regex spaces(R"(\s+)");
+    std::string text = std::regex_replace(redact_source(message), spaces, " ");
+    while (!text.empty() && text.back() == ' ') text.pop_back();
     if (level == CE_Warning) {
-        if (self->warn_) self->warn_((self->context_.empty() ? "" : self->context_ + ": ") + message);
+        if (self->warn_) self->warn_((self->context_.empty() ? "" : self->context_ + ": ") + text);
     } else if (level >= CE_Failure) {
-        self->last_error_ = message;
+        self->last_error_ = text;
     }
 }
 

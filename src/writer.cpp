@@ -2,6 +2,7 @@
 
 #include <cpl_vsi.h>
 #include <fmt/format.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "dza/error.hpp"
@@ -74,19 +76,16 @@ OGRFieldType ogr_type(FieldType t) {
     return OFTString;
 }
 
-void write_one_layer(GDALDatasetH ds, const Layer& layer, const Format& format, const WriteOptions& options, const gdal::ErrorCapture& capture,
+// Creates `name` in `ds` with the layer creation options `lco` and writes every feature.
+void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
                      const std::string& target) {
-    const std::string precision = fmt::format("COORDINATE_PRECISION={}", options.precision);
-    std::vector<const char*> lco;
-    if (std::string(format.driver) == "GeoJSON") lco = {"RFC7946=YES", precision.c_str()};
-    if (std::string(format.driver) == "GeoJSONSeq") lco = {"RS=NO", precision.c_str()};
-    if (std::string(format.driver) == "CSV") lco = {"GEOMETRY=AS_WKT"};
-    lco.push_back(nullptr);
+    std::vector<const char*> lco_list;
+    for (const auto& o : lco) lco_list.push_back(o.c_str());
+    lco_list.push_back(nullptr);
 
     gdal::SrsPtr srs = gdal::wgs84();
     const OGRwkbGeometryType gtype = layer_geometry_type(layer);
-    const std::string name = layer.name.empty() ? "layer" : layer.name;
-    OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco.data()));
+    OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco_list.data()));
     if (!out) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
 
     // Drivers may hold fields of their own (KML's Name, Description) or rename ours (Shapefile's
@@ -145,14 +144,92 @@ void write_dataset(const std::vector<const Layer*>& layers, const std::string& p
     if (!driver) throw DataError(fmt::format("{}: this GDAL has no {} driver", target, format.driver));
     gdal::DatasetPtr ds(GDALCreate(driver, path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!ds) throw DataError(fmt::format("{}: cannot create ({})", target, capture.last_error()));
+    const std::string precision = fmt::format("COORDINATE_PRECISION={}", options.precision);
+    std::vector<std::string> lco;
+    if (std::string(format.driver) == "GeoJSON") lco = {"RFC7946=YES", precision};
+    if (std::string(format.driver) == "GeoJSONSeq") lco = {"RS=NO", precision};
+    if (std::string(format.driver) == "CSV") lco = {"GEOMETRY=AS_WKT"};
     const bool transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
-    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, format, options, capture, target);
+    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, layer->name.empty() ? "layer" : layer->name, lco, capture, target);
     if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
         throw DataError(fmt::format("{}: cannot commit ({})", target, capture.last_error()));
     GDALFlushCache(ds.get());
     ds.reset();  // closing writes the file; a failure here is a failure of the write
     if (CPLGetLastErrorType() >= CE_Failure && capture.last_error("").size())
         throw DataError(fmt::format("{}: writing failed ({})", target, capture.last_error()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostGIS
+
+// `name` or `schema.name`, each an unquoted PostgreSQL identifier that stays as written.
+const std::regex& table_pattern() {
+    static const std::regex pattern("^([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*$");
+    return pattern;
+}
+constexpr std::size_t max_identifier = 63;  // PostgreSQL truncates longer names
+
+struct TableName {
+    std::string schema;  // empty: the connection's search_path decides
+    std::string name;
+    std::string quoted() const { return schema.empty() ? fmt::format("\"{}\"", name) : fmt::format("\"{}\".\"{}\"", schema, name); }
+};
+
+TableName split_table(const std::string& table) {
+    const auto dot = table.find('.');
+    if (dot == std::string::npos) return {"", table};
+    return {table.substr(0, dot), table.substr(dot + 1)};
+}
+
+gdal::DatasetPtr open_database(const std::string& output, const gdal::ErrorCapture& capture) {
+    const char* const drivers[] = {"PostgreSQL", nullptr};
+    gdal::DatasetPtr ds(GDALOpenEx(output.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr, nullptr));
+    if (!ds)
+        throw DataError(fmt::format("output \"{}\": cannot connect for writing ({}); check host, port, dbname, user and that PostGIS is installed there",
+                                    redact_source(output), capture.last_error("no answer")));
+    return ds;
+}
+
+// All tables in one transaction: every target is dropped first (never with CASCADE: views built
+// on it make the write fail instead of vanishing), then each is created anew; any failure rolls
+// every table back. The drops come first because GDAL reads the database's table list at the
+// first creation and would refuse a name it saw there.
+void write_database(const std::vector<const Layer*>& layers, const std::string& output, const WriteOptions& options) {
+    const std::string shown = redact_source(output);
+    std::vector<std::string> names;
+    for (const Layer* layer : layers) names.push_back(layer->name.empty() ? "layer" : layer->name);
+    const std::vector<std::string> tables = database_tables(options.table, names);
+    for (const auto& table : tables)
+        if (split_table(table).name.size() > max_identifier)
+            throw UsageError(fmt::format("--table \"{}\": table {} would be longer than PostgreSQL's {} characters; choose a shorter name", options.table,
+                                         table, max_identifier));
+
+    gdal::ErrorCapture capture;
+    gdal::DatasetPtr ds = open_database(output, capture);
+    if (GDALDatasetStartTransaction(ds.get(), FALSE) != OGRERR_NONE)
+        throw DataError(fmt::format("output \"{}\": cannot start a transaction ({})", shown, capture.last_error()));
+    try {
+        for (const auto& table : tables) {
+            CPLErrorReset();
+            const std::string drop = fmt::format("DROP TABLE IF EXISTS {}", split_table(table).quoted());
+            GDALDatasetReleaseResultSet(ds.get(), GDALDatasetExecuteSQL(ds.get(), drop.c_str(), nullptr, nullptr));
+            if (CPLGetLastErrorType() >= CE_Failure)
+                throw DataError(fmt::format("output \"{}\" table {}: cannot replace it ({}); drop what depends on it or choose another --table", shown,
+                                            table, capture.last_error()));
+        }
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const TableName t = split_table(tables[i]);
+            const std::string target = fmt::format("output \"{}\" table {}", shown, tables[i]);
+            std::vector<std::string> lco = {"GEOMETRY_NAME=geom", "LAUNDER=YES", "SPATIAL_INDEX=GIST"};
+            if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
+            write_one_layer(ds.get(), *layers[i], t.name, lco, capture, target);
+        }
+        if (GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
+            throw DataError(fmt::format("output \"{}\": cannot commit ({}); no table was changed", shown, capture.last_error()));
+    } catch (...) {
+        GDALDatasetRollbackTransaction(ds.get());
+        throw;
+    }
 }
 
 // A private folder next to the target, removed with everything in it unless released.
@@ -179,12 +256,42 @@ private:
 
 std::string driver_for_path(const std::string& path) {
     if (path == "-") return "GeoJSON";
+    if (is_database_output(path)) return "PostgreSQL";
     if (const Format* f = format_for(path)) return f->driver;
-    throw UsageError(fmt::format("output \"{}\": unknown format; name it with one of {} (or - for GeoJSON on stdout)", path, known_extensions()));
+    throw UsageError(fmt::format("output \"{}\": unknown format; name it with one of {} (or - for GeoJSON on stdout, or PG:... with --table for PostGIS)", path, known_extensions()));
 }
 
-void check_output_path(const std::string& path) {
+bool is_database_output(const std::string& output) { return output.size() >= 3 && strncasecmp(output.c_str(), "PG:", 3) == 0; }
+
+std::vector<std::string> database_tables(const std::string& table, const std::vector<std::string>& layer_names) {
+    if (layer_names.size() == 1) return {table};
+    std::vector<std::string> out;
+    for (const auto& name : layer_names) out.push_back(table + "_" + name);
+    return out;
+}
+
+void validate_output(const std::string& output, const std::string& table) {
+    if (!is_database_output(output)) {
+        if (!table.empty()) throw UsageError(fmt::format("--table \"{}\" names a database table; it needs -o PG:... (a PostGIS connection)", table));
+        driver_for_path(output);
+        return;
+    }
+    if (table.empty()) throw UsageError(fmt::format("output \"{}\": a database output needs --table NAME (the table to create or replace)", redact_source(output)));
+    if (!std::regex_match(table, table_pattern()) || split_table(table).name.size() > max_identifier)
+        throw UsageError(fmt::format("--table \"{}\": use lower-case letters, digits and _ (optionally schema.name), at most {} characters", table,
+                                     max_identifier));
+}
+
+void check_output_path(const std::string& path, const std::string& table) {
     if (path == "-") return;
+    if (is_database_output(path)) {
+        validate_output(path, table);
+        gdal::ensure_init();
+        gdal::ErrorCapture capture;
+        open_database(path, capture);
+        return;
+    }
+    if (!table.empty()) validate_output(path, table);
     driver_for_path(path);
     const fs::path p(path);
     const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
@@ -219,6 +326,11 @@ void write_layers(const std::vector<const Layer*>& layers, const std::string& pa
         return;
     }
 
+    if (is_database_output(path)) {
+        validate_output(path, options.table);
+        write_database(layers, path, options);
+        return;
+    }
     check_output_path(path);
     const Format& format = *format_for(path);
     if (layers.size() > 1 && !format.multi_layer)

@@ -1,7 +1,8 @@
 #pragma once
 // Writing layers through GDAL/OGR. GeoJSON follows RFC 7946 (WGS84 lon/lat, counter-clockwise
 // exterior rings, no `crs` member); other formats are chosen by the output's extension.
-// Every write is atomic: the result is built next to the target and renamed into place.
+// Every write is atomic: the result is built next to the target and renamed into place, or, for
+// a PostGIS database (`PG:...`), written in one transaction that replaces the tables at commit.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,17 +13,31 @@ namespace dza {
 
 struct WriteOptions {
     int precision = 6;  // decimals of lon/lat in text formats
+    // The table to write in a PG: database, `name` or `schema.name`; several layers go to
+    // `name_<layer>` each. Required for PG: outputs, refused for files.
+    std::string table;
 };
+
+// Whether an output is a PostGIS database (a GDAL `PG:` connection string) rather than a file.
+bool is_database_output(const std::string& output);
+
+// Checks the output and table options together, touching nothing: a known file extension, or a
+// PG: output with a valid --table name. UsageError otherwise.
+void validate_output(const std::string& output, const std::string& table);
+
+// The tables `layer_names` go to in a database: `table` for one layer, `table_<name>` for several.
+std::vector<std::string> database_tables(const std::string& table, const std::vector<std::string>& layer_names);
 
 // The OGR driver for a path's extension (".geojson" -> "GeoJSON", ".gpkg" -> "GPKG", ...);
 // UsageError for an extension dza does not write.
 std::string driver_for_path(const std::string& path);
 
-// Checks before any work that `path` can be written (known extension, existing writable folder).
-void check_output_path(const std::string& path);
+// Checks before any work that `path` can be written (known extension, existing writable folder;
+// for a PG: output, that the server accepts the connection for writing and has PostGIS).
+void check_output_path(const std::string& path, const std::string& table = {});
 
-// Writes layers to `path` (several only where the format holds several, e.g. GeoPackage).
-// `path` "-" writes GeoJSON to `stdout_stream`.
+// Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
+// database). `path` "-" writes GeoJSON to `stdout_stream`.
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options = {},
                   std::ostream* stdout_stream = nullptr);
 

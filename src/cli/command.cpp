@@ -34,11 +34,20 @@ LoadOptions Io::load_options() const {
     return options;
 }
 
-void add_output_option(CLI::App& app, std::string& output, const char* what, bool required) {
+void add_output_option(CLI::App& app, std::string& output, std::string& table, const char* what, bool required) {
     auto* opt = app.add_option("-o,--output", output,
-                               fmt::format("{}: .geojson (RFC 7946), .gpkg, .fgb, .shp, .kml, .csv, .geojsonl, or - for GeoJSON on stdout", what))
-                    ->type_name("FILE");
+                               fmt::format("{}: .geojson (RFC 7946), .gpkg, .fgb, .shp, .kml, .csv, .geojsonl, - for GeoJSON on stdout, or "
+                                           "PG:CONNECTION with --table for PostGIS",
+                                           what))
+                    ->type_name("OUT");
     if (required) opt->required();
+    add_table_option(app, table);
+}
+
+void add_table_option(CLI::App& app, std::string& table) {
+    app.add_option("--table", table,
+                   "with -o PG:...: the table to create or replace, NAME or SCHEMA.NAME (several layers: NAME_<layer>); replaced in one transaction")
+        ->type_name("NAME");
 }
 
 void add_precision_option(CLI::App& app, int& precision) {

@@ -44,7 +44,9 @@ using CommandFactory = std::unique_ptr<Command> (*)();
 const std::vector<CommandFactory>& registry();
 
 // Shared option declarations, so every command spells them the same way.
-void add_output_option(CLI::App& app, std::string& output, const char* what, bool required);
+// -o/--output (a file, - for stdout, or PG:... for PostGIS) together with --table.
+void add_output_option(CLI::App& app, std::string& output, std::string& table, const char* what, bool required);
+void add_table_option(CLI::App& app, std::string& table);
 void add_precision_option(CLI::App& app, int& precision);
 
 }  // namespace dza::cli

@@ -31,13 +31,13 @@ void BufferCommand::setup(CLI::App& app) {
                                distance_units_help))
         ->type_name("D")
         ->default_str("10m");
-    add_output_option(app, output_, "where to write the buffers", true);
+    add_output_option(app, output_, table_, "where to write the buffers", true);
     add_precision_option(app, precision_);
 }
 
 void BufferCommand::validate() {
     ref_ = LayerRef::parse(layer_);
-    driver_for_path(output_);
+    validate_output(output_, table_);
     const int given = (distance_option_->count() > 0) + (field_option_->count() > 0) + (rings_option_->count() > 0);
     if (given == 0) throw UsageError("give one of --distance, --distance-field or --rings");
     if (given > 1) throw UsageError("give only one of --distance, --distance-field and --rings");
@@ -93,7 +93,7 @@ double round_to(double value, double step) { return std::round(value / step) * s
 }  // namespace
 
 int BufferCommand::run(Io& io) {
-    check_output_path(output_);
+    check_output_path(output_, table_);
     const Callbacks callbacks = io.callbacks();
     const Layer layer = load_layer(ref_, io.load_options());
 
@@ -216,6 +216,7 @@ int BufferCommand::run(Io& io) {
 
     WriteOptions options;
     options.precision = precision_;
+    options.table = table_;
     write_layer(out, output_, options, &io.out);
     return 0;
 }

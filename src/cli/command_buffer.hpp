@@ -29,6 +29,7 @@ private:
     CLI::Option* rings_option_ = nullptr;
     bool dissolve_ = false;
     std::string output_;
+    std::string table_;
     int precision_ = 6;
 
     // Parsed by validate().

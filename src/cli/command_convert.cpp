@@ -6,20 +6,21 @@ namespace dza::cli {
 
 void ConvertCommand::setup(CLI::App& app) {
     app.add_option("LAYER", layer_, "layer to read: SOURCE[|layername=NAME][|where=SQL][|crs=CRS]")->required()->type_name("LAYER");
-    add_output_option(app, output_, "where to write", true);
+    add_output_option(app, output_, table_, "where to write", true);
     add_precision_option(app, precision_);
 }
 
 void ConvertCommand::validate() {
     ref_ = LayerRef::parse(layer_);
-    driver_for_path(output_);
+    validate_output(output_, table_);
 }
 
 int ConvertCommand::run(Io& io) {
-    check_output_path(output_);
+    check_output_path(output_, table_);
     const Layer layer = load_layer(ref_, io.load_options());
     WriteOptions options;
     options.precision = precision_;
+    options.table = table_;
     write_layer(layer, output_, options, &io.out);
     return 0;
 }

@@ -17,6 +17,7 @@ private:
     std::string layer_;
     LayerRef ref_;
     std::string output_;
+    std::string table_;
     int precision_ = 6;
 };
 

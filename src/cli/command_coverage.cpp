@@ -51,9 +51,10 @@ void CoverageCommand::setup(CLI::App& app) {
         ->type_name("D")
         ->default_str("10m");
     app.add_option("-o,--output", output_,
-                   "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, or a folder "
-                   "that receives one GeoJSON file per layer")
+                   "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, a folder "
+                   "that receives one GeoJSON file per layer, or PG:CONNECTION with --table (tables NAME_<layer>)")
         ->type_name("OUT");
+    add_table_option(app, table_);
     add_precision_option(app, precision_);
     app.add_flag("--json", json_, "print the figures as JSON instead of a table");
 }
@@ -93,8 +94,11 @@ void CoverageCommand::validate() {
     }
     tolerance_m_ = parse_distance_m(tolerance_, "--tolerance");
     if (tolerance_m_ < buffer_min_tolerance_m) throw UsageError(fmt::format("--tolerance \"{}\" is too small; give at least {:g}m", tolerance_, buffer_min_tolerance_m));
-    output_is_gpkg_ = false;
-    if (!output_.empty()) {
+    output_is_dataset_ = false;
+    if (!table_.empty() || is_database_output(output_)) {
+        validate_output(output_, table_);
+        output_is_dataset_ = true;
+    } else if (!output_.empty()) {
         if (output_ == "-") throw UsageError("-o -: coverage writes several layers; give a .gpkg file or a folder");
         std::string driver;
         try {
@@ -103,7 +107,7 @@ void CoverageCommand::validate() {
             // Not a known format: a folder.
         }
         if (driver == "GPKG") {
-            output_is_gpkg_ = true;
+            output_is_dataset_ = true;
         } else if (!driver.empty()) {
             throw UsageError(fmt::format("-o \"{}\": coverage writes several layers; give a .gpkg file or a folder for one GeoJSON file per layer", output_));
         }
@@ -168,7 +172,7 @@ void area_columns(Table& t, const std::string& first) {
 
 int CoverageCommand::run(Io& io) {
     if (!output_.empty()) {
-        if (output_is_gpkg_) check_output_path(output_);
+        if (output_is_dataset_) check_output_path(output_, table_);
         else check_output_folder(output_);
     }
     const LoadOptions load = io.load_options();
@@ -234,7 +238,8 @@ int CoverageCommand::run(Io& io) {
         const std::vector<Layer> layers = coverage_layers(result, regions, targets);
         WriteOptions w;
         w.precision = precision_;
-        if (output_is_gpkg_) {
+        w.table = table_;
+        if (output_is_dataset_) {
             std::vector<const Layer*> all;
             for (const auto& l : layers) all.push_back(&l);
             write_layers(all, output_, w);

@@ -26,6 +26,7 @@ private:
     std::string radius_, radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
     std::string output_;
     bool json_ = false;
+    std::string table_;
     int precision_ = 6;
     CLI::Option* scenario_option_ = nullptr;
 
@@ -33,7 +34,7 @@ private:
     std::optional<double> radius_m_;
     std::map<std::string, double> radius_by_role_m_;
     double tolerance_m_ = 10;
-    bool output_is_gpkg_ = false;
+    bool output_is_dataset_ = false;
 
     static const char* default_scenario_path_text();
 };

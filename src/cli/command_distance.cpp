@@ -24,7 +24,7 @@ void DistanceCommand::setup(CLI::App& app) {
     app.add_option("--speed", speed_text_, "speed for the time to reach the target (km/h, kn, mph, m/s; bare number km/h); default: a speed_kmh field")
         ->type_name("SPEED");
     app.add_option("--speed-field", speed_field_, "field with each feature's speed in km/h (default: speed_kmh when present)")->type_name("FIELD");
-    add_output_option(app, output_, "also write geodesic lines from each feature to its nearest point", false);
+    add_output_option(app, output_, table_, "also write geodesic lines from each feature to its nearest point", false);
     add_precision_option(app, precision_);
     auto* json = app.add_flag("--json", json_, "print {\"results\": [...]} as JSON instead of a table");
     app.add_flag("--csv", csv_, "print CSV instead of a table")->excludes(json);
@@ -37,7 +37,7 @@ void DistanceCommand::validate() {
     speed_kmh_.reset();
     if (!within_text_.empty()) within_m_ = parse_distance_m(within_text_, "--within");
     if (!speed_text_.empty()) speed_kmh_ = parse_speed_kmh(speed_text_, "--speed");
-    if (!output_.empty()) driver_for_path(output_);
+    if (!output_.empty() || !table_.empty()) validate_output(output_, table_);
     if (output_ == "-" && (json_ || csv_)) throw UsageError("-o - and --json/--csv both write to stdout; pick one");
 }
 
@@ -57,7 +57,7 @@ std::string csv_cell(const std::string& s) {
 }  // namespace
 
 int DistanceCommand::run(Io& io) {
-    if (!output_.empty()) check_output_path(output_);
+    if (!output_.empty()) check_output_path(output_, table_);
     const LoadOptions load = io.load_options();
     std::optional<Scenario> scenario;
     if (from_.empty() || to_.empty() || speed_field_.empty()) {
@@ -78,6 +78,7 @@ int DistanceCommand::run(Io& io) {
     if (!output_.empty()) {
         WriteOptions w;
         w.precision = precision_;
+        w.table = table_;
         write_layer(distance_layer(from, to, results), output_, w, &io.out);
         if (output_ == "-") return 0;
     }

@@ -17,6 +17,7 @@ public:
 private:
     std::string from_, to_, scenario_ = default_scenario_path_text(), output_, within_text_, speed_text_, speed_field_;
     bool matrix_ = false, json_ = false, csv_ = false;
+    std::string table_;
     int precision_ = 6;
     std::optional<double> within_m_, speed_kmh_;
     static const char* default_scenario_path_text();

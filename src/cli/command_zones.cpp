@@ -21,7 +21,7 @@ void ZonesCommand::setup(CLI::App& app) {
     app.add_option("--west-of", west_of_, "keep only the part west of this meridian (degrees east)")->type_name("LON")->check(CLI::Range(-180.0, 180.0));
     app.add_option("--basing-areas", basing_areas_, "keep only what lies inside these basing areas")->type_name("LAYER");
     app.add_option("--scenario", scenario_, "scenario file for the defaults")->type_name("FILE")->capture_default_str();
-    add_output_option(app, output_, "write the eligible zone, split by region and distance band (a .gpkg also gets the stand-off band)", false);
+    add_output_option(app, output_, table_, "write the eligible zone, split by region and distance band (a .gpkg or PG: also gets the stand-off band)", false);
     app.add_option("--band-output", band_output_, "write the stand-off band (the territory within the stand-off) here")->type_name("FILE");
     add_precision_option(app, precision_);
     app.add_flag("--json", json_, "print the summary as JSON instead of a table");
@@ -56,12 +56,16 @@ void ZonesCommand::validate() {
         }
     }
     if (output_ == "-" && json_) throw UsageError("-o - and --json both write to stdout; pick one");
-    if (!output_.empty()) driver_for_path(output_);
-    if (!band_output_.empty()) driver_for_path(band_output_);
+    if (!output_.empty() || !table_.empty()) validate_output(output_, table_);
+    if (!band_output_.empty()) {
+        if (is_database_output(band_output_))
+            throw UsageError("--band-output takes a file; with -o PG:... --table NAME the band is written as table NAME_standoff_band");
+        driver_for_path(band_output_);
+    }
 }
 
 int ZonesCommand::run(Io& io) {
-    if (!output_.empty()) check_output_path(output_);
+    if (!output_.empty()) check_output_path(output_, table_);
     if (!band_output_.empty()) check_output_path(band_output_);
     const LoadOptions load = io.load_options();
     std::optional<Scenario> scenario;
@@ -96,10 +100,12 @@ int ZonesCommand::run(Io& io) {
 
     WriteOptions w;
     w.precision = precision_;
+    w.table = table_;
     if (!output_.empty()) {
         const Layer zones = zones_layer(result, options.standoff_m);
         const Layer band = standoff_layer(result, options.standoff_m);
-        if (driver_for_path(output_) == "GPKG") write_layers({&zones, &band}, output_, w);
+        const std::string driver = driver_for_path(output_);
+        if (driver == "GPKG" || driver == "PostgreSQL") write_layers({&zones, &band}, output_, w);
         else write_layer(zones, output_, w, &io.out);
     }
     if (!band_output_.empty()) write_layer(standoff_layer(result, options.standoff_m), band_output_, w, &io.out);

@@ -22,6 +22,7 @@ private:
     std::vector<std::string> only_regions_;
     ControlledSide keep_side_;
     bool json_ = false;
+    std::string table_;
     int precision_ = 6;
 };
 

@@ -140,3 +140,49 @@ TEST_CASE("several layers go into one GeoPackage", "[writer]") {
     CHECK(list_layers(dir.file("all.gpkg")) == std::vector<std::string>{"sample", "second"});
     CHECK_THROWS_AS(write_layers({&a, &b}, dir.file("all.geojson")), UsageError);
 }
+
+TEST_CASE("a PG: output needs a valid --table, and --table needs a PG: output", "[writer][postgis]") {
+    CHECK(is_database_output("PG:dbname=gis"));
+    CHECK(is_database_output("pg:dbname=gis"));
+    CHECK_FALSE(is_database_output("out.geojson"));
+    CHECK_FALSE(is_database_output("-"));
+    CHECK(driver_for_path("PG:dbname=gis") == "PostgreSQL");
+
+    CHECK_NOTHROW(validate_output("PG:dbname=gis", "plan_a"));
+    CHECK_NOTHROW(validate_output("PG:dbname=gis", "analysis.plan_a"));
+    CHECK_NOTHROW(validate_output("out.geojson", ""));
+    CHECK_THROWS_AS(validate_output("PG:dbname=gis", ""), UsageError);
+    CHECK_THROWS_AS(validate_output("out.geojson", "plan_a"), UsageError);
+    CHECK_THROWS_AS(validate_output("", "plan_a"), UsageError);
+    // Names PostgreSQL would change (case, punctuation, length) or that are not identifiers.
+    for (const char* bad : {"Plan", "plan-a", "1plan", "a.b.c", "plan a", "\"plan\"", "plan;drop"})
+        CHECK_THROWS_AS(validate_output("PG:dbname=gis", bad), UsageError);
+    CHECK_THROWS_AS(validate_output("PG:dbname=gis", std::string(64, 'a')), UsageError);
+    CHECK_NOTHROW(validate_output("PG:dbname=gis", std::string(63, 'a')));
+    // The message shows the connection without its password.
+    try {
+        validate_output("PG:dbname=gis password=s3cret", "");
+        FAIL("no error");
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("s3cret") == std::string::npos);
+        CHECK(std::string(e.what()).find("password=***") != std::string::npos);
+    }
+}
+
+TEST_CASE("one layer goes to the table named, several to NAME_<layer>", "[writer][postgis]") {
+    CHECK(database_tables("plan", {"distances"}) == std::vector<std::string>{"plan"});
+    CHECK(database_tables("s.plan", {"coverage", "gaps"}) == std::vector<std::string>{"s.plan_coverage", "s.plan_gaps"});
+}
+
+TEST_CASE("an unreachable database fails before any work, its password hidden", "[writer][postgis]") {
+    const std::string output = "PG:host=/nonexistent-dza-socket port=1 dbname=gis password=s3cret connect_timeout=2";
+    try {
+        check_output_path(output, "plan");
+        FAIL("no error");
+    } catch (const DataError& e) {
+        const std::string message = e.what();
+        CHECK(message.find("s3cret") == std::string::npos);
+        CHECK(message.find("cannot connect") != std::string::npos);
+        CHECK(message.find('\n') == std::string::npos);
+    }
+}
