@@ -176,22 +176,52 @@ json round_json(double v, int decimals) {
 
 }  // namespace
 
+namespace {
+
+// An OpenSSL SHA-256 digest fed in pieces.
+class Sha256 {
+public:
+    Sha256() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+    void add(const void* data, std::size_t size) { EVP_DigestUpdate(ctx_.get(), data, size); }
+    void add(const std::string& text) { add(text.data(), text.size() + 1); }  // with its terminator, so pieces stay apart
+    std::string hex() {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        EVP_DigestFinal_ex(ctx_.get(), digest, &length);
+        std::string out;
+        for (unsigned i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+        return out;
+    }
+
+private:
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+}  // namespace
+
 std::string file_sha256(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw DataError(fmt::format("{}: cannot be read to compute its checksum", path.string()));
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+    Sha256 sha;
     std::vector<char> buffer(1 << 16);
     while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+        if (in.gcount() > 0) sha.add(buffer.data(), static_cast<std::size_t>(in.gcount()));
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx.get(), digest, &length);
-    std::string hex;
-    for (unsigned i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-    return hex;
+    return sha.hex();
+}
+
+std::string layer_sha256(const Layer& layer) {
+    Sha256 sha;
+    for (const auto& field : layer.fields) sha.add(field.name + ":" + field_type_name(field.type));
+    for (const auto& f : layer.features) {
+        for (const auto& v : f.values) sha.add(v.dump());
+        const std::vector<unsigned char> wkb = f.geometry.is_null() ? std::vector<unsigned char>{} : f.geometry.to_wkb();
+        const std::uint64_t size = wkb.size();
+        sha.add(&size, sizeof size);
+        sha.add(wkb.data(), wkb.size());
+    }
+    return sha.hex();
 }
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -204,11 +234,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     fs::create_directories(out_dir, ec);
     if (ec || access(out_dir.c_str(), W_OK) != 0) throw UsageError(fmt::format("output folder \"{}\" cannot be written", out_dir.string()));
 
+    if (!options.database.empty()) check_output_path(options.database, options.table);
+
     RunResult result;
     const auto wants = [&](const char* analysis) {
         return std::find(scenario.analyses.begin(), scenario.analyses.end(), analysis) != scenario.analyses.end();
     };
-    const int total_steps = 3 + static_cast<int>(scenario.analyses.size());
+    const int total_steps = 3 + static_cast<int>(scenario.analyses.size()) + (options.database.empty() ? 0 : 1);
     Steps steps(result.steps, options.callbacks, total_steps);
     LoadOptions load;
     load.callbacks.warn = options.callbacks.warn;
@@ -221,6 +253,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             layers.emplace(role, load_scenario_layer(spec, load));
             json input = {{"role", role}, {"source", spec.ref.display()}, {"features", layers.at(role).features.size()}};
             input["sha256"] = fs::is_regular_file(spec.ref.source, ec) ? json(file_sha256(spec.ref.source)) : json(nullptr);
+            input["content_sha256"] = layer_sha256(layers.at(role));
             inputs.push_back(input);
         }
         return 0;
@@ -577,6 +610,20 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
         return 0;
     });
 
+    json database = nullptr;
+    if (!options.database.empty()) {
+        steps.run("write database", [&] {
+            WriteOptions d;
+            d.table = options.table;
+            write_layers(all, options.database, d);
+            std::vector<std::string> names;
+            for (const Layer* l : all) names.push_back(l->name);
+            result.tables = database_tables(options.table, names);
+            database = {{"output", redact_source(options.database)}, {"tables", result.tables}};
+            return 0;
+        });
+    }
+
     json step_times = json::array();
     for (const auto& s : result.steps) step_times.push_back({{"step", s.name}, {"seconds", round_json(s.seconds, 4)}});
     result.files.push_back("summary.json");
@@ -589,7 +636,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
                       {"results", analyses},
                       {"methods", methods},
                       {"steps", step_times},
-                      {"outputs", result.files}};
+                      {"outputs", result.files},
+                      {"database", database}};
     std::ofstream(staging.path() / "summary.json") << result.summary.dump(2) << '\n';
 
     // Everything is ready: move it into place.

@@ -7,7 +7,8 @@
 // report.html (one self-contained page: an inline SVG map and the tables).
 //
 // Nothing in the folder changes unless the whole run succeeds: results are built in a temporary
-// folder inside it and moved into place at the end.
+// folder inside it and moved into place at the end. With a database, its tables are replaced in
+// one transaction just before that move.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dza/callbacks.hpp"
+#include "dza/layer.hpp"
 #include "dza/scenario.hpp"
 
 namespace dza {
@@ -22,6 +24,10 @@ namespace dza {
 struct RunOptions {
     std::filesystem::path output_dir = "out";
     int precision = 6;
+    // Also write every layer of dza.gpkg into this PostGIS database (PG:...), as tables
+    // `<table>_<layer>` replaced in one transaction, before the folder's files are moved in.
+    std::string database;
+    std::string table = "dza";
     Callbacks callbacks;  // progress reports name each step
 };
 
@@ -33,6 +39,7 @@ struct RunStep {
 struct RunResult {
     nlohmann::ordered_json summary;   // what summary.json holds
     std::vector<std::string> files;   // written, relative to the output folder, sorted
+    std::vector<std::string> tables;  // written in the database, when one was given
     std::vector<RunStep> steps;
     bool plan_checked = false;
     bool plan_passed = true;
@@ -42,5 +49,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
 // SHA-256 of a file's bytes as lowercase hex (OpenSSL); DataError when it cannot be read.
 std::string file_sha256(const std::filesystem::path& path);
+
+// SHA-256 of a layer's content as dza loaded it: field names and types, then each feature's
+// values and WKB geometry in order (not its fid). The same data read from a file or from a
+// database gives the same digest.
+std::string layer_sha256(const Layer& layer);
 
 }  // namespace dza

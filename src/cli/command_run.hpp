@@ -9,11 +9,13 @@ public:
     const char* name() const override { return "run"; }
     const char* description() const override { return "Run a scenario: every analysis, styled GeoJSON, a GeoPackage, summary.json and report.html"; }
     void setup(CLI::App& app) override;
+    void validate() override;
     int run(Io& io) override;
 
 private:
     std::string scenario_ = "data/scenario.yaml";
     std::string output_ = "out";
+    std::string database_, table_ = "dza";
     int precision_ = 6;
 };
 
