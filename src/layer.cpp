@@ -317,7 +317,8 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
         source_srs = gdal::srs_from_user_input(options.assume_crs);
         if (!source_srs) throw UsageError(fmt::format("--assume-crs \"{}\" is not a CRS GDAL/PROJ knows; try e.g. EPSG:4326", options.assume_crs));
         layer.crs_assumed = true;
-        options.callbacks.warning(fmt::format("{}: declares no CRS; assuming {} ({}); give another with --assume-crs or \"|crs=...\"",
+        if (options.warn_assumed_crs)
+            options.callbacks.warning(fmt::format("{}: declares no CRS; assuming {} ({}); give another with --assume-crs or \"|crs=...\"",
                                               layer.where_text(), gdal::srs_code(source_srs.get()), gdal::srs_name(source_srs.get())));
     }
     layer.crs = gdal::srs_code(source_srs.get());

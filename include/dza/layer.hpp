@@ -84,6 +84,7 @@ double field_km_as_m(const Layer& layer, const Feature& feature, std::size_t fie
 
 struct LoadOptions {
     std::string assume_crs = "EPSG:4326";  // for sources that declare no CRS
+    bool warn_assumed_crs = true;          // warn when assume_crs is used (not when the user chose it)
     bool allow_empty_layer = false;        // otherwise a layer with no features is a DataError
     Callbacks callbacks;
 };

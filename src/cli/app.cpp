@@ -24,7 +24,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
 
     Io io{out, err, err_is_terminal};
     app.add_flag("-q,--quiet", io.quiet, "no progress bar");
-    app.add_option("--assume-crs", io.assume_crs, "CRS of sources that declare none")->type_name("CRS")->default_str("EPSG:4326");
+    const CLI::Option* assume_crs = app.add_option("--assume-crs", io.assume_crs, "CRS of sources that declare none")->type_name("CRS")->default_str("EPSG:4326");
 
     std::vector<std::unique_ptr<Command>> commands;
     std::vector<std::pair<CLI::App*, Command*>> subcommands;
@@ -39,6 +39,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     Command* chosen = nullptr;
     try {
         app.parse(argc, argv);
+        io.assume_crs_given = assume_crs->count() > 0;
         for (auto& [sub, command] : subcommands)
             if (sub->parsed()) chosen = command;
         if (!chosen) {

@@ -30,6 +30,7 @@ Callbacks Io::callbacks() const {
 LoadOptions Io::load_options() const {
     LoadOptions options;
     options.assume_crs = assume_crs;
+    options.warn_assumed_crs = !assume_crs_given;
     options.callbacks = callbacks();
     return options;
 }

@@ -22,6 +22,7 @@ struct Io {
     bool err_is_terminal = false;
     bool quiet = false;
     std::string assume_crs = "EPSG:4326";
+    bool assume_crs_given = false;  // --assume-crs on the command line: no warning when it is used
 
     // Warnings on stderr; a progress bar only on a terminal and when not quiet.
     Callbacks callbacks() const;
