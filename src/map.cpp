@@ -24,6 +24,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "geos_util.hpp"
+#include "markup.hpp"
 
 namespace fs = std::filesystem;
 
@@ -1236,20 +1237,6 @@ void check_cairo(cairo_status_t status, const char* what) {
     if (status != CAIRO_STATUS_SUCCESS) throw DataError(fmt::format("map: {} failed ({})", what, cairo_status_to_string(status)));
 }
 
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 // Path data with two decimals (a hundredth of a pixel): cairo writes six.
 std::string round_path_data(const std::string& svg) {
     std::string out;
@@ -1375,8 +1362,8 @@ std::string render_map_svg(const std::vector<MapLayer>& layers, const MapOptions
         replace_all(svg, "href=\"#", "href=\"#" + options.svg_id_prefix);
     }
     std::string head;
-    if (!options.title.empty()) head += "\n<title>" + xml_escape(options.title) + "</title>";
-    head += "\n<desc>" + xml_escape(description) + "</desc>";
+    if (!options.title.empty()) head += "\n<title>" + markup_escape(options.title) + "</title>";
+    head += "\n<desc>" + markup_escape(description) + "</desc>";
     svg.insert(svg.find('>') + 1, head);
     return svg;
 }

@@ -20,6 +20,7 @@
 #include "dza/version.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
+#include "markup.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
@@ -105,20 +106,6 @@ Layer copy_layer(const Layer& in, const std::string& name) {
         c.values = f.values;
         c.geometry = f.geometry.clone();
         out.features.push_back(std::move(c));
-    }
-    return out;
-}
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
     }
     return out;
 }
@@ -520,7 +507,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const std::string svg = render_map_svg(map, mo);
 
         std::string html;
-        html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(mo.title) + "</title>\n";
+        html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(mo.title) + "</title>\n";
         html += R"(<style>
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1240px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ccc; }
@@ -533,8 +520,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 </head>
 <body>
 )";
-        html += "<h1>" + html_escape(mo.title) + "</h1>\n";
-        html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + html_escape(scenario.file.filename().string()) +
+        html += "<h1>" + markup_escape(mo.title) + "</h1>\n";
+        html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario.file.filename().string()) +
                 ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
         html += "<div id=\"map\">" + svg + "</div>\n";
         const auto num = [](double v, int d) { return fmt::format("{:.{}f}", v, d); };
@@ -547,9 +534,9 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
             for (const auto& d : c["deployments"]) {
                 std::string where = d["at_sea"].get<bool>() ? "at sea" : (d["region"].is_null() ? "-" : d["region"].get<std::string>());
                 std::string res;
-                for (const auto& v : d["violations"]) res += (res.empty() ? "" : "<br>") + html_escape(v["message"].get<std::string>());
-                html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", html_escape(d["name"].get<std::string>()),
-                                    html_escape(where), num(d["distance_km"].get<double>(), 1), d["passed"].get<bool>() ? "ok" : "fail",
+                for (const auto& v : d["violations"]) res += (res.empty() ? "" : "<br>") + markup_escape(v["message"].get<std::string>());
+                html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", markup_escape(d["name"].get<std::string>()),
+                                    markup_escape(where), num(d["distance_km"].get<double>(), 1), d["passed"].get<bool>() ? "ok" : "fail",
                                     d["passed"].get<bool>() ? "ok" : res);
             }
             html += "</table>\n";
@@ -558,7 +545,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
             html += "<h2 id=\"distances\">Distances to the line</h2>\n<table id=\"distance-table\"><tr><th>deployment</th><th>distance, km</th><th>bearing</th><th>nearest point</th><th>time, h</th></tr>\n";
             for (const auto& r : analyses["distance"]["results"])
                 html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td class=\"n\">{}</td></tr>\n",
-                                    html_escape(r["name"].get<std::string>()), num(r["distance_km"].get<double>(), 3),
+                                    markup_escape(r["name"].get<std::string>()), num(r["distance_km"].get<double>(), 3),
                                     r["azimuth_deg"].is_null() ? "-" : num(r["azimuth_deg"].get<double>(), 1) + "&deg;", r["nearest_lon"].get<double>(),
                                     r["nearest_lat"].get<double>(), r["time_h"].is_null() ? "-" : num(r["time_h"].get<double>(), 2));
             html += "</table>\n";
@@ -569,7 +556,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
             const auto row = [&](const json& a, bool bold) {
                 const std::string b = bold ? "<b>" : "", e = bold ? "</b>" : "";
                 return fmt::format("<tr><td>{}{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n", b,
-                                   html_escape(a["name"].get<std::string>()), e, num(a["area_km2"].get<double>(), 1), num(a["covered_km2"].get<double>(), 1),
+                                   markup_escape(a["name"].get<std::string>()), e, num(a["area_km2"].get<double>(), 1), num(a["covered_km2"].get<double>(), 1),
                                    num(a["covered_pct"].get<double>(), 1), num(a["redundant_km2"].get<double>(), 1), a["deployments"].get<std::size_t>());
             };
             for (const auto& a : c["regions"]) html += row(a, false);
@@ -594,16 +581,16 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
             const json& z = analyses["zones"];
             html += "<h2 id=\"zones\">Eligible basing zones</h2>\n";
             html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z["standoff_km"].get<double>(),
-                                html_escape(z["controlled_side"].get<std::string>()), num(z["total_area_km2"].get<double>(), 1));
+                                markup_escape(z["controlled_side"].get<std::string>()), num(z["total_area_km2"].get<double>(), 1));
             html += "<table id=\"zones-table\"><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr>\n";
             for (const auto& r : z["regions"])
-                html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td></tr>\n", html_escape(r["name"].get<std::string>()),
+                html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td></tr>\n", markup_escape(r["name"].get<std::string>()),
                                     num(r["area_km2"].get<double>(), 1), num(r["eligible_km2"].get<double>(), 1), num(r["eligible_pct"].get<double>(), 1));
             html += "</table>\n";
         }
         html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<table><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr>\n";
         for (const auto& [name, m] : methods.items())
-            html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", name, html_escape(m["method"].get<std::string>()), m["max_error_m"].dump());
+            html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", name, markup_escape(m["method"].get<std::string>()), m["max_error_m"].dump());
         html += "</table>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
         std::ofstream(staging.path() / "report.html") << html;
         result.files.push_back("report.html");
