@@ -8,6 +8,7 @@
 
 #include "dza/error.hpp"
 #include "geos_util.hpp"
+#include "parallel.hpp"
 #include "wgs84.hpp"
 
 namespace dza {
@@ -784,6 +785,36 @@ BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& option
     });
     result.geometry = finish(union_all(parts));
     return result;
+}
+
+std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, const Callbacks& callbacks) {
+    for (const BufferJob& job : jobs)
+        if (job.source) geos::share_between_threads(job.source->get());  // jobs may share a source
+    std::vector<BufferResult> results(jobs.size());
+    bool cancelled = false;  // set and read on this thread only
+    Callbacks progress;
+    progress.progress = [&](double fraction, std::string_view message) {
+        cancelled = cancelled || !callbacks.report(fraction, message);
+        return !cancelled;
+    };
+    parallel_for(
+        jobs.size(),
+        [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                const BufferJob& job = jobs[i];
+                const auto with_context = [&](const std::exception& e) { return job.context.empty() ? std::string(e.what()) : job.context + ": " + e.what(); };
+                try {
+                    results[i] = job.source ? geodesic_buffer(*job.source, job.options) : BufferResult{Geometry(geos::check(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon")), 0.0};
+                } catch (const UsageError& e) {
+                    throw UsageError(with_context(e));
+                } catch (const DataError& e) {
+                    throw DataError(with_context(e));
+                }
+            }
+        },
+        progress, "buffering", 1);
+    if (cancelled) throw DataError("buffering cancelled");
+    return results;
 }
 
 BufferResult buffer_ring(const BufferResult& outer, const BufferResult& inner) {

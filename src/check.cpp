@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
 #include "geos_util.hpp"
@@ -42,6 +44,19 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
     if (options.maritime_zone) maritime.emplace(maritime_union.emplace(union_of(*options.maritime_zone)));
     std::vector<std::unique_ptr<Prepared>> region_shapes;
     for (const auto& r : regions.features) region_shapes.push_back(r.geometry.is_empty() ? nullptr : std::make_unique<Prepared>(r.geometry));
+    // The regions by envelope, so each deployment is tested against the few that may hold it.
+    GEOSContextHandle_t h = geos::ctx();
+    const geos::STRtreePtr region_index(geos::check(GEOSSTRtree_create_r(h, 10), "creating an index"));
+    for (std::size_t r = 0; r < regions.features.size(); ++r)
+        if (region_shapes[r]) GEOSSTRtree_insert_r(h, region_index.get(), regions.features[r].geometry.get(), reinterpret_cast<void*>(r));
+    const auto regions_near = [&](const Geometry& g) {
+        std::vector<std::size_t> hits;
+        GEOSSTRtree_query_r(
+            h, region_index.get(), g.get(), [](void* item, void* out) { static_cast<std::vector<std::size_t>*>(out)->push_back(reinterpret_cast<std::size_t>(item)); },
+            &hits);
+        std::sort(hits.begin(), hits.end());  // the layer's order, as a plain loop would meet them
+        return hits;
+    };
 
     std::vector<const Geometry*> line_parts;
     for (const auto& f : line.features) line_parts.push_back(&f.geometry);
@@ -63,8 +78,9 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
         c.name = label(deployments, f);
         const auto add = [&](const char* rule, std::string message) { c.violations.push_back({rule, std::move(message)}); };
 
-        for (std::size_t r = 0; r < regions.features.size(); ++r)
-            if (region_shapes[r] && region_shapes[r]->covers(f.geometry)) {
+        const std::vector<std::size_t> near = regions_near(f.geometry);
+        for (std::size_t r : near)
+            if (region_shapes[r]->covers(f.geometry)) {
                 c.region = label(regions, regions.features[r]);
                 break;
             }
@@ -88,7 +104,8 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
         }
         if (on_land && !allowed.empty()) {
             bool inside = false;
-            for (std::size_t r : allowed) inside = inside || (region_shapes[r] && region_shapes[r]->covers(f.geometry));
+            for (std::size_t r : allowed)
+                inside = inside || (std::binary_search(near.begin(), near.end(), r) && region_shapes[r]->covers(f.geometry));
             if (!inside)
                 add("allowed_region", fmt::format("{} is in {}, not in an allowed region ({})", c.name, c.region.empty() ? "no single region" : c.region, allowed_list));
         }

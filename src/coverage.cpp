@@ -6,8 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "dza/buffer.hpp"
 #include "dza/distance.hpp"
@@ -114,21 +116,6 @@ bool overlap(const Extent& a, const Extent& b) {
 bool contains(const Extent& outer, const Extent& inner) {
     return !outer.empty && !inner.empty && outer.min_lon <= inner.min_lon && outer.max_lon >= inner.max_lon && outer.min_lat <= inner.min_lat &&
            outer.max_lat >= inner.max_lat;
-}
-
-// Caches the envelopes of a geometry and all its rings, so that threads may then read it
-// concurrently (GEOS computes envelopes lazily on first use).
-void prime_envelopes(const GEOSGeometry* g) {
-    GEOSContextHandle_t h = geos::ctx();
-    double unused = 0;
-    const int type = GEOSGeomTypeId_r(h, g);
-    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT) {
-        for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) prime_envelopes(GEOSGetGeometryN_r(h, g, i));
-    } else if (type == GEOS_POLYGON && GEOSisEmpty_r(h, g) != 1) {
-        GEOSGeom_getXMin_r(h, GEOSGetExteriorRing_r(h, g), &unused);
-        for (int i = 0; i < GEOSGetNumInteriorRings_r(h, g); ++i) GEOSGeom_getXMin_r(h, GEOSGetInteriorRingN_r(h, g, i), &unused);
-    }
-    if (GEOSisEmpty_r(h, g) != 1) GEOSGeom_getXMin_r(h, g, &unused);
 }
 
 std::string label_of(const Layer& layer, const Feature& f) {
@@ -288,6 +275,37 @@ bool clearly_apart(const Reach& a, const Reach& b, double rough_m) {
 
 LonLat centre_of(const Extent& e) { return {0.5 * (e.min_lon + e.max_lon), 0.5 * (e.min_lat + e.max_lat)}; }
 
+// The reaches `members` in up to 8 blocks of neighbours, for uniting block by block: each block
+// is halved at the median of its envelopes' centres across its longer side, three times over;
+// blocks stay whole below 256 reaches.
+std::vector<std::vector<std::size_t>> neighbour_blocks(const std::vector<Reach>& reaches, std::vector<std::size_t> members) {
+    constexpr std::size_t min_block = 256;
+    std::vector<std::vector<std::size_t>> blocks{std::move(members)};
+    for (int level = 0; level < 3; ++level) {
+        std::vector<std::vector<std::size_t>> next;
+        for (auto& block : blocks) {
+            if (block.size() < 2 * min_block) {
+                next.push_back(std::move(block));
+                continue;
+            }
+            Extent e;
+            for (std::size_t i : block) e.expand(reaches[i].extent);
+            const bool by_lon = (e.max_lon - e.min_lon) * std::cos(0.5 * (e.min_lat + e.max_lat) * degree) >= e.max_lat - e.min_lat;
+            const auto key = [&](std::size_t i) {
+                const LonLat c = centre_of(reaches[i].extent);
+                return std::make_pair(by_lon ? c.lon : c.lat, i);
+            };
+            const auto middle = block.begin() + static_cast<std::ptrdiff_t>(block.size() / 2);
+            std::nth_element(block.begin(), middle, block.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+            next.emplace_back(block.begin(), middle);
+            next.emplace_back(middle, block.end());
+        }
+        blocks = std::move(next);
+    }
+    for (auto& block : blocks) std::sort(block.begin(), block.end());  // each in the layer's order
+    return blocks;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Figures
 
@@ -296,7 +314,8 @@ LonLat centre_of(const Extent& e) { return {0.5 * (e.min_lon + e.max_lon), 0.5 *
 // Whether `reach` overlaps the interior of the prepared polygon `area` (not only its boundary).
 // For a circle whose centre lies outside, the geodesic distance from the centre to the area
 // decides, unless it is within the circle's chord error of the radius.
-bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geometry, const DistanceIndex& distance, const Reach& reach) {
+bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geometry, const std::function<const DistanceIndex&()>& distance,
+                  const Reach& reach) {
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
@@ -305,7 +324,7 @@ bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geo
     };
     if (reach.is_circle) {
         if (inside(reach.centre)) return true;
-        const auto nearest = distance.nearest(reach.centre);
+        const auto nearest = distance().nearest(reach.centre);
         if (!nearest || nearest->nearest.distance_m >= reach.radius_m) return false;
         if (nearest->nearest.distance_m < reach.radius_m - 2 * reach.max_error_m) return true;
     }
@@ -329,26 +348,64 @@ bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geo
     return GEOSRelatePattern_r(h, area_geometry, reach.geometry.get(), "T********") == 1;
 }
 
+// Where an area lies toward the coverage (or the redundancy), when a prepared geometry can tell
+// without an overlay: apart from it, wholly inside its interior, or neither (the overlay
+// decides; so it does where boundaries touch, which "contains properly" never looks into).
+enum class Relation { Outside, Inside, Across };
+
+Relation relation(const GEOSPreparedGeometry* prepared, const Extent& extent, const GEOSGeometry* area) {
+    if (!overlap(extent, extent_of(area)) || GEOSPreparedIntersects_r(geos::ctx(), prepared, area) != 1) return Relation::Outside;
+    return GEOSPreparedContainsProperly_r(geos::ctx(), prepared, area) == 1 ? Relation::Inside : Relation::Across;
+}
+
 struct Overlay {
     const std::vector<Reach>& reaches;
     const EnvelopeGrid& grid;
     const GEOSGeometry* coverage;
     const GEOSGeometry* redundancy;
 
-    AreaCoverage measure(const GEOSGeometry* area) const {
+    // The area's figures; an area known to lie wholly inside or outside the coverage (or the
+    // redundancy) is measured without overlaying it.
+    AreaCoverage measure(const GEOSGeometry* area, Relation to_coverage = Relation::Across, Relation to_redundancy = Relation::Across) const {
         AreaCoverage a;
         a.area_km2 = area_m2(area) / 1e6;
-        const GeomPtr covered = intersection(area, coverage);
-        a.covered_km2 = std::min(a.area_km2, area_m2(covered.get()) / 1e6);
-        const GeomPtr redundant = intersection(covered.get(), redundancy);
-        a.redundant_km2 = std::min(a.covered_km2, area_m2(redundant.get()) / 1e6);
+        GeomPtr covered;  // null when it is the whole area
+        if (to_coverage == Relation::Outside) {
+            a.covered_km2 = 0;
+        } else if (to_coverage == Relation::Inside) {
+            a.covered_km2 = a.area_km2;
+        } else {
+            covered = intersection(area, coverage);
+            a.covered_km2 = std::min(a.area_km2, area_m2(covered.get()) / 1e6);
+        }
+        if (to_coverage == Relation::Outside || to_redundancy == Relation::Outside) {
+            a.redundant_km2 = 0;
+        } else if (to_coverage == Relation::Inside && to_redundancy == Relation::Inside) {
+            a.redundant_km2 = a.covered_km2;
+        } else {
+            a.redundant_km2 = std::min(a.covered_km2, redundant_km2(covered ? covered.get() : area));
+        }
         a.covered_pct = a.area_km2 > 0 ? 100.0 * a.covered_km2 / a.area_km2 : 0.0;
+        a.deployments = deployments(area);
+        return a;
+    }
+
+    // The part of the area (or of its covered part) within two or more reaches, km².
+    double redundant_km2(const GEOSGeometry* area) const { return area_m2(intersection(area, redundancy).get()) / 1e6; }
+
+    // The number of reaches that overlap the area's interior.
+    std::size_t deployments(const GEOSGeometry* area) const {
         const geos::PreparedPtr prepared(geos::check(GEOSPrepare_r(geos::ctx(), area), "preparing an area"));
         const Borrowed borrowed(area);
-        const DistanceIndex distance({&borrowed.get()});
+        std::optional<DistanceIndex> distance;  // built when a circle's centre lies outside
+        const std::function<const DistanceIndex&()> distance_index = [&]() -> const DistanceIndex& {
+            if (!distance) distance.emplace(std::vector<const Geometry*>{&borrowed.get()});
+            return *distance;
+        };
+        std::size_t n = 0;
         for (std::size_t i : grid.query(extent_of(area)))
-            if (reaches_into(prepared.get(), area, distance, reaches[i])) ++a.deployments;
-        return a;
+            if (reaches_into(prepared.get(), area, distance_index, reaches[i])) ++n;
+        return n;
     }
 };
 
@@ -559,7 +616,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         result.max_error_m = std::max(result.max_error_m, r.max_error_m);
         r.extent = extent_of(r.geometry.get());
         r.empty = is_empty(r.geometry.get());
-        if (!r.empty) prime_envelopes(r.geometry.get());
+        if (!r.empty) geos::share_between_threads(r.geometry.get());
         extents.push_back(r.extent);
     }
     // Grid cells about the size of a typical reach.
@@ -608,12 +665,26 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         if (r.in_union) kept.insert(i);
     }
 
-    // 3. The union.
+    // 3. The union: the reaches in blocks of neighbours, each block united on its own and in
+    // parallel, then the blocks' unions united. The blocks depend on the reaches only, never on
+    // the number of threads, so neither does the result.
     {
-        std::vector<GeomPtr> parts;
-        for (const Reach& r : reaches)
-            if (r.in_union) parts.push_back(clone(r.geometry.get()));
-        result.coverage = to_geometry(polygonal(union_of_parts(parts)));
+        std::vector<std::size_t> members;
+        for (std::size_t i = 0; i < reaches.size(); ++i)
+            if (reaches[i].in_union) members.push_back(i);
+        const std::vector<std::vector<std::size_t>> blocks = neighbour_blocks(reaches, members);
+        std::vector<GeomPtr> block_unions(blocks.size());
+        parallel_for(
+            blocks.size(),
+            [&](std::size_t begin, std::size_t end) {
+                for (std::size_t b = begin; b < end; ++b) {
+                    std::vector<GeomPtr> parts;
+                    for (std::size_t i : blocks[b]) parts.push_back(clone(reaches[i].geometry.get()));
+                    block_unions[b] = union_of_parts(parts);
+                }
+            },
+            {}, {}, 1);
+        result.coverage = to_geometry(polygonal(block_unions.size() == 1 ? std::move(block_unions.front()) : union_of_parts(block_unions)));
     }
     check_cancel(cb, 0.45, "coverage: redundancy");
 
@@ -668,37 +739,119 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
     }
     check_cancel(cb, 0.7, "coverage: figures");
 
-    // 5. Figures per region, for the territory, per target.
-    const Overlay overlay{reaches, grid, result.coverage.get(), result.redundancy.get()};
-    for (std::size_t i : region_idx) {
-        AreaCoverage a = overlay.measure(regions.features[i].geometry.get());
-        a.feature = i;
-        a.layer = regions.name;
-        a.name = label_of(regions, regions.features[i]);
-        result.regions.push_back(std::move(a));
-    }
-    const Geometry territory = union_of(regions);
-    result.total = overlay.measure(territory.get());
-    result.total.layer = regions.name;
-    result.total.name = "total";
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        for (std::size_t i : target_idx[t]) {
-            AreaCoverage a = overlay.measure(targets[t]->features[i].geometry.get());
-            a.feature = i;
-            a.target_layer = t;
-            a.layer = targets[t]->name;
-            a.name = label_of(*targets[t], targets[t]->features[i]);
-            result.targets.push_back(std::move(a));
+    // 5. Figures per region, per target and for the territory, the line's coverage and the gaps:
+    // independent tasks run in parallel, each writing only its own result, so the figures are in
+    // the layers' order and the same on any number of threads. The territory's figures come in
+    // three parts (covered, redundant, deployments); they and gaps measured within the territory
+    // wait for its union when the caller did not give it.
+    geos::share_between_threads(result.coverage.get());
+    geos::share_between_threads(result.redundancy.get());
+    for (std::size_t i : region_idx) geos::share_between_threads(regions.features[i].geometry.get());
+    for (std::size_t t = 0; t < targets.size(); ++t)
+        for (std::size_t i : target_idx[t]) geos::share_between_threads(targets[t]->features[i].geometry.get());
+    if (options.territory) geos::share_between_threads(options.territory->get());
+    const bool gaps_in_territory = !options.gaps_within || options.gaps_within->is_empty();
+    if (!gaps_in_territory) geos::share_between_threads(options.gaps_within->get());
+    result.gaps_within = options.gaps_within ? options.gaps_within_name : std::string("territory");
+
+    enum class Kind { Union, Line, Gaps, Region, Target, TerritoryCovered, TerritoryRedundant, TerritoryDeployments };
+    struct Task {
+        Kind kind;
+        const Layer* layer = nullptr;  // regions and targets
+        std::size_t feature = 0;
+        std::size_t target_layer = 0;
+    };
+    // Tasks that need the territory, the largest first; and the others.
+    std::vector<Task> on_territory{{Kind::TerritoryCovered}, {Kind::TerritoryRedundant}, {Kind::TerritoryDeployments}};
+    if (gaps_in_territory) on_territory.push_back({Kind::Gaps});
+    std::vector<Task> tasks;
+    if (!options.territory) tasks.push_back({Kind::Union});
+    else tasks = on_territory;
+    if (!gaps_in_territory) tasks.push_back({Kind::Gaps});
+    if (line) tasks.push_back({Kind::Line});
+    for (std::size_t i : region_idx) tasks.push_back({Kind::Region, &regions, i, 0});
+    for (std::size_t t = 0; t < targets.size(); ++t)
+        for (std::size_t i : target_idx[t]) tasks.push_back({Kind::Target, targets[t], i, t});
+
+    // Which regions and targets lie wholly inside or outside the coverage and the redundancy: a
+    // prepared geometry answers exactly, here on this thread (prepared geometries are not shared).
+    std::vector<std::pair<Relation, Relation>> relations(tasks.size(), {Relation::Across, Relation::Across});
+    {
+        GEOSContextHandle_t h = geos::ctx();
+        const geos::PreparedPtr coverage_prepared(geos::check(GEOSPrepare_r(h, result.coverage.get()), "preparing the coverage"));
+        const geos::PreparedPtr redundancy_prepared(geos::check(GEOSPrepare_r(h, result.redundancy.get()), "preparing the redundancy"));
+        const Extent coverage_extent = extent_of(result.coverage.get()), redundancy_extent = extent_of(result.redundancy.get());
+        for (std::size_t k = 0; k < tasks.size(); ++k) {
+            if (tasks[k].kind != Kind::Region && tasks[k].kind != Kind::Target) continue;
+            const GEOSGeometry* area = tasks[k].layer->features[tasks[k].feature].geometry.get();
+            relations[k].first = relation(coverage_prepared.get(), coverage_extent, area);
+            if (relations[k].first == Relation::Inside) relations[k].second = relation(redundancy_prepared.get(), redundancy_extent, area);
         }
     }
-    check_cancel(cb, 0.85, "coverage: line and gaps");
 
-    // 6. The line, and the gaps.
-    if (line) result.line = measure_line(*line, result.coverage.get());
-    const GEOSGeometry* base = options.gaps_within && !options.gaps_within->is_empty() ? options.gaps_within->get() : territory.get();
-    result.gaps_within = options.gaps_within ? options.gaps_within_name : std::string("territory");
-    result.gaps = to_geometry(polygonal(difference(base, result.coverage.get())));
-    result.gaps_km2 = area_m2(result.gaps.get()) / 1e6;
+    const Overlay overlay{reaches, grid, result.coverage.get(), result.redundancy.get()};
+    Geometry own_territory;
+    const GEOSGeometry* territory = options.territory ? options.territory->get() : nullptr;
+    std::vector<AreaCoverage> figures(tasks.size());
+    double territory_redundant_km2 = 0;
+    const auto run_tasks = [&](const std::vector<Task>& list, std::vector<AreaCoverage>& out, double from, double to) {
+        bool cancelled = false;  // set and read on this thread only
+        Callbacks progress;
+        progress.progress = [&](double fraction, std::string_view message) {
+            cancelled = cancelled || !cb.report(from + (to - from) * fraction, message);
+            return !cancelled;
+        };
+        parallel_for(
+            list.size(),
+            [&](std::size_t begin, std::size_t end) {
+                for (std::size_t k = begin; k < end; ++k) {
+                    const Task& task = list[k];
+                    switch (task.kind) {
+                        case Kind::Union: own_territory = union_of(regions); break;
+                        case Kind::Line: result.line = measure_line(*line, result.coverage.get()); break;
+                        case Kind::Gaps: {
+                            const GEOSGeometry* base = gaps_in_territory ? territory : options.gaps_within->get();
+                            result.gaps = to_geometry(polygonal(difference(base, result.coverage.get())));
+                            result.gaps_km2 = area_m2(result.gaps.get()) / 1e6;
+                            break;
+                        }
+                        case Kind::Region:
+                        case Kind::Target: {
+                            const Feature& f = task.layer->features[task.feature];
+                            out[k] = overlay.measure(f.geometry.get(), relations[k].first, relations[k].second);
+                            out[k].feature = task.feature;
+                            out[k].target_layer = task.target_layer;
+                            out[k].layer = task.layer->name;
+                            out[k].name = label_of(*task.layer, f);
+                            break;
+                        }
+                        case Kind::TerritoryCovered:
+                            result.total.area_km2 = area_m2(territory) / 1e6;
+                            result.total.covered_km2 = std::min(result.total.area_km2, area_m2(intersection(territory, result.coverage.get()).get()) / 1e6);
+                            break;
+                        case Kind::TerritoryRedundant: territory_redundant_km2 = overlay.redundant_km2(territory); break;
+                        case Kind::TerritoryDeployments: result.total.deployments = overlay.deployments(territory); break;
+                    }
+                }
+            },
+            progress, "coverage: figures", 1);
+        if (cancelled) throw DataError("coverage cancelled");
+    };
+    run_tasks(tasks, figures, 0.7, options.territory ? 1.0 : 0.9);
+    if (!options.territory) {
+        territory = own_territory.get();
+        geos::share_between_threads(territory);
+        std::vector<AreaCoverage> unused(on_territory.size());
+        run_tasks(on_territory, unused, 0.9, 1.0);
+    }
+    result.total.layer = regions.name;
+    result.total.name = "total";
+    result.total.redundant_km2 = std::min(result.total.covered_km2, territory_redundant_km2);
+    result.total.covered_pct = result.total.area_km2 > 0 ? 100.0 * result.total.covered_km2 / result.total.area_km2 : 0.0;
+    for (std::size_t k = 0; k < tasks.size(); ++k) {
+        if (tasks[k].kind == Kind::Region) result.regions.push_back(std::move(figures[k]));
+        else if (tasks[k].kind == Kind::Target) result.targets.push_back(std::move(figures[k]));
+    }
     cb.report(1.0, "coverage");
     return result;
 }

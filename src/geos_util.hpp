@@ -62,6 +62,27 @@ struct BufferDeleter {
     void operator()(void* p) const noexcept { GEOSFree_r(ctx(), p); }
 };
 
+// Readies a geometry to be read by several threads at once. GEOS computes some values on first
+// use and caches them in the geometry (each part's and ring's envelope, each coordinate
+// sequence's dimension); two threads doing so at once would race, so they are computed here.
+inline void share_between_threads(const GEOSGeometry* g) {
+    if (!g) return;
+    GEOSContextHandle_t h = ctx();
+    double unused = 0;
+    const auto visit = [&](const auto& self, const GEOSGeometry* part) -> void {
+        const int type = GEOSGeomTypeId_r(h, part);
+        if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT) {
+            for (int i = 0; i < GEOSGetNumGeometries_r(h, part); ++i) self(self, GEOSGetGeometryN_r(h, part, i));
+        } else if (type == GEOS_POLYGON && GEOSisEmpty_r(h, part) != 1) {
+            GEOSGeom_getXMin_r(h, GEOSGetExteriorRing_r(h, part), &unused);
+            for (int i = 0; i < GEOSGetNumInteriorRings_r(h, part); ++i) GEOSGeom_getXMin_r(h, GEOSGetInteriorRingN_r(h, part, i), &unused);
+        }
+        if (GEOSisEmpty_r(h, part) != 1) GEOSGeom_getXMin_r(h, part, &unused);
+    };
+    visit(visit, g);
+    GEOSGeom_getCoordinateDimension_r(h, g);  // walks every ring's coordinate sequence
+}
+
 // The lon/lat coordinates of a point, line or ring.
 inline std::vector<LonLat> coords_of(const GEOSGeometry* g) {
     const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx(), g);

@@ -24,13 +24,17 @@ inline unsigned worker_count() {
 }
 
 // Calls body(begin, end) over [0, n) in chunks on worker_count() threads. Progress is reported
-// from the calling thread only; the first exception is rethrown after all threads stop.
+// from the calling thread only. When bodies throw, the exception of the earliest chunk is
+// rethrown after all threads stop: chunks are handed out in order and a started chunk always
+// finishes, so that is the error a serial run meets first, whatever the number of threads.
 inline void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, const Callbacks& callbacks = {},
                          const std::string& message = {}, std::size_t chunk = 2048) {
     if (n == 0) return;
+    chunk = std::max<std::size_t>(chunk, 1);
     const unsigned threads = static_cast<unsigned>(std::min<std::size_t>(worker_count(), (n + chunk - 1) / chunk));
     std::atomic<std::size_t> next{0}, done{0};
     std::exception_ptr error;
+    std::size_t error_begin = n;
     std::mutex error_mutex;
     std::atomic<bool> stop{false};
     const auto work = [&](bool reporter) {
@@ -42,7 +46,10 @@ inline void parallel_for(std::size_t n, const std::function<void(std::size_t, st
                 body(begin, end);
             } catch (...) {
                 std::lock_guard<std::mutex> lock(error_mutex);
-                if (!error) error = std::current_exception();
+                if (begin < error_begin) {
+                    error = std::current_exception();
+                    error_begin = begin;
+                }
                 stop = true;
             }
             done += end - begin;

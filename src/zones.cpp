@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "geos_util.hpp"
+#include "parallel.hpp"
 
 namespace dza {
 
@@ -45,30 +49,46 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     ZonesResult r;
     r.controlled_area_km2 = territory.controlled_area_km2;
 
-    // The stand-off is measured from the line, or from the occupied area when that was given.
+    // Every name is resolved before any work, so an unknown one costs nothing.
+    std::vector<bool> allowed(regions.features.size(), options.only_regions.empty());
+    for (const auto& name : options.only_regions) allowed[find_region(regions, name)] = true;
+
+    // The buffers, each on its own and built in parallel: the stand-off band, then the outer edge
+    // of each distance band. The stand-off is measured from the line, or from the occupied area
+    // when that was given.
     const Geometry& from = territory.line.is_null() ? territory.other : territory.line;
-    BufferOptions buffer;
-    buffer.tolerance_m = options.tolerance_m;
-    const auto band_of = [&](double distance_m) {
-        buffer.distance_m = distance_m;
-        return geodesic_buffer(from, buffer);
-    };
+    std::vector<double> distances_m;
+    if (options.standoff_m > 0) distances_m.push_back(options.standoff_m);
+    std::vector<std::pair<double, std::optional<double>>> bands;  // km
+    double inner = options.standoff_m;
+    for (double width : options.band_widths_m) {
+        distances_m.push_back(inner + width);
+        bands.emplace_back(inner / 1000.0, (inner + width) / 1000.0);
+        inner += width;
+    }
+    bands.emplace_back(inner / 1000.0, std::nullopt);
+    // The widest (the slowest) first, so the threads finish together.
+    std::vector<BufferJob> jobs;
+    for (auto d = distances_m.rbegin(); d != distances_m.rend(); ++d) {
+        BufferJob job;
+        job.source = &from;
+        job.options.distance_m = *d;
+        job.options.tolerance_m = options.tolerance_m;
+        jobs.push_back(std::move(job));
+    }
     options.callbacks.report(0.1, "stand-off band");
+    std::vector<BufferResult> buffers = geodesic_buffers(jobs);
+    std::reverse(buffers.begin(), buffers.end());  // in the order of distances_m
+    const std::size_t first_band = options.standoff_m > 0 ? 1 : 0;
+
     Geometry eligible = territory.controlled.clone();
     if (options.standoff_m > 0) {
-        BufferResult band = band_of(options.standoff_m);
-        r.max_error_m = band.max_error_m;
-        r.standoff_band = polygonal(intersection(band.geometry, territory.land));
-        eligible = polygonal(difference(eligible, band.geometry));
-    } else {
-        r.standoff_band = own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty");
+        r.max_error_m = buffers[0].max_error_m;
+        eligible = polygonal(difference(eligible, buffers[0].geometry));
     }
 
     // Limits: named regions, a meridian, basing areas.
-    std::vector<bool> allowed(regions.features.size(), options.only_regions.empty());
     if (!options.only_regions.empty()) {
-        // Every name is resolved before anything is copied, so an unknown one leaks nothing.
-        for (const auto& name : options.only_regions) allowed[find_region(regions, name)] = true;
         std::vector<GEOSGeometry*> parts;
         for (std::size_t i = 0; i < regions.features.size(); ++i)
             if (allowed[i]) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), regions.features[i].geometry.get()), "copy"));
@@ -83,42 +103,93 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     r.eligible = std::move(eligible);
     r.total_area_km2 = km2(r.eligible);
 
-    // Distance bands beyond the stand-off: ring between consecutive buffers of the line.
+    // The stand-off band within the territory, and the eligible zone in each distance band (the
+    // ring between consecutive buffers; the last band is open): independent overlays, in parallel.
     options.callbacks.report(0.4, "distance bands");
-    std::vector<std::pair<double, std::optional<double>>> bands;  // km
-    std::vector<Geometry> band_areas;
-    double inner = options.standoff_m;
-    Geometry previous;  // buffer at `inner`
-    for (double width : options.band_widths_m) {
-        BufferResult outer = band_of(inner + width);
-        Geometry ring = previous.is_null() ? outer.geometry.clone() : difference(outer.geometry, previous);
-        band_areas.push_back(polygonal(intersection(r.eligible, ring)));
-        bands.emplace_back(inner / 1000.0, (inner + width) / 1000.0);
-        previous = std::move(outer.geometry);
-        inner += width;
-    }
-    band_areas.push_back(previous.is_null() ? r.eligible.clone() : polygonal(difference(r.eligible, previous)));
-    bands.emplace_back(inner / 1000.0, std::nullopt);
-
-    options.callbacks.report(0.7, "regions");
-    for (std::size_t i = 0; i < regions.features.size(); ++i) {
-        const Feature& region = regions.features[i];
-        if (region.geometry.is_empty() || !allowed[i]) continue;  // with only_regions, only those are listed
-        RegionZone z;
-        z.name = region_name(regions, region);
-        z.area_km2 = km2(region.geometry);
-        if (allowed[i] && !r.eligible.is_empty()) {
-            z.eligible_km2 = km2(polygonal(intersection(region.geometry, r.eligible)));
-            for (std::size_t b = 0; b < bands.size(); ++b) {
-                if (band_areas[b].is_empty()) continue;
-                Geometry piece = polygonal(intersection(region.geometry, band_areas[b]));
-                const double a = km2(piece);
-                if (a <= 0) continue;
-                r.pieces.push_back({z.name, bands[b].first, bands[b].second, a, std::move(piece)});
+    geos::share_between_threads(r.eligible.get());
+    geos::share_between_threads(territory.land.get());
+    for (const BufferResult& b : buffers) geos::share_between_threads(b.geometry.get());
+    std::vector<Geometry> band_areas(bands.size());
+    parallel_for(
+        bands.size() + 1,
+        [&](std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                if (k == bands.size()) {
+                    r.standoff_band = options.standoff_m > 0 ? polygonal(intersection(buffers[0].geometry, territory.land))
+                                                             : own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty");
+                    continue;
+                }
+                const Geometry* outer = k + 1 < bands.size() ? &buffers[first_band + k].geometry : nullptr;
+                const Geometry* previous = k > 0 ? &buffers[first_band + k - 1].geometry : nullptr;
+                if (!outer) band_areas[k] = previous ? polygonal(difference(r.eligible, *previous)) : r.eligible.clone();
+                else band_areas[k] = polygonal(intersection(r.eligible, previous ? difference(*outer, *previous) : outer->clone()));
             }
-        }
-        z.eligible_pct = z.area_km2 > 0 ? 100.0 * z.eligible_km2 / z.area_km2 : 0.0;
-        r.regions.push_back(std::move(z));
+        },
+        {}, {}, 1);
+
+    // Each region's eligible part and its pieces by band, in parallel and in the layer's order. A
+    // region wholly inside a band's interior, or apart from it, needs no overlay: envelopes and
+    // prepared geometries tell exactly (and cheaply: "contains properly" never falls back to a
+    // full relate, as "covers" does where boundaries touch; such regions get the overlay).
+    options.callbacks.report(0.7, "regions");
+    std::vector<std::size_t> listed;  // with only_regions, only those are listed
+    for (std::size_t i = 0; i < regions.features.size(); ++i)
+        if (!regions.features[i].geometry.is_empty() && allowed[i]) listed.push_back(i);
+    for (std::size_t i : listed) geos::share_between_threads(regions.features[i].geometry.get());
+    for (const Geometry& b : band_areas) geos::share_between_threads(b.get());
+    struct RegionResult {
+        RegionZone zone;
+        std::vector<ZonePiece> pieces;
+    };
+    std::vector<RegionResult> per_region(listed.size());
+    const Extent eligible_extent = r.eligible.extent();
+    std::vector<Extent> band_extents;
+    for (const Geometry& b : band_areas) band_extents.push_back(b.extent());
+    const auto meets = [](const Extent& a, const Extent& b) {
+        return !a.empty && !b.empty && a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
+    };
+    // A few chunks a thread: each chunk prepares the shared geometries (builds their indexes)
+    // once. Prepared predicates are exact, so how regions fall into chunks changes no result.
+    const std::size_t chunk = std::max<std::size_t>(1, listed.size() / (4 * worker_count()));
+    parallel_for(
+        listed.size(),
+        [&](std::size_t begin, std::size_t end) {
+            GEOSContextHandle_t h = geos::ctx();
+            const auto prepare = [&](const Geometry& g) { return geos::PreparedPtr(geos::check(GEOSPrepare_r(h, g.get()), "preparing a zone")); };
+            const geos::PreparedPtr eligible_prepared = prepare(r.eligible);
+            std::vector<geos::PreparedPtr> band_prepared;
+            for (const Geometry& b : band_areas) band_prepared.push_back(prepare(b));
+            // The part of `region` in `area`: the region itself, nothing, or the overlay.
+            const auto part = [&](const Geometry& region, const Extent& region_extent, const Geometry& area, const Extent& area_extent,
+                                  const GEOSPreparedGeometry* prepared) -> std::optional<Geometry> {
+                if (area.is_empty() || !meets(region_extent, area_extent) || GEOSPreparedIntersects_r(h, prepared, region.get()) != 1) return std::nullopt;
+                if (GEOSPreparedContainsProperly_r(h, prepared, region.get()) == 1) return region.clone();
+                return polygonal(intersection(region, area));
+            };
+            for (std::size_t k = begin; k < end; ++k) {
+                const Feature& region = regions.features[listed[k]];
+                RegionResult& out = per_region[k];
+                out.zone.name = region_name(regions, region);
+                out.zone.area_km2 = km2(region.geometry);
+                if (!r.eligible.is_empty()) {
+                    const Extent region_extent = region.geometry.extent();
+                    const std::optional<Geometry> in_eligible = part(region.geometry, region_extent, r.eligible, eligible_extent, eligible_prepared.get());
+                    out.zone.eligible_km2 = in_eligible ? km2(*in_eligible) : 0.0;
+                    for (std::size_t b = 0; b < bands.size(); ++b) {
+                        std::optional<Geometry> piece = part(region.geometry, region_extent, band_areas[b], band_extents[b], band_prepared[b].get());
+                        if (!piece) continue;
+                        const double a = km2(*piece);
+                        if (a <= 0) continue;
+                        out.pieces.push_back({out.zone.name, bands[b].first, bands[b].second, a, std::move(*piece)});
+                    }
+                }
+                out.zone.eligible_pct = out.zone.area_km2 > 0 ? 100.0 * out.zone.eligible_km2 / out.zone.area_km2 : 0.0;
+            }
+        },
+        {}, {}, chunk);
+    for (RegionResult& out : per_region) {
+        r.regions.push_back(std::move(out.zone));
+        for (ZonePiece& p : out.pieces) r.pieces.push_back(std::move(p));
     }
     r.method = fmt::format("controlled side minus the geodesic stand-off band ({}); areas on the WGS84 ellipsoid", buffer_method);
     options.callbacks.report(1.0, "zones");

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "dza/callbacks.hpp"
 #include "dza/geometry.hpp"
 
 namespace dza {
@@ -66,6 +67,19 @@ double buffer_max_error_m(double distance_m, double tolerance_m);
 // Throws UsageError for a bad distance, tolerance or side, DataError for a buffer that would
 // contain a pole or a failed geometry operation.
 BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& options);
+
+// One buffer to build among many: a source (which must outlive the call) and its options.
+struct BufferJob {
+    const Geometry* source = nullptr;
+    BufferOptions options;
+    std::string context;  // put before the message of an error this job throws, e.g. "roads.shp: feature 7"
+};
+
+// The buffers of many jobs, built on all cores (DZA_THREADS=1: one), each on its own: results in
+// the jobs' order and bit-identical whatever the number of threads. When several jobs fail, the
+// error of the first in order is thrown (the one a serial loop meets first). Progress is
+// reported as the fraction of jobs done; a cancel is a DataError.
+std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, const Callbacks& callbacks = {});
 
 // The ring between two buffers of the same source: `outer` minus `inner`.
 BufferResult buffer_ring(const BufferResult& outer, const BufferResult& inner);

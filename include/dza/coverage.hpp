@@ -26,6 +26,11 @@
 // straight lon/lat lines), so the pieces of an overlay add up to the whole. Lines are densified
 // along their geodesics every kilometre before they are cut by the coverage, so where a line
 // enters or leaves a reach is exact to the reach's chord error; lengths are geodesic.
+//
+// Threads. The reaches, each reach's exclusive part, and the figures of each region, each
+// target, the territory and the line are computed on all cores (DZA_THREADS=1: one), each on its
+// own and stored by index, so results are in the layers' order and bit-identical whatever the
+// number of threads.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -48,6 +53,9 @@ struct CoverageOptions {
     std::map<std::string, double> radius_by_role_m;  // reach by role, before the field and the one radius
     std::string role_field = "role";                 // the field holding the role
     double tolerance_m = 10;                         // largest chord error of a reach's boundary (see buffer.hpp)
+    // The territory, the union of the regions, when the caller has it (dza::union_of(regions) or
+    // Territory::land); null: computed here.
+    const Geometry* territory = nullptr;
     // Gaps are measured within this area (e.g. the controlled side); null: the whole territory.
     const Geometry* gaps_within = nullptr;
     std::string gaps_within_name = "territory";  // what gaps_within is, for reports

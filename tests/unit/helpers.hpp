@@ -1,9 +1,12 @@
 #pragma once
-// Small helpers shared by the unit tests: a scratch folder and file writing.
+// Small helpers shared by the unit tests: a scratch folder, file writing, an environment variable
+// set for one test.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -39,6 +42,25 @@ inline std::string read_text(const std::string& path) {
     ss << in.rdbuf();
     return ss.str();
 }
+
+// Sets an environment variable for the lifetime of the object, then puts back what was there.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_) setenv(name_.c_str(), old_->c_str(), 1);
+        else unsetenv(name_.c_str());
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    std::string name_;
+    std::optional<std::string> old_;
+};
 
 // A FeatureCollection of the given features (each a JSON text).
 inline std::string feature_collection(const std::string& features) {

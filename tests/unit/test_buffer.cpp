@@ -516,3 +516,43 @@ TEST_CASE("dza buffer: distance field values that are not distances name the fil
     REQUIRE(run_cli({"buffer", in, "--distance-field", "radius_km", "-o", out}).code == 0);
     CHECK(nlohmann::json::parse(test::read_text(out))["features"][0]["properties"]["distance_km"] == 12.5);
 }
+
+TEST_CASE("many buffers at once: the same buffers in the same order on any number of threads", "[buffer][threads]") {
+    std::vector<Geometry> sources;
+    for (int i = 0; i < 12; ++i) sources.push_back(Geometry::point({20.0 + i, 48.0 + 0.25 * i}));
+    sources.push_back(Geometry::line({{30, 46}, {31, 47}, {33, 47.5}}));
+    std::vector<BufferJob> jobs;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        BufferJob job;
+        job.source = &sources[i];
+        job.options.distance_m = 20000.0 + 5000.0 * static_cast<double>(i);
+        job.context = "job " + std::to_string(i);
+        jobs.push_back(job);
+    }
+    std::vector<BufferResult> serial, parallel;
+    {
+        const test::ScopedEnv env("DZA_THREADS", "1");
+        serial = geodesic_buffers(jobs);
+    }
+    {
+        const test::ScopedEnv env("DZA_THREADS", "2");
+        parallel = geodesic_buffers(jobs);
+    }
+    REQUIRE(serial.size() == jobs.size());
+    REQUIRE(parallel.size() == jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        INFO("job " << i);
+        const BufferResult alone = geodesic_buffer(sources[i], jobs[i].options);
+        CHECK(serial[i].geometry.to_wkb() == alone.geometry.to_wkb());
+        CHECK(parallel[i].geometry.to_wkb() == alone.geometry.to_wkb());
+        CHECK(parallel[i].max_error_m == alone.max_error_m);
+    }
+
+    // Two bad jobs: the error is always the first one's, named by its context.
+    jobs[4].options.distance_m = 2 * buffer_max_distance_m;
+    jobs[9].options.distance_m = -1;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const test::ScopedEnv env("DZA_THREADS", "2");
+        CHECK_THROWS_WITH(geodesic_buffers(jobs), Catch::StartsWith("job 4: "));
+    }
+}

@@ -20,6 +20,7 @@
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
 #include "geos_util.hpp"
+#include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
 
@@ -448,4 +449,57 @@ TEST_CASE("areas and lines as deployments reach by their geodesic buffer", "[cov
     CHECK(r.regions[0].deployments == 2);
     CHECK(r.regions[0].covered_km2 > reference::geodesic_polygon_area_m2(dense) / 1e6 + band_km2 * 0.99);
     CHECK(r.regions[0].redundant_km2 == 0);
+}
+
+TEST_CASE("coverage is bit-identical on one thread and on two", "[coverage][threads]") {
+    LoadOptions quiet;
+    const std::string data = dza::test::data_dir;
+    const Layer regions = load_layer(LayerRef::parse(data + "/regions.geojson"), quiet);
+    const Layer line = load_layer(LayerRef::parse(data + "/ceasefire_line.geojson"), quiet);
+    const Layer maritime = load_layer(LayerRef::parse(data + "/maritime_zone.geojson"), quiet);
+    // 300 deployments over the whole territory, so every kind of figure has work on both threads.
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> lon(22.5, 38.0), lat(45.0, 52.0), reach_km(20.0, 150.0);
+    std::vector<Deployment> items;
+    for (int i = 0; i < 300; ++i) {
+        const double x = lon(rng), y = lat(rng);
+        items.push_back({{x, y}, reach_km(rng)});
+    }
+    const Layer deployments = deployment_layer(items);
+    const auto run = [&](const char* threads) {
+        const test::ScopedEnv env("DZA_THREADS", threads);
+        return compute_coverage(deployments, regions, &line, {&maritime}, by_field());
+    };
+    const CoverageResult one = run("1"), two = run("2");
+    CHECK(one.coverage.to_wkb() == two.coverage.to_wkb());
+    CHECK(one.redundancy.to_wkb() == two.redundancy.to_wkb());
+    CHECK(one.gaps.to_wkb() == two.gaps.to_wkb());
+    CHECK(one.gaps_km2 == two.gaps_km2);
+    CHECK(one.contained == two.contained);
+    const auto same = [](const AreaCoverage& a, const AreaCoverage& b) {
+        INFO(a.name);
+        CHECK(a.name == b.name);
+        CHECK(a.feature == b.feature);
+        CHECK(a.area_km2 == b.area_km2);
+        CHECK(a.covered_km2 == b.covered_km2);
+        CHECK(a.redundant_km2 == b.redundant_km2);
+        CHECK(a.covered_pct == b.covered_pct);
+        CHECK(a.deployments == b.deployments);
+    };
+    same(one.total, two.total);
+    REQUIRE(one.regions.size() == regions.features.size());
+    REQUIRE(two.regions.size() == one.regions.size());
+    for (std::size_t i = 0; i < one.regions.size(); ++i) same(one.regions[i], two.regions[i]);
+    REQUIRE(two.targets.size() == one.targets.size());
+    for (std::size_t i = 0; i < one.targets.size(); ++i) same(one.targets[i], two.targets[i]);
+    REQUIRE(one.line);
+    REQUIRE(two.line);
+    CHECK(one.line->covered_km == two.line->covered_km);
+    REQUIRE(one.line->gaps.size() == two.line->gaps.size());
+    for (std::size_t i = 0; i < one.line->gaps.size(); ++i) {
+        CHECK(one.line->gaps[i].from_km == two.line->gaps[i].from_km);
+        CHECK(one.line->gaps[i].geometry.to_wkb() == two.line->gaps[i].geometry.to_wkb());
+    }
+    // In the regions' order, whatever finished first.
+    for (std::size_t i = 0; i < two.regions.size(); ++i) CHECK(two.regions[i].feature == i);
 }

@@ -6,6 +6,8 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/zones.hpp"
+#include "geos_util.hpp"
+#include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
 
@@ -131,4 +133,52 @@ TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") 
     for (std::size_t i = 0; i < vs.size(); i += 25) CHECK(reference::nearest_on_path_bounded(vs[i], path).distance_m >= 100000.0 - z.max_error_m - 1e-3);
     CHECK(z.total_area_km2 < t.controlled_area_km2);
     CHECK(z.total_area_km2 > 0.5 * t.controlled_area_km2);
+}
+
+TEST_CASE("zones are bit-identical on one thread and on two", "[zones][threads]") {
+    LoadOptions quiet;
+    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
+    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
+    ControlledSide kyiv;
+    kyiv.contains = LonLat{30.52, 50.45};
+    const Territory t = split_territory(regions, line, kyiv);
+    // The default regions lie wholly inside a band, wholly outside the eligible zone, or across
+    // its edges: every way a region's pieces are found.
+    const auto run = [&](const char* threads) {
+        const test::ScopedEnv env("DZA_THREADS", threads);
+        ZonesOptions options;
+        options.standoff_m = 100000.0;
+        return compute_zones(regions, t, options);
+    };
+    const ZonesResult one = run("1"), two = run("2");
+    CHECK(one.eligible.to_wkb() == two.eligible.to_wkb());
+    CHECK(one.standoff_band.to_wkb() == two.standoff_band.to_wkb());
+    CHECK(one.total_area_km2 == two.total_area_km2);
+    CHECK(one.max_error_m == two.max_error_m);
+    REQUIRE(one.regions.size() == regions.features.size());
+    REQUIRE(two.regions.size() == one.regions.size());
+    for (std::size_t i = 0; i < one.regions.size(); ++i) {
+        INFO(one.regions[i].name);
+        CHECK(one.regions[i].name == two.regions[i].name);
+        CHECK(one.regions[i].area_km2 == two.regions[i].area_km2);
+        CHECK(one.regions[i].eligible_km2 == two.regions[i].eligible_km2);
+    }
+    REQUIRE(one.pieces.size() == two.pieces.size());
+    REQUIRE(one.pieces.size() > one.regions.size() / 2);
+    for (std::size_t i = 0; i < one.pieces.size(); ++i) {
+        INFO(one.pieces[i].region << " from " << one.pieces[i].band_min_km << " km");
+        CHECK(one.pieces[i].region == two.pieces[i].region);
+        CHECK(one.pieces[i].band_min_km == two.pieces[i].band_min_km);
+        CHECK(one.pieces[i].area_km2 == two.pieces[i].area_km2);
+        CHECK(one.pieces[i].geometry.to_wkb() == two.pieces[i].geometry.to_wkb());
+    }
+    // Each region's figures agree with a plain overlay of the region and the eligible zone.
+    for (std::size_t i = 0; i < one.regions.size(); ++i) {
+        INFO(one.regions[i].name);
+        GEOSGeometry* both = GEOSIntersection_r(geos::ctx(), regions.features[i].geometry.get(), one.eligible.get());
+        REQUIRE(both);
+        const Geometry overlay(both);
+        const double km2 = overlay.is_empty() ? 0.0 : geodesic_area_m2(overlay) / 1e6;
+        CHECK(one.regions[i].eligible_km2 == Approx(km2).epsilon(1e-9).margin(1e-6));
+    }
 }
