@@ -89,22 +89,6 @@ namespace {
 // and the pieces of an overlay add up to the whole.
 constexpr double max_area_edge_deg = 0.05;
 
-std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& ring) {
-    std::vector<LonLat> out;
-    for (std::size_t i = 0; i < ring.size(); ++i) {
-        if (i > 0) {
-            const LonLat a = ring[i - 1], b = ring[i];
-            const double span = std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat));
-            const int pieces = static_cast<int>(std::ceil(span / max_area_edge_deg));
-            for (int k = 1; k < pieces; ++k) {
-                const double f = static_cast<double>(k) / pieces;
-                out.push_back({a.lon + f * (b.lon - a.lon), a.lat + f * (b.lat - a.lat)});
-            }
-        }
-        out.push_back(ring[i]);
-    }
-    return out;
-}
 }  // namespace
 
 double geodesic_area_m2(const Geometry& geometry) {
@@ -112,9 +96,9 @@ double geodesic_area_m2(const Geometry& geometry) {
     double total = 0;
     for_each_part(geometry.get(), [&](const GEOSGeometry* part, int type) {
         if (type != GEOS_POLYGON || GEOSisEmpty_r(geos::ctx(), part)) return;
-        total += geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), part))));
+        total += geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetExteriorRing_r(geos::ctx(), part)), max_area_edge_deg));
         const int holes = GEOSGetNumInteriorRings_r(geos::ctx(), part);
-        for (int i = 0; i < holes; ++i) total -= geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i))));
+        for (int i = 0; i < holes; ++i) total -= geodesic_ring_area_m2(densify_lonlat(geos::coords_of(GEOSGetInteriorRingN_r(geos::ctx(), part, i)), max_area_edge_deg));
     });
     return total;
 }

@@ -1,6 +1,7 @@
 #include "dza/geometry.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "geos_util.hpp"
 
@@ -152,6 +153,24 @@ Extent Geometry::extent() const {
         GEOSGeom_getXMax_r(geos::ctx(), geom_, &e.max_lon) && GEOSGeom_getYMax_r(geos::ctx(), geom_, &e.max_lat))
         e.empty = false;
     return e;
+}
+
+std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max_step_deg) {
+    std::vector<LonLat> out;
+    out.reserve(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (i > 0) {
+            const LonLat a = points[i - 1], b = points[i];
+            const double span = std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat));
+            const int pieces = static_cast<int>(std::ceil(span / max_step_deg));
+            for (int k = 1; k < pieces; ++k) {
+                const double f = static_cast<double>(k) / pieces;
+                out.push_back({a.lon + f * (b.lon - a.lon), a.lat + f * (b.lat - a.lat)});
+            }
+        }
+        out.push_back(points[i]);
+    }
+    return out;
 }
 
 }  // namespace dza

@@ -23,6 +23,7 @@
 
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
+#include "dza/writer.hpp"
 #include "geos_util.hpp"
 #include "markup.hpp"
 
@@ -201,13 +202,7 @@ MapFormat map_format_for_path(const std::string& path) {
 
 void check_map_output_path(const std::string& path) {
     map_format_for_path(path);
-    const fs::path p(path);
-    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", path, parent.string()));
-    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", path, parent.string()));
-    if (fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" is a folder; give a file name", path));
-    if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\" exists and is read-only", path));
+    check_writable_file(path);
 }
 
 namespace {
@@ -347,22 +342,7 @@ public:
 
     // Densifies in lon/lat, projects, and drops vertices closer than min_step_px to the last kept.
     std::vector<PixelXY> project(const std::vector<LonLat>& points, bool closed) const {
-        std::vector<LonLat> dense;
-        dense.reserve(points.size());
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            if (i > 0) {
-                const LonLat& a = points[i - 1];
-                const LonLat& b = points[i];
-                const double span = std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat));
-                const int steps = static_cast<int>(std::ceil(span / densify_step_deg));
-                for (int k = 1; k < steps; ++k) {
-                    const double f = static_cast<double>(k) / steps;
-                    dense.push_back({a.lon + f * (b.lon - a.lon), a.lat + f * (b.lat - a.lat)});
-                }
-            }
-            dense.push_back(points[i]);
-        }
-        const std::vector<PixelXY> projected = projection_.to_pixels(dense);
+        const std::vector<PixelXY> projected = projection_.to_pixels(densify_lonlat(points, densify_step_deg));
         std::vector<PixelXY> out;
         out.reserve(projected.size());
         for (std::size_t i = 0; i < projected.size(); ++i) {

@@ -21,6 +21,7 @@
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
 #include "markup.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
@@ -109,26 +110,6 @@ Layer copy_layer(const Layer& in, const std::string& name) {
     }
     return out;
 }
-
-// A private folder inside the output folder; removed with its contents unless emptied.
-class StagingDir {
-public:
-    explicit StagingDir(const fs::path& parent) {
-        std::string pattern = (parent / ".dza-run-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw UsageError(fmt::format("{}: cannot create a temporary folder there", parent.string()));
-        path_ = pattern;
-    }
-    ~StagingDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    StagingDir(const StagingDir&) = delete;
-    StagingDir& operator=(const StagingDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 class Steps {
 public:
@@ -427,7 +408,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         inputs_used.push_back(std::move(c));
     }
 
-    StagingDir staging(out_dir);
+    TempFolder staging(out_dir, ".dza-run-");
     WriteOptions w;
     w.precision = options.precision;
     std::vector<const Layer*> all;

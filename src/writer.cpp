@@ -16,6 +16,7 @@
 
 #include "dza/error.hpp"
 #include "gdal_util.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -232,26 +233,6 @@ void write_database(const std::vector<const Layer*>& layers, const std::string& 
     }
 }
 
-// A private folder next to the target, removed with everything in it unless released.
-class TempDir {
-public:
-    explicit TempDir(const fs::path& parent) {
-        std::string pattern = (parent / ".dza-tmp-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw UsageError(fmt::format("{}: cannot create a temporary folder there ({})", parent.string(), std::strerror(errno)));
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 }  // namespace
 
 std::string driver_for_path(const std::string& path) {
@@ -293,6 +274,10 @@ void check_output_path(const std::string& path, const std::string& table) {
     }
     if (!table.empty()) validate_output(path, table);
     driver_for_path(path);
+    check_writable_file(path);
+}
+
+void check_writable_file(const std::string& path) {
     const fs::path p(path);
     const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
     std::error_code ec;
@@ -338,7 +323,7 @@ void write_layers(const std::vector<const Layer*>& layers, const std::string& pa
 
     const fs::path target(path);
     const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    TempDir temp(folder);
+    TempFolder temp(folder, ".dza-tmp-");
     write_dataset(layers, (temp.path() / target.filename()).string(), format, options, path);
     // Move every file the driver made (a Shapefile makes several) into place, then drop the folder.
     std::vector<fs::path> made;

@@ -59,4 +59,8 @@ private:
     GEOSGeom_t* geom_ = nullptr;
 };
 
+// `points` with every edge longer than `max_step_deg` (in lon or lat) split evenly along the
+// straight lon/lat segment, so that it keeps its shape when measured or projected.
+std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max_step_deg);
+
 }  // namespace dza

@@ -36,6 +36,10 @@ std::string driver_for_path(const std::string& path);
 // for a PG: output, that the server accepts the connection for writing and has PostGIS).
 void check_output_path(const std::string& path, const std::string& table = {});
 
+// Checks that a file can be written at `path`: its folder exists and is writable, and `path` is
+// neither a folder nor a read-only file. UsageError naming what is wrong otherwise.
+void check_writable_file(const std::string& path);
+
 // Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
 // database). `path` "-" writes GeoJSON to `stdout_stream`.
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options = {},
