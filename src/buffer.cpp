@@ -791,12 +791,6 @@ std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, c
     for (const BufferJob& job : jobs)
         if (job.source) geos::share_between_threads(job.source->get());  // jobs may share a source
     std::vector<BufferResult> results(jobs.size());
-    bool cancelled = false;  // set and read on this thread only
-    Callbacks progress;
-    progress.progress = [&](double fraction, std::string_view message) {
-        cancelled = cancelled || !callbacks.report(fraction, message);
-        return !cancelled;
-    };
     parallel_for(
         jobs.size(),
         [&](std::size_t begin, std::size_t end) {
@@ -812,8 +806,7 @@ std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, c
                 }
             }
         },
-        progress, "buffering", 1);
-    if (cancelled) throw DataError("buffering cancelled");
+        callbacks, "buffering", 1);
     return results;
 }
 

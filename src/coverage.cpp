@@ -795,12 +795,8 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
     std::vector<AreaCoverage> figures(tasks.size());
     double territory_redundant_km2 = 0;
     const auto run_tasks = [&](const std::vector<Task>& list, std::vector<AreaCoverage>& out, double from, double to) {
-        bool cancelled = false;  // set and read on this thread only
-        Callbacks progress;
-        progress.progress = [&](double fraction, std::string_view message) {
-            cancelled = cancelled || !cb.report(from + (to - from) * fraction, message);
-            return !cancelled;
-        };
+        Callbacks progress;  // this step's share of the whole
+        progress.progress = [&](double fraction, std::string_view message) { return cb.report(from + (to - from) * fraction, message); };
         parallel_for(
             list.size(),
             [&](std::size_t begin, std::size_t end) {
@@ -835,7 +831,6 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                 }
             },
             progress, "coverage: figures", 1);
-        if (cancelled) throw DataError("coverage cancelled");
     };
     run_tasks(tasks, figures, 0.7, options.territory ? 1.0 : 0.9);
     if (!options.territory) {

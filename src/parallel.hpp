@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/error.hpp"
 
 namespace dza {
 
@@ -27,6 +28,8 @@ inline unsigned worker_count() {
 // from the calling thread only. When bodies throw, the exception of the earliest chunk is
 // rethrown after all threads stop: chunks are handed out in order and a started chunk always
 // finishes, so that is the error a serial run meets first, whatever the number of threads.
+// When the progress callback asks to stop, the work stops and a DataError "<message> cancelled"
+// is thrown: a caller never sees partial results as if they were whole.
 inline void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body, const Callbacks& callbacks = {},
                          const std::string& message = {}, std::size_t chunk = 2048) {
     if (n == 0) return;
@@ -37,6 +40,7 @@ inline void parallel_for(std::size_t n, const std::function<void(std::size_t, st
     std::size_t error_begin = n;
     std::mutex error_mutex;
     std::atomic<bool> stop{false};
+    bool cancelled = false;  // set and read on this thread only
     const auto work = [&](bool reporter) {
         while (!stop) {
             const std::size_t begin = next.fetch_add(chunk);
@@ -53,7 +57,7 @@ inline void parallel_for(std::size_t n, const std::function<void(std::size_t, st
                 stop = true;
             }
             done += end - begin;
-            if (reporter && !callbacks.report(static_cast<double>(done) / static_cast<double>(n), message)) stop = true;
+            if (reporter && !callbacks.report(static_cast<double>(done) / static_cast<double>(n), message)) stop = cancelled = true;
         }
     };
     std::vector<std::thread> pool;
@@ -61,6 +65,7 @@ inline void parallel_for(std::size_t n, const std::function<void(std::size_t, st
     work(true);
     for (auto& t : pool) t.join();
     if (error) std::rethrow_exception(error);
+    if (cancelled) throw DataError(message.empty() ? std::string("cancelled") : message + " cancelled");
 }
 
 }  // namespace dza

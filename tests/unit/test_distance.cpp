@@ -6,6 +6,7 @@
 #include "dza/distance.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
+#include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
 
@@ -216,4 +217,23 @@ TEST_CASE("the distance analysis: nearest, matrix, within, speeds", "[distance]"
     // A speed that is not a positive number is a data error naming the feature and field.
     from.features[0].values[1] = "fast";
     CHECK_THROWS_WITH(compute_distances(from, to), Catch::Contains("feature 0 (\"west\"): field speed_kmh is \"fast\""));
+}
+
+TEST_CASE("a cancelled distance run is an error, not a short list of results", "[distance]") {
+    const Layer line = default_line();
+    Layer points;
+    points.name = "points";
+    for (int i = 0; i < 5000; ++i) {
+        Feature f;
+        f.fid = i;
+        f.geometry = Geometry::point({20.0 + (i % 100) * 0.2, 44.0 + (i / 100) * 0.2});
+        points.features.push_back(std::move(f));
+    }
+    // One thread, so the progress callback is certain to be asked after the first chunk.
+    const dza::test::ScopedEnv serial("DZA_THREADS", "1");
+    DistanceOptions options;
+    options.callbacks.progress = [](double, std::string_view) { return false; };
+    CHECK_THROWS_WITH(compute_distances(points, line, options), Catch::Contains("cancelled"));
+    options.callbacks.progress = {};
+    CHECK(compute_distances(points, line, options).size() == points.features.size());
 }
