@@ -306,6 +306,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.radius_by_role_m = p.radius_by_role_m;
             if (!o.radius_m && o.radius_field.empty() && o.radius_by_role_m.empty()) o.radius_field = "radius_km";
             const Territory& t = get_territory();
+            o.territory = &t.land;  // the union of the regions, already made for the split
             o.gaps_within = &t.controlled;
             o.gaps_within_name = "controlled side";
             std::vector<const Layer*> targets;

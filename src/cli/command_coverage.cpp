@@ -224,6 +224,7 @@ int CoverageCommand::run(Io& io) {
     if (line && gaps_within_ != "territory") {
         try {
             territory = split_territory(regions, *line, scenario ? scenario->parameters.controlled_side : ControlledSide{}, callbacks);
+            options.territory = &territory->land;  // the union of the regions, already made for the split
             options.gaps_within = &territory->controlled;
             options.gaps_within_name = "controlled side";
         } catch (const DataError& e) {
