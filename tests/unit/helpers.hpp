@@ -62,6 +62,29 @@ private:
     std::optional<std::string> old_;
 };
 
+// A layer `name` (source "test") with one field, `name`: a feature per item, fids 0, 1, ...
+inline Layer named_layer(const std::string& name, std::vector<std::pair<std::string, Geometry>> items) {
+    Layer layer;
+    layer.name = name;
+    layer.source = "test";
+    layer.fields = {{"name", FieldType::String}};
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        Feature f;
+        f.fid = static_cast<std::int64_t>(i);
+        f.values = {items[i].first};
+        f.geometry = std::move(items[i].second);
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+// The layer "regions": a named polygon per item, from its exterior ring.
+inline Layer named_polygons(const std::vector<std::pair<std::string, std::vector<LonLat>>>& items) {
+    std::vector<std::pair<std::string, Geometry>> shapes;
+    for (const auto& [name, ring] : items) shapes.emplace_back(name, Geometry::polygon(ring));
+    return named_layer("regions", std::move(shapes));
+}
+
 // A FeatureCollection of the given features (each a JSON text).
 inline std::string feature_collection(const std::string& features) {
     return R"({"type":"FeatureCollection","features":[)" + features + "]}";

@@ -4,25 +4,11 @@
 #include "dza/check.hpp"
 #include "dza/error.hpp"
 #include "reference.hpp"
+#include "helpers.hpp"
 
 using namespace dza;
 
 namespace {
-Layer layer_of(const char* name, std::vector<std::pair<std::string, Geometry>> items) {
-    Layer layer;
-    layer.name = name;
-    layer.source = "test";
-    layer.fields = {{"name", FieldType::String}};
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        Feature f;
-        f.fid = static_cast<std::int64_t>(i);
-        f.values = {items[i].first};
-        f.geometry = std::move(items[i].second);
-        layer.features.push_back(std::move(f));
-    }
-    return layer;
-}
-
 std::vector<std::string> rules(const DeploymentCheck& d) {
     std::vector<std::string> out;
     for (const auto& v : d.violations) out.push_back(v.rule);
@@ -35,16 +21,16 @@ TEST_CASE("a plan check finds every violation with its measured figure", "[check
     std::vector<std::pair<std::string, Geometry>> r;
     r.emplace_back("West", Geometry::polygon({{20, 45}, {25, 45}, {25, 50}, {20, 50}}));
     r.emplace_back("East", Geometry::polygon({{25, 45}, {30, 45}, {30, 50}, {25, 50}}));
-    const Layer regions = layer_of("regions", std::move(r));
+    const Layer regions = dza::test::named_layer("regions", std::move(r));
     std::vector<std::pair<std::string, Geometry>> l;
     l.emplace_back("line", Geometry::line({{27, 50.5}, {27, 44.5}}));
-    const Layer line = layer_of("line", std::move(l));
+    const Layer line = dza::test::named_layer("line", std::move(l));
     std::vector<std::pair<std::string, Geometry>> b;
     b.emplace_back("base area", Geometry::polygon({{21, 46}, {23, 46}, {23, 48}, {21, 48}}));
-    const Layer basing = layer_of("basing", std::move(b));
+    const Layer basing = dza::test::named_layer("basing", std::move(b));
     std::vector<std::pair<std::string, Geometry>> m;
     m.emplace_back("sea", Geometry::polygon({{20, 43}, {26, 43}, {26, 44.9}, {20, 44.9}}));
-    const Layer maritime = layer_of("maritime", std::move(m));
+    const Layer maritime = dza::test::named_layer("maritime", std::move(m));
 
     const std::vector<std::pair<std::string, LonLat>> plan = {
         {"good", {22, 47}},        // inside the basing area, far from the line
@@ -56,7 +42,7 @@ TEST_CASE("a plan check finds every violation with its measured figure", "[check
     };
     std::vector<std::pair<std::string, Geometry>> d;
     for (const auto& [name, p] : plan) d.emplace_back(name, Geometry::point(p));
-    const Layer deployments = layer_of("deployments", std::move(d));
+    const Layer deployments = dza::test::named_layer("deployments", std::move(d));
 
     ControlledSide west;
     west.contains = LonLat{21, 46};

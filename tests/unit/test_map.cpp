@@ -21,20 +21,7 @@ using namespace dza;
 namespace {
 
 Layer polygons_layer() {
-    Layer layer;
-    layer.name = "regions";
-    layer.source = "test";
-    layer.fields = {{"name", FieldType::String}};
-    const std::vector<std::pair<std::string, std::vector<LonLat>>> items = {{"West", {{22, 44}, {31, 44}, {31, 52}, {22, 52}}},
-                                                                           {"East", {{31, 44}, {40, 44}, {40, 52}, {31, 52}}}};
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        Feature f;
-        f.fid = static_cast<std::int64_t>(i);
-        f.values = {items[i].first};
-        f.geometry = Geometry::polygon(items[i].second);
-        layer.features.push_back(std::move(f));
-    }
-    return layer;
+    return dza::test::named_polygons({{"West", {{22, 44}, {31, 44}, {31, 52}, {22, 52}}}, {"East", {{31, 44}, {40, 44}, {40, 52}, {31, 52}}}});
 }
 
 Layer points_layer() {

@@ -8,25 +8,11 @@
 #include <fmt/format.h>
 #include "reference.hpp"
 #include "test_paths.hpp"
+#include "helpers.hpp"
 
 using namespace dza;
 
 namespace {
-Layer polygons(const std::vector<std::pair<std::string, std::vector<LonLat>>>& items) {
-    Layer layer;
-    layer.name = "regions";
-    layer.source = "test";
-    layer.fields = {{"name", FieldType::String}};
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        Feature f;
-        f.fid = static_cast<std::int64_t>(i);
-        f.values = {items[i].first};
-        f.geometry = Geometry::polygon(items[i].second);
-        layer.features.push_back(std::move(f));
-    }
-    return layer;
-}
-
 Layer line_layer(const std::vector<LonLat>& pts) {
     Layer layer;
     layer.name = "line";
@@ -46,7 +32,7 @@ bool covers(const Geometry& g, LonLat p) {
 
 // Two regions side by side: west 20..25E, east 25..30E, 45..50N.
 Layer two_regions() {
-    return polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}}, {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}}});
+    return dza::test::named_polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}}, {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}}});
 }
 }  // namespace
 
@@ -106,7 +92,7 @@ TEST_CASE("ends that stop short are extended along their last segment, with the 
 
 TEST_CASE("islands go to the nearest side; a line that does not cross is an error", "[territory]") {
     Layer regions = two_regions();
-    const Layer with_islands = polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}},
+    const Layer with_islands = dza::test::named_polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}},
                                          {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}},
                                          {"East isle", {{31, 44}, {31.5, 44}, {31.5, 44.5}, {31, 44.5}}},
                                          {"West isle", {{19, 44}, {19.5, 44}, {19.5, 44.5}, {19, 44.5}}}});

@@ -15,20 +15,7 @@ using namespace dza;
 
 namespace {
 Layer square_regions() {
-    Layer layer;
-    layer.name = "regions";
-    layer.source = "test";
-    layer.fields = {{"name", FieldType::String}};
-    const std::vector<std::pair<std::string, std::vector<LonLat>>> items = {{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}},
-                                                                           {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}}};
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        Feature f;
-        f.fid = static_cast<std::int64_t>(i);
-        f.values = {items[i].first};
-        f.geometry = Geometry::polygon(items[i].second);
-        layer.features.push_back(std::move(f));
-    }
-    return layer;
+    return dza::test::named_polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}}, {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}}});
 }
 
 std::vector<LonLat> vertices(const Geometry& g) {
