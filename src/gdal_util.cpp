@@ -2,6 +2,9 @@
 
 #include <cpl_conv.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <mutex>
 #include <regex>
 
@@ -40,7 +43,27 @@ void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* me
 }
 
 std::string ErrorCapture::last_error(const std::string& fallback) const {
-    return last_error_.empty() ? fallback : last_error_;
+    return last_error_.empty() ? fallback : system_reason(last_error_);
+}
+
+std::string system_reason(const std::string& message) {
+    // SQLite (GeoPackage) and GDAL's file layer name these conditions in their own words.
+    static const std::pair<const char*, int> known[] = {
+        {"database or disk is full", ENOSPC}, {"No space left on device", ENOSPC}, {"Disk quota exceeded", EDQUOT},
+        {"disk I/O error", EIO},              {"Input/output error", EIO},         {"Read-only file system", EROFS},
+        {"File too large", EFBIG},            {"database is locked", EBUSY}};
+    for (const auto& [phrase, error] : known)
+        if (message.find(phrase) != std::string::npos) return std::strerror(error);
+    // "sqlite3_exec(CREATE TABLE ... 5 KB ...) failed: why": the why.
+    std::string text = message;
+    if (const auto failed = text.find(") failed: "); failed != std::string::npos && text.rfind("sqlite3_", 0) == 0) text = text.substr(failed + 10);
+    constexpr std::size_t longest = 200;
+    if (text.size() > longest) {
+        std::size_t cut = longest;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+        text = text.substr(0, cut) + "...";
+    }
+    return text;
 }
 
 SrsPtr srs_from_user_input(const std::string& text) {

@@ -61,6 +61,11 @@ private:
     std::string last_error_;
 };
 
+// A GDAL or SQLite failure message as one short line: the system's own words where it names a
+// system condition ("database or disk is full" is "No space left on device"), the reason without
+// the SQL statement it quotes, at most 200 characters.
+std::string system_reason(const std::string& message);
+
 // A spatial reference from any user string GDAL understands ("EPSG:32636", WKT, PROJ string),
 // with the traditional lon/lat axis order; nullptr when it cannot be parsed.
 SrsPtr srs_from_user_input(const std::string& text);

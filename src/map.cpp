@@ -4,10 +4,8 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <proj.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +24,7 @@
 #include "dza/writer.hpp"
 #include "geos_util.hpp"
 #include "markup.hpp"
+#include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -1288,27 +1287,6 @@ std::string renumber_global_ids(const std::string& svg) {
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
     for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-    const fs::path target(path);
-    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::string temp = (folder / ".dza-tmp-XXXXXX").string();
-    const int fd = mkstemp(temp.data());
-    if (fd < 0) throw UsageError(fmt::format("output \"{}\": cannot create a temporary file in \"{}\" ({})", path, folder.string(), std::strerror(errno)));
-    int error = 0;
-    for (std::size_t done = 0; done < bytes.size() && !error;) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno != EINTR) error = errno;
-        if (n > 0) done += static_cast<std::size_t>(n);
-    }
-    if (!error && fchmod(fd, 0644) != 0) error = errno;
-    if (::close(fd) != 0 && !error) error = errno;
-    if (!error && std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
-    if (error) {
-        ::unlink(temp.c_str());
-        throw DataError(fmt::format("{}: cannot write the map ({})", path, std::strerror(error)));
-    }
 }
 
 }  // namespace

@@ -409,19 +409,39 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         inputs_used.push_back(std::move(c));
     }
 
-    TempFolder staging(out_dir, ".dza-run-");
+    // Every file is made in a staging folder and moved into place at the end. dza.gpkg is the
+    // run's own: it is made anew, never updated.
+    TempFolder staging(out_dir, ".dza-run-", out_dir.string());
+    // Messages name a file where it goes, not where it is staged. A failure here, after the
+    // checks, is one of the system (exit 1).
+    const auto staged = [&](const std::function<void()>& write) {
+        try {
+            write();
+        } catch (const Error& e) {
+            std::string message = e.what();
+            const std::string from = staging.path().string(), to = out_dir.string();
+            for (auto at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size())) message.replace(at, from.size(), to);
+            throw DataError(message);
+        }
+    };
+    const auto write_staged = [&](const std::string& name, const std::string& bytes) {
+        staged([&] { write_file_checked(staging.path() / name, bytes, (out_dir / name).string()); });
+        result.files.push_back(name);
+    };
     WriteOptions w;
     w.precision = options.precision;
     std::vector<const Layer*> all;
     steps.run("write layers", [&] {
         for (const auto& l : inputs_used) all.push_back(&l);
         for (const auto& l : outputs) all.push_back(&l);
-        for (const Layer* l : all) {
-            write_layer(*l, (staging.path() / (l->name + ".geojson")).string(), w);
-            result.files.push_back(l->name + ".geojson");
-        }
-        write_layers(all, (staging.path() / "dza.gpkg").string(), w);
-        result.files.push_back("dza.gpkg");
+        staged([&] {
+            for (const Layer* l : all) {
+                write_layer(*l, (staging.path() / (l->name + ".geojson")).string(), w);
+                result.files.push_back(l->name + ".geojson");
+            }
+            write_layers(all, (staging.path() / "dza.gpkg").string(), w);
+            result.files.push_back("dza.gpkg");
+        });
         return 0;
     });
 
@@ -574,8 +594,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
         for (const auto& [name, m] : methods.items())
             html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", name, markup_escape(m["method"].get<std::string>()), m["max_error_m"].dump());
         html += "</table>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
-        std::ofstream(staging.path() / "report.html") << html;
-        result.files.push_back("report.html");
+        write_staged("report.html", html);
         return 0;
     });
 
@@ -595,8 +614,9 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 
     json step_times = json::array();
     for (const auto& s : result.steps) step_times.push_back({{"step", s.name}, {"seconds", round_json(s.seconds, 4)}});
-    result.files.push_back("summary.json");
-    std::sort(result.files.begin(), result.files.end());
+    std::vector<std::string> files = result.files;
+    files.push_back("summary.json");
+    std::sort(files.begin(), files.end());
     result.summary = {{"dza_version", dza::version},
                       {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"sha256", file_sha256(scenario.file)}}},
                       {"parameters", parameters},
@@ -605,15 +625,13 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
                       {"results", analyses},
                       {"methods", methods},
                       {"steps", step_times},
-                      {"outputs", result.files},
+                      {"outputs", files},
                       {"database", database}};
-    std::ofstream(staging.path() / "summary.json") << result.summary.dump(2) << '\n';
+    write_staged("summary.json", result.summary.dump(2) + '\n');
+    std::sort(result.files.begin(), result.files.end());
 
     // Everything is ready: move it into place.
-    for (const auto& name : result.files) {
-        fs::rename(staging.path() / name, out_dir / name, ec);
-        if (ec) throw DataError(fmt::format("{}: cannot move {} into place ({})", out_dir.string(), name, ec.message()));
-    }
+    staging.move_into_place(result.files, out_dir);
     options.callbacks.report(1.0, "done");
     return result;
 }

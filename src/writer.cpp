@@ -1,5 +1,6 @@
 #include "dza/writer.hpp"
 
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <fmt/format.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <atomic>
+#include <string_view>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -138,27 +140,86 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& nam
     }
 }
 
+// Closes `ds`, which writes what the driver still holds; a failure there is a failure of the
+// write. (GDAL 3.6's GDALClose returns nothing: its errors are read after it.)
+void close_dataset(gdal::DatasetPtr& ds, const gdal::ErrorCapture& capture, const std::string& target) {
+    CPLErrorReset();
+    GDALFlushCache(ds.get());
+    const bool flush_failed = CPLGetLastErrorType() >= CE_Failure;
+    ds.reset();
+    if (flush_failed || CPLGetLastErrorType() >= CE_Failure) throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
+}
+
+// Writes `layers` into the dataset at `path` (a new file, or with `update` an existing GeoPackage
+// whose same-named layers are replaced and whose others stay).
 void write_dataset(const std::vector<const Layer*>& layers, const std::string& path, const Format& format, const WriteOptions& options,
-                   const std::string& target) {
+                   const std::string& target, bool update = false) {
     gdal::ErrorCapture capture;
     GDALDriverH driver = GDALGetDriverByName(format.driver);
     if (!driver) throw DataError(fmt::format("{}: this GDAL has no {} driver", target, format.driver));
-    gdal::DatasetPtr ds(GDALCreate(driver, path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds) throw DataError(fmt::format("{}: cannot create ({})", target, capture.last_error()));
+    gdal::DatasetPtr ds;
+    if (update) {
+        const char* const drivers[] = {format.driver, nullptr};
+        ds.reset(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr, nullptr));
+        if (!ds)
+            throw DataError(fmt::format("{}: exists and is not a {} file dza can add a layer to ({}); remove it or write to another file", target, format.driver,
+                                        capture.last_error("GDAL cannot open it")));
+    } else {
+        ds.reset(GDALCreate(driver, path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        if (!ds) throw DataError(fmt::format("{}: cannot create: {}", target, capture.last_error()));
+    }
     const std::string precision = fmt::format("COORDINATE_PRECISION={}", options.precision);
     std::vector<std::string> lco;
     if (std::string(format.driver) == "GeoJSON") lco = {"RFC7946=YES", precision};
     if (std::string(format.driver) == "GeoJSONSeq") lco = {"RS=NO", precision};
     if (std::string(format.driver) == "CSV") lco = {"GEOMETRY=AS_WKT"};
     const bool transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
+    if (update) {
+        // GeoPackage table names are case-insensitive: "Zones" replaces "zones".
+        for (const Layer* layer : layers) {
+            const std::string name = layer->name.empty() ? "layer" : layer->name;
+            for (int i = GDALDatasetGetLayerCount(ds.get()) - 1; i >= 0; --i)
+                if (strcasecmp(OGR_L_GetName(GDALDatasetGetLayer(ds.get(), i)), name.c_str()) == 0 && GDALDatasetDeleteLayer(ds.get(), i) != OGRERR_NONE)
+                    throw DataError(fmt::format("{}: cannot replace its layer \"{}\": {}", target, name, capture.last_error()));
+        }
+    }
     for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, layer->name.empty() ? "layer" : layer->name, lco, capture, target);
     if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
-        throw DataError(fmt::format("{}: cannot commit ({})", target, capture.last_error()));
-    GDALFlushCache(ds.get());
-    ds.reset();  // closing writes the file; a failure here is a failure of the write
-    if (CPLGetLastErrorType() >= CE_Failure && capture.last_error("").size())
-        throw DataError(fmt::format("{}: writing failed ({})", target, capture.last_error()));
+        throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
+    close_dataset(ds, capture, target);
 }
+
+// A private folder in GDAL's memory file system, removed with what is in it.
+class MemFolder {
+public:
+    MemFolder() {
+        static std::atomic<int> counter{0};
+        path_ = fmt::format("/vsimem/dza-{}-{}", getpid(), counter++);
+        VSIMkdir(path_.c_str(), 0755);
+    }
+    ~MemFolder() { VSIRmdirRecursive(path_.c_str()); }
+    MemFolder(const MemFolder&) = delete;
+    MemFolder& operator=(const MemFolder&) = delete;
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    std::vector<std::string> files() const {
+        std::vector<std::string> out;
+        char** list = VSIReadDir(path_.c_str());
+        for (char** p = list; p && *p; ++p)
+            if (std::string(*p) != "." && std::string(*p) != "..") out.push_back(*p);
+        CSLDestroy(list);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    // The bytes of a file in it, owned by GDAL until the folder goes.
+    std::string_view bytes(const std::string& name) const {
+        vsi_l_offset size = 0;
+        const GByte* data = VSIGetMemFileBuffer(file(name).c_str(), &size, FALSE);
+        return data ? std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)) : std::string_view();
+    }
+
+private:
+    std::string path_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // PostGIS
@@ -291,23 +352,17 @@ void write_layers(const std::vector<const Layer*>& layers, const std::string& pa
     gdal::ensure_init();
     if (options.precision < 0 || options.precision > 15) throw UsageError(fmt::format("precision {} is out of range (0 to 15)", options.precision));
     if (path == "-") {
-        static std::atomic<int> counter{0};
-        const std::string mem = fmt::format("/vsimem/dza-stdout-{}.geojson", counter++);
         const Format geojson{".geojson", "GeoJSON", false};
         if (layers.size() != 1) throw UsageError("stdout (-) takes one layer; write several to a .gpkg file");
-        try {
-            write_dataset(layers, mem, geojson, options, "stdout");
-        } catch (...) {
-            VSIUnlink(mem.c_str());
-            throw;
-        }
-        vsi_l_offset size = 0;
-        GByte* data = VSIGetMemFileBuffer(mem.c_str(), &size, FALSE);
+        MemFolder mem;
+        write_dataset(layers, mem.file("stdout.geojson"), geojson, options, "stdout");
         if (stdout_stream) {
-            stdout_stream->write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+            const std::string_view bytes = mem.bytes("stdout.geojson");
+            errno = 0;
+            stdout_stream->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
             stdout_stream->flush();
+            if (!*stdout_stream) throw DataError(fmt::format("stdout: cannot write: {}", std::strerror(errno ? errno : EIO)));
         }
-        VSIUnlink(mem.c_str());
         return;
     }
 
@@ -322,18 +377,28 @@ void write_layers(const std::vector<const Layer*>& layers, const std::string& pa
         throw UsageError(fmt::format("output \"{}\": {} holds one layer; write {} layers to a .gpkg file", path, format.driver, layers.size()));
 
     const fs::path target(path);
-    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    TempFolder temp(folder, ".dza-tmp-");
-    write_dataset(layers, (temp.path() / target.filename()).string(), format, options, path);
-    // Move every file the driver made (a Shapefile makes several) into place, then drop the folder.
-    std::vector<fs::path> made;
-    for (const auto& entry : fs::directory_iterator(temp.path())) made.push_back(entry.path());
-    std::sort(made.begin(), made.end());
-    for (const auto& file : made) {
+    const fs::path folder = target.parent_path();
+    const std::string name = target.filename().string();
+    if (std::string(format.driver) == "GPKG") {
+        // SQLite checks its own writes. An existing GeoPackage keeps its other layers: a copy is
+        // updated beside it, then renamed over it.
+        TempFolder temp(folder, ".dza-tmp-", path);
         std::error_code ec;
-        fs::rename(file, folder / file.filename(), ec);
-        if (ec) throw DataError(fmt::format("{}: cannot move the finished file into place ({})", path, ec.message()));
+        const bool update = fs::exists(target, ec) && fs::file_size(target, ec) > 0 && !ec;
+        if (update) copy_file_checked(target, temp.path() / name, path);
+        write_dataset(layers, (temp.path() / name).string(), format, options, path, update);
+        sync_file(temp.path() / name, path);
+        temp.move_into_place({name}, folder);
+        return;
     }
+    // Text drivers ignore failed writes: they write into memory, and dza writes the bytes out,
+    // checking every write. The other drivers go the same way, so no file depends on a driver's care.
+    MemFolder mem;
+    write_dataset(layers, mem.file(name), format, options, path);
+    const std::vector<std::string> made = mem.files();  // a Shapefile makes several
+    TempFolder temp(folder, ".dza-tmp-", path);
+    for (const auto& file : made) write_file_checked(temp.path() / file, mem.bytes(file), path);
+    temp.move_into_place(made, folder);
 }
 
 }  // namespace dza
