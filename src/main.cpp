@@ -15,12 +15,16 @@ namespace {
 
 // SIGINT and SIGTERM are blocked in every thread (the mask is set before any thread exists and
 // inherited) and taken by one thread, which removes the temporary folders of unfinished writes
-// and ends the process with 128 + the signal, as a shell expects.
+// and ends the process with 128 + the signal, as a shell expects. A signal ignored at start (a
+// shell's background job ignores SIGINT) stays ignored.
 void handle_interrupts() {
     sigset_t signals;
     sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
+    for (const int signal : {SIGINT, SIGTERM}) {
+        struct sigaction current {};
+        if (sigaction(signal, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) sigaddset(&signals, signal);
+    }
+    if (sigisemptyset(&signals)) return;
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::thread([signals] {
         int signal = 0;

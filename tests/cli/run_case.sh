@@ -55,7 +55,7 @@ for f in "${expect_absent[@]}"; do [ ! -e "$f" ] || fail "$f exists but should n
 for f in "${expect_unchanged[@]}"; do
   [ "$(sha256sum "$f" | cut -d' ' -f1)" = "${before[$f]}" ] || fail "$f was changed"
 done
-leftovers=$(find . -name '.dza-tmp-*' | head -1)
+leftovers=$(find . -name '.dza-tmp-*' -o -name '.dza-run-*' | head -1)
 [ -z "$leftovers" ] || fail "temporary files left behind: $leftovers"
 if declare -F check >/dev/null; then
   out=$io/stdout err=$io/stderr check || fail "check() failed"
