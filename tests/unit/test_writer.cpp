@@ -186,3 +186,39 @@ TEST_CASE("an unreachable database fails before any work, its password hidden", 
         CHECK(message.find('\n') == std::string::npos);
     }
 }
+
+TEST_CASE("a layer written into an existing GeoPackage replaces its namesake and keeps the others", "[writer]") {
+    ScratchDir dir;
+    const auto path = dir.file("multi.gpkg");
+    Layer a = sample_layer();
+    Layer b = sample_layer();
+    b.name = "second";
+    write_layers({&a, &b}, path);
+    Layer replacement = sample_layer();
+    replacement.name = "Sample";  // GeoPackage names compare without case
+    replacement.features.pop_back();
+    Layer third = sample_layer();
+    third.name = "third";
+    write_layer(replacement, path);
+    write_layer(third, path);
+    std::vector<std::string> names = list_layers(path);
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"Sample", "second", "third"});
+    CHECK(load_layer(LayerRef::parse(path + "|layername=Sample")).features.size() == 1);
+    CHECK(load_layer(LayerRef::parse(path + "|layername=second")).features.size() == 2);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+TEST_CASE("a .gpkg output that is not a GeoPackage is refused and kept", "[writer]") {
+    ScratchDir dir;
+    const auto path = dza::test::write_text(dir.file("notes.gpkg"), "my notes\n");
+    CHECK_THROWS_WITH(write_layer(sample_layer(), path), Catch::Contains("notes.gpkg: exists and is not a GPKG file dza can add a layer to"));
+    CHECK(read_text(path) == "my notes\n");
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+TEST_CASE("GeoJSON that cannot reach its stream is an error naming stdout", "[writer]") {
+    std::ostringstream out;
+    out.setstate(std::ios::badbit);
+    CHECK_THROWS_WITH(write_layer(sample_layer(), "-", {}, &out), Catch::StartsWith("stdout: cannot write: "));
+}
