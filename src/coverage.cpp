@@ -859,7 +859,8 @@ namespace {
 double rounded(double value, int decimals) { return std::strtod(fmt::format("{:.{}f}", value, decimals).c_str(), nullptr); }
 }  // namespace
 
-std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets) {
+std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets,
+                                   const Callbacks& callbacks) {
     const auto figures = [](const AreaCoverage& a) {
         return std::vector<nlohmann::json>{rounded(a.area_km2, 3), rounded(a.covered_km2, 3), rounded(a.covered_pct, 4), rounded(a.redundant_km2, 3),
                                            static_cast<std::int64_t>(a.deployments)};
@@ -869,22 +870,19 @@ std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& re
                                                  {"covered_pct", FieldType::Real},
                                                  {"redundant_km2", FieldType::Real},
                                                  {"deployments", FieldType::Integer}};
-    const auto is_figure = [&](const std::string& name) {
-        return std::any_of(figure_fields.begin(), figure_fields.end(), [&](const FieldDef& d) { return d.name == name; });
-    };
     std::vector<Layer> out;
 
-    // Regions with their fields and figures (a source field named like a figure is replaced).
+    // Regions with their fields and figures (a source field named like a figure is renamed).
     {
         Layer l;
         l.name = "regions";
-        l.name_field = regions.name_field;
+        l.fields = regions.fields;
+        l.name_field = regions.label_field() ? regions.fields[*regions.label_field()].name : "";
+        std::vector<std::string> own;
+        for (const auto& d : figure_fields) own.push_back(d.name);
+        rename_clashing_fields(l, own, regions.where_text(), callbacks);
         std::vector<std::size_t> kept;
-        for (std::size_t k = 0; k < regions.fields.size(); ++k)
-            if (!is_figure(regions.fields[k].name)) {
-                kept.push_back(k);
-                l.fields.push_back(regions.fields[k]);
-            }
+        for (std::size_t k = 0; k < regions.fields.size(); ++k) kept.push_back(k);
         l.fields.insert(l.fields.end(), figure_fields.begin(), figure_fields.end());
         for (const AreaCoverage& a : result.regions) {
             const Feature& src = regions.features[a.feature];

@@ -547,29 +547,26 @@ std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to
     return out;
 }
 
-Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results) {
+Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, const Callbacks& callbacks) {
     Layer out;
     out.name = "distances";
     out.fields = from.fields;
+    out.name_field = from.label_field() ? from.fields[*from.label_field()].name : "";
     const std::vector<FieldDef> computed = {{"target", FieldType::String}, {"target_fid", FieldType::Integer}, {"distance_km", FieldType::Real},
                                             {"azimuth_deg", FieldType::Real}, {"nearest_lon", FieldType::Real}, {"nearest_lat", FieldType::Real},
                                             {"time_h", FieldType::Real}};
-    // A source field with a computed field's name would be ambiguous: the computed one wins.
-    for (const auto& c : computed) {
-        out.fields.erase(std::remove_if(out.fields.begin(), out.fields.end(), [&](const FieldDef& f) { return f.name == c.name; }), out.fields.end());
-    }
+    std::vector<std::string> own;
+    for (const auto& c : computed) own.push_back(c.name);
+    rename_clashing_fields(out, own, from.where_text(), callbacks);
     const std::size_t kept = out.fields.size();
-    std::vector<std::size_t> source_index;
-    for (const auto& f : out.fields) source_index.push_back(*from.field_index(f.name));
     out.fields.insert(out.fields.end(), computed.begin(), computed.end());
-    out.name_field = from.label_field() ? from.fields[*from.label_field()].name : "";
 
     for (const auto& r : results) {
         const Feature& src = from.features[r.source];
         const Feature& tgt = to.features[r.target];
         Feature f;
         f.fid = src.fid;
-        for (std::size_t i = 0; i < kept; ++i) f.values.push_back(src.values[source_index[i]]);
+        for (std::size_t i = 0; i < kept; ++i) f.values.push_back(i < src.values.size() ? src.values[i] : nlohmann::json(nullptr));
         f.values.push_back(label_of(to, tgt));
         f.values.push_back(tgt.fid);
         f.values.push_back(r.nearest.distance_m / 1000.0);

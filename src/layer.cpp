@@ -8,8 +8,10 @@
 #include <charconv>
 #include <cmath>
 #include <regex>
+#include <set>
 
 #include "dza/error.hpp"
+#include "dza/text.hpp"
 #include "gdal_util.hpp"
 #include "geos_util.hpp"
 
@@ -169,6 +171,29 @@ double field_km_as_m(const Layer& layer, const Feature& feature, std::size_t fie
     return km * 1000;
 }
 
+std::size_t rename_clashing_fields(Layer& layer, const std::vector<std::string>& own, const std::string& where, const Callbacks& callbacks) {
+    std::set<std::string> taken;  // lower case
+    for (const auto& name : own) taken.insert(lower(name));
+    std::set<std::string> source_names;
+    for (const auto& field : layer.fields) source_names.insert(lower(field.name));
+    const auto label = layer.label_field();
+    std::vector<std::string> renames;
+    for (std::size_t i = 0; i < layer.fields.size(); ++i) {
+        FieldDef& field = layer.fields[i];
+        if (taken.insert(lower(field.name)).second) continue;
+        std::string name = "src_" + field.name;
+        for (int n = 2; taken.count(lower(name)) || source_names.count(lower(name)); ++n) name = fmt::format("src_{}_{}", field.name, n);
+        taken.insert(lower(name));
+        renames.push_back(fmt::format("{} -> {}", field.name, name));
+        if (label == i) layer.name_field = name;
+        field.name = name;
+    }
+    if (!renames.empty())
+        callbacks.warning(fmt::format("{}: {} clashing with dza's own columns or an earlier field (names ignore case): {}", where,
+                                      renames.size() == 1 ? "renamed a field" : "renamed fields", join(renames)));
+    return renames.size();
+}
+
 std::string Layer::where_text() const { return name.empty() ? source : source + "|layername=" + name; }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +313,7 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
 
     Layer layer;
     layer.source = redact_source(ref.source);
-    layer.name = OGR_L_GetName(ogr_layer);
+    layer.name = to_valid_utf8(OGR_L_GetName(ogr_layer));
     layer.driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
     layer.declared_geometry_type = geometry_type_name(OGR_L_GetGeomType(ogr_layer));
 
@@ -297,6 +322,14 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
         layer.fields.push_back({OGR_Fld_GetNameRef(fd), field_type_of(fd)});
     }
+    // Text is UTF-8 (dza/text.hpp): invalid bytes become U+FFFD here, once, with one warning per layer.
+    std::int64_t invalid_text = 0;
+    std::string first_invalid_text;
+    for (auto& field : layer.fields)
+        if (!is_valid_utf8(field.name)) {
+            if (invalid_text++ == 0) first_invalid_text = fmt::format("the name of field {}", to_valid_utf8(field.name));
+            field.name = to_valid_utf8(field.name);
+        }
 
     if (!ref.where.empty() && OGR_L_SetAttributeFilter(ogr_layer, ref.where.c_str()) != OGRERR_NONE) {
         std::vector<std::string> names;
@@ -341,6 +374,16 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
         feature.fid = OGR_F_GetFID(f.get());
         feature.values.reserve(layer.fields.size());
         for (std::size_t i = 0; i < layer.fields.size(); ++i) feature.values.push_back(read_value(f.get(), static_cast<int>(i), layer.fields[i].type));
+        std::optional<std::size_t> invalid_field;
+        for (std::size_t i = 0; i < feature.values.size(); ++i) {
+            auto& v = feature.values[i];
+            if (!v.is_string() || is_valid_utf8(v.get_ref<const std::string&>())) continue;
+            v = to_valid_utf8(v.get_ref<const std::string&>());
+            if (!invalid_field) invalid_field = i;
+            ++invalid_text;
+        }
+        if (invalid_field && first_invalid_text.empty())
+            first_invalid_text = fmt::format("{}, field {}", layer.describe(feature), layer.fields[*invalid_field].name);
 
         OGRGeometryH g = OGR_F_GetGeometryRef(f.get());
         if (!g || OGR_G_IsEmpty(g)) {
@@ -391,6 +434,10 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
             !options.callbacks.report(static_cast<double>(layer.features.size()) / static_cast<double>(expected), "loading " + layer.name))
             throw DataError(layer.where_text() + ": loading cancelled");
     }
+    if (invalid_text > 0)
+        options.callbacks.warning(fmt::format("{}: {} text {} not valid UTF-8 (first: {}); invalid bytes replaced by U+FFFD; save the source as UTF-8{}",
+                                              layer.where_text(), invalid_text, invalid_text == 1 ? "value is" : "values are", first_invalid_text,
+                                              layer.driver == "ESRI Shapefile" ? " or name its encoding in a .cpg file (e.g. ISO-8859-1)" : ""));
     if (empty_warnings > max_feature_warnings)
         options.callbacks.warning(fmt::format("{}: {} more features without geometry", layer.where_text(), empty_warnings - max_feature_warnings));
     if (invalid_warnings > max_feature_warnings)

@@ -18,9 +18,11 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
+#include "dza/text.hpp"
 #include "dza/writer.hpp"
 #include "geos_util.hpp"
 #include "markup.hpp"
@@ -244,6 +246,67 @@ std::string value_text(const nlohmann::json& v) {
 bool rects_overlap(const PixelRect& a, const PixelRect& b) {
     return a.x_px < b.x_px + b.width_px && b.x_px < a.x_px + a.width_px && a.y_px < b.y_px + b.height_px && b.y_px < a.y_px + a.height_px;
 }
+// Rectangles placed so far (markers, labels, the legend), indexed by a uniform grid so that asking
+// whether a new one overlaps any of them looks only at its neighbours: label placement stays
+// linear in the number of labels. The answer is exactly that of comparing with every rectangle.
+class RectIndex {
+public:
+    void add(const PixelRect& r) {
+        const std::size_t index = rects_.size();
+        rects_.push_back(r);
+        const auto cells = cells_of(r);
+        if (!cells) {
+            large_.push_back(index);
+            return;
+        }
+        for (long y = cells->y0; y <= cells->y1; ++y)
+            for (long x = cells->x0; x <= cells->x1; ++x) grid_[key(x, y)].push_back(index);
+    }
+
+    bool overlaps(const PixelRect& r) const {
+        for (std::size_t i : large_)
+            if (rects_overlap(r, rects_[i])) return true;
+        const auto cells = cells_of(r);
+        if (!cells) {
+            for (const auto& other : rects_)
+                if (rects_overlap(r, other)) return true;
+            return false;
+        }
+        for (long y = cells->y0; y <= cells->y1; ++y)
+            for (long x = cells->x0; x <= cells->x1; ++x) {
+                const auto it = grid_.find(key(x, y));
+                if (it == grid_.end()) continue;
+                for (std::size_t i : it->second)
+                    if (rects_overlap(r, rects_[i])) return true;
+            }
+        return false;
+    }
+
+private:
+    static constexpr double cell_px = 32;
+    static constexpr long max_cells = 4096;  // a rectangle over more cells is checked directly
+    struct Cells {
+        long x0, y0, x1, y1;
+    };
+    // The cells a rectangle covers (a point of any overlap lies in one of them), or none for a
+    // rectangle too large, odd-shaped or not finite to index.
+    static std::optional<Cells> cells_of(const PixelRect& r) {
+        if (!std::isfinite(r.x_px) || !std::isfinite(r.y_px) || !std::isfinite(r.width_px) || !std::isfinite(r.height_px) || r.width_px < 0 || r.height_px < 0)
+            return std::nullopt;
+        constexpr double limit = 1e9;
+        if (std::abs(r.x_px) > limit || std::abs(r.y_px) > limit || r.width_px > limit || r.height_px > limit) return std::nullopt;
+        const Cells c{static_cast<long>(std::floor(r.x_px / cell_px)), static_cast<long>(std::floor(r.y_px / cell_px)),
+                      static_cast<long>(std::floor((r.x_px + r.width_px) / cell_px)), static_cast<long>(std::floor((r.y_px + r.height_px) / cell_px))};
+        if ((c.x1 - c.x0 + 1) * (c.y1 - c.y0 + 1) > max_cells) return std::nullopt;
+        return c;
+    }
+    static std::int64_t key(long x, long y) { return (static_cast<std::int64_t>(x) << 32) ^ static_cast<std::int64_t>(static_cast<std::uint32_t>(y)); }
+
+    std::vector<PixelRect> rects_;
+    std::vector<std::size_t> large_;
+    std::unordered_map<std::int64_t, std::vector<std::size_t>> grid_;
+};
+
 bool rect_inside(const PixelRect& inner, const PixelRect& outer) {
     return inner.x_px >= outer.x_px && inner.y_px >= outer.y_px && inner.x_px + inner.width_px <= outer.x_px + outer.width_px &&
            inner.y_px + inner.height_px <= outer.y_px + outer.height_px;
@@ -272,7 +335,7 @@ struct TextBox {
 TextBox measure(cairo_t* cr, const std::string& text, const Font& font) {
     select_font(cr, font);
     cairo_text_extents_t te;
-    cairo_text_extents(cr, text.c_str(), &te);
+    cairo_text_extents(cr, to_valid_utf8(text).c_str(), &te);
     cairo_font_extents_t fe;
     cairo_font_extents(cr, &fe);
     return {te.x_advance, fe.ascent * 0.8, fe.descent * 0.8};  // cap-height-ish boxes: labels sit tighter
@@ -292,7 +355,7 @@ void draw_text(cairo_t* cr, const std::string& text, double x, double y, const F
     if (halo_px > 0) {
         cairo_new_path(cr);
         cairo_move_to(cr, x, y);
-        cairo_text_path(cr, text.c_str());
+        cairo_text_path(cr, to_valid_utf8(text).c_str());
         cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
         cairo_set_line_width(cr, halo_px);
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
@@ -302,7 +365,7 @@ void draw_text(cairo_t* cr, const std::string& text, double x, double y, const F
     cairo_new_path(cr);
     cairo_move_to(cr, x, y);
     set_color(cr, color);
-    cairo_show_text(cr, text.c_str());
+    cairo_show_text(cr, to_valid_utf8(text).c_str());
     cairo_new_path(cr);
 }
 
@@ -520,7 +583,7 @@ private:
     Extent visible_;                // lon/lat box around the frame
     geos::GeomPtr inner_frame_;     // the frame (inset) as a lon/lat polygon, for label anchors
     PixelRect inner_frame_rect_;    // the same in pixels
-    std::vector<PixelRect> taken_;  // labels and boxes placed so far
+    RectIndex taken_;               // labels and boxes placed so far
     Occupancy occupancy_{1, 1, 1};
 
     struct GratLine {
@@ -824,8 +887,8 @@ void Renderer::draw_layer(cairo_t* cr, const DrawnLayer& layer) const {
 bool Renderer::place(const PixelRect& r, bool force) {
     const PixelRect inside{frame_.x_px + 1, frame_.y_px + 1, frame_.width_px - 2, frame_.height_px - 2};
     bool free = rect_inside(r, inside);
-    for (std::size_t i = 0; free && i < taken_.size(); ++i) free = !rects_overlap(r, taken_[i]);
-    if (free || force) taken_.push_back(r);
+    if (free) free = !taken_.overlaps(r);
+    if (free || force) taken_.add(r);
     return free || force;
 }
 
@@ -836,7 +899,7 @@ void Renderer::draw_labels(cairo_t* cr) {
             for (const auto& part : f.parts)
                 if (part.dimension == 0) {
                     const double r = px(layer.style.style.marker_radius_px) + 1;
-                    taken_.push_back({part.rings[0][0].x_px - r, part.rings[0][0].y_px - r, 2 * r, 2 * r});
+                    taken_.add({part.rings[0][0].x_px - r, part.rings[0][0].y_px - r, 2 * r, 2 * r});
                 }
     // Top layers first: their labels matter most.
     for (auto it = drawn_.rbegin(); it != drawn_.rend(); ++it) {
@@ -995,14 +1058,14 @@ void Renderer::place_legend() {
             }
         }
         legend_rect_ = corner_rect(legend_corner_, legend_rect_.width_px, legend_rect_.height_px);
-        taken_.push_back(legend_rect_);
+        taken_.add(legend_rect_);
     }
     if (options_.scale_bar || options_.north_arrow) {
         const double w = px(16) + (options_.north_arrow ? px(34) : 0) + (options_.scale_bar ? scale_bar_px_ + px(30) : 0);
         const double h = px(54);
         scale_rect_ = corner_rect(legend_.empty() || legend_corner_ != LegendPosition::BottomLeft ? LegendPosition::BottomLeft : LegendPosition::BottomRight,
                                   w, h);
-        taken_.push_back(scale_rect_);
+        taken_.add(scale_rect_);
     }
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "dza/error.hpp"
 #include "dza/map.hpp"
 #include "dza/territory.hpp"
+#include "dza/text.hpp"
 #include "dza/version.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
@@ -50,8 +52,14 @@ struct SimpleStyle {
     std::string marker_color;  // "" unless points
 };
 
+// The columns a run adds to every layer it writes (simplestyle-spec's), and to deployments after
+// a plan check. A source field named like one of them, ignoring case, is renamed src_<name>.
+const std::vector<std::string> style_columns = {"title", "stroke", "stroke-width", "stroke-opacity", "fill", "fill-opacity", "marker-color"};
+constexpr const char* check_column = "check";
+
 void add_simplestyle(Layer& layer, const SimpleStyle& style, const std::function<std::string(const Feature&)>& title,
                      const std::function<std::string(const Feature&)>& color = {}) {
+    rename_clashing_fields(layer, style_columns, layer.where_text(), {});  // the input copies warned already
     const auto add_field = [&](const char* name, FieldType type) {
         if (!layer.field_index(name)) layer.fields.push_back({name, type});
         return *layer.field_index(name);
@@ -183,7 +191,7 @@ std::string layer_sha256(const Layer& layer) {
     Sha256 sha;
     for (const auto& field : layer.fields) sha.add(field.name + ":" + field_type_name(field.type));
     for (const auto& f : layer.features) {
-        for (const auto& v : f.values) sha.add(v.dump());
+        for (const auto& v : f.values) sha.add(json_text(v));
         const std::vector<unsigned char> wkb = f.geometry.is_null() ? std::vector<unsigned char>{} : f.geometry.to_wkb();
         const std::uint64_t size = wkb.size();
         sha.add(&size, sizeof size);
@@ -192,10 +200,22 @@ std::string layer_sha256(const Layer& layer) {
     return sha.hex();
 }
 
+std::vector<std::string> run_output_files(const Scenario& scenario) {
+    std::vector<std::string> out = {"dza.gpkg", "summary.json", "report.html"};
+    for (const auto& [role, layer] : scenario.layers) out.push_back(role + ".geojson");
+    for (const char* name : {"distances", "standoff_band", "eligible_zones", "coverage_regions", "coverage", "redundancy", "gaps", "line_gaps",
+                             "coverage_targets"})
+        out.push_back(std::string(name) + ".geojson");
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     // Where the results go: the folder is created if its parent exists.
     const fs::path out_dir = options.output_dir;
     std::error_code ec;
+    for (const auto& name : run_output_files(scenario)) check_not_an_input((out_dir / name).string(), scenario_inputs(scenario));
     const fs::path parent = out_dir.has_parent_path() ? out_dir.parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output folder \"{}\": its parent \"{}\" does not exist; create it first", out_dir.string(), parent.string()));
     if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec)) throw UsageError(fmt::format("output folder \"{}\" is a file; give a folder", out_dir.string()));
@@ -254,7 +274,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.speed_field = p.speed_field;
             o.speed_kmh = p.speed_kmh;
             const auto results = compute_distances(from, to, o);
-            Layer lines = distance_layer(from, to, results);
+            Layer lines = distance_layer(from, to, results, options.callbacks);
             json rows = json::array();
             for (const auto& r : results) {
                 json row = {{"name", label_of(from, from.features[r.source])}, {"target", label_of(to, to.features[r.target])},
@@ -329,7 +349,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             }
             analyses["coverage"] = cov;
             methods["coverage"] = {{"method", coverage_method}, {"max_error_m", c.max_error_m}};
-            std::vector<Layer> made = coverage_layers(c, regions, targets);
+            std::vector<Layer> made = coverage_layers(c, regions, targets, options.callbacks);
             for (auto& l : made) {
                 if (l.name == "regions") {
                     l.name = "coverage_regions";
@@ -387,9 +407,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     std::vector<Layer> inputs_used;
     for (const auto& [role, l] : layers) {
         Layer c = copy_layer(l, role);
+        std::vector<std::string> own = style_columns;
+        if (role == "deployments" && check) own.push_back(check_column);
+        rename_clashing_fields(c, own, l.where_text(), options.callbacks);
         if (role == "deployments") {
             if (check) {
-                c.fields.push_back({"check", FieldType::String});
+                c.fields.push_back({check_column, FieldType::String});
                 for (auto& f : c.features) f.values.push_back("");
                 for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
             }
@@ -429,6 +452,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         result.files.push_back(name);
     };
     WriteOptions w;
+    w.callbacks = options.callbacks;
     w.precision = options.precision;
     std::vector<const Layer*> all;
     steps.run("write layers", [&] {
@@ -627,7 +651,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
                       {"steps", step_times},
                       {"outputs", files},
                       {"database", database}};
-    write_staged("summary.json", result.summary.dump(2) + '\n');
+    write_staged("summary.json", json_text(result.summary, 2) + '\n');
     std::sort(result.files.begin(), result.files.end());
 
     // Everything is ready: move it into place.

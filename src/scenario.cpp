@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 #include "dza/error.hpp"
@@ -190,6 +191,13 @@ Scenario load_scenario(const std::string& path) {
         s.analyses = scenario_analyses();
     }
     return s;
+}
+
+std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::vector<std::string>& roles) {
+    std::vector<InputSource> out = {{scenario.file.string(), "the scenario file"}};
+    for (const auto& [role, layer] : scenario.layers)
+        if (roles.empty() || std::find(roles.begin(), roles.end(), role) != roles.end()) out.push_back({layer.ref.source, "the scenario's " + role});
+    return out;
 }
 
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options) {

@@ -3,6 +3,7 @@
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -53,20 +55,116 @@ std::string known_extensions() {
 
 // The geometry type to declare: the one type every feature has, Multi* when single and multi
 // parts of one kind mix, otherwise "any" (wkbUnknown).
-OGRwkbGeometryType layer_geometry_type(const Layer& layer) {
-    std::set<std::string> types;
-    for (const auto& f : layer.features)
-        if (!f.geometry.is_null()) types.insert(f.geometry.type_name());
+OGRwkbGeometryType layer_geometry_type(const std::vector<gdal::GeometryPtr>& geometries) {
+    std::set<OGRwkbGeometryType> types;
+    for (const auto& g : geometries)
+        if (g) types.insert(wkbFlatten(OGR_G_GetGeometryType(g.get())));
     if (types.empty()) return wkbUnknown;
-    static const std::map<std::string, OGRwkbGeometryType> by_name = {
-        {"Point", wkbPoint},           {"LineString", wkbLineString},           {"Polygon", wkbPolygon},
-        {"MultiPoint", wkbMultiPoint}, {"MultiLineString", wkbMultiLineString}, {"MultiPolygon", wkbMultiPolygon},
-        {"GeometryCollection", wkbGeometryCollection}};
-    if (types.size() == 1) return by_name.at(*types.begin());
-    if (types == std::set<std::string>{"Polygon", "MultiPolygon"}) return wkbMultiPolygon;
-    if (types == std::set<std::string>{"LineString", "MultiLineString"}) return wkbMultiLineString;
-    if (types == std::set<std::string>{"Point", "MultiPoint"}) return wkbMultiPoint;
+    if (types.size() == 1) return *types.begin();
+    if (types == std::set<OGRwkbGeometryType>{wkbPolygon, wkbMultiPolygon}) return wkbMultiPolygon;
+    if (types == std::set<OGRwkbGeometryType>{wkbLineString, wkbMultiLineString}) return wkbMultiLineString;
+    if (types == std::set<OGRwkbGeometryType>{wkbPoint, wkbMultiPoint}) return wkbMultiPoint;
     return wkbUnknown;
+}
+
+// The dimensions (0 points, 1 lines, 2 polygons) of a geometry's parts, through nested collections.
+void part_dimensions(OGRGeometryH g, std::set<int>& out) {
+    const OGRwkbGeometryType type = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (type == wkbGeometryCollection || type == wkbMultiPoint || type == wkbMultiLineString || type == wkbMultiPolygon) {
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); ++i) part_dimensions(OGR_G_GetGeometryRef(g, i), out);
+        return;
+    }
+    if (!OGR_G_IsEmpty(g)) out.insert(OGR_G_GetDimension(g));
+}
+
+std::string dimensions_text(const std::set<int>& dims) {
+    static const char* const names[] = {"points", "lines", "polygons"};
+    std::string out;
+    for (int d : dims) out += (out.empty() ? "" : " and ") + std::string(names[std::clamp(d, 0, 2)]);
+    return out;
+}
+
+// Geometry parts a format cannot hold are refused, naming the feature, never dropped:
+// - a Shapefile holds one kind of geometry per file: a GeometryCollection of one kind is written
+//   as its Multi* equivalent, one of several kinds (or features of several kinds) is refused;
+// - GDAL's RFC 7946 GeoJSON writer drops the points of a GeometryCollection that also holds lines
+//   or polygons: such a collection is refused.
+// GeoPackage, FlatGeobuf, GeoJSONSeq, KML, CSV (WKT) and PostGIS hold any collection whole.
+void fit_geometries(std::vector<gdal::GeometryPtr>& geometries, const Layer& layer, const std::string& driver, const std::string& target) {
+    const bool shapefile = driver == "ESRI Shapefile";
+    const bool geojson = driver == "GeoJSON";
+    if (!shapefile && !geojson) return;
+    std::optional<int> layer_dimension;
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < geometries.size(); ++i) {
+        auto& g = geometries[i];
+        if (!g) continue;
+        std::set<int> dims;
+        part_dimensions(g.get(), dims);
+        const bool collection = wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection;
+        if (collection && geojson && dims.size() > 1 && dims.count(0))
+            throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; GeoJSON (RFC 7946) as GDAL writes it would drop its points; write "
+                                        ".geojsonl, .gpkg, .fgb, .kml or .csv instead, or split the feature",
+                                        target, layer.describe(layer.features[i]), dimensions_text(dims)));
+        if (!shapefile || dims.empty()) continue;
+        if (dims.size() > 1)
+            throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead, "
+                                        "or split the feature",
+                                        target, layer.describe(layer.features[i]), dimensions_text(dims)));
+        if (layer_dimension && *layer_dimension != *dims.begin())
+            throw DataError(fmt::format("{}: {} holds {} while {} holds {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead", target,
+                                        layer.describe(layer.features[i]), dimensions_text(dims), layer.describe(layer.features[first]),
+                                        dimensions_text({*layer_dimension})));
+        if (!layer_dimension) layer_dimension = *dims.begin(), first = i;
+        if (collection) {
+            switch (*dims.begin()) {
+                case 0: g.reset(OGR_G_ForceToMultiPoint(g.release())); break;
+                case 1: g.reset(OGR_G_ForceToMultiLineString(g.release())); break;
+                default: g.reset(OGR_G_ForceToMultiPolygon(g.release())); break;
+            }
+            if (wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection)
+                throw DataError(fmt::format("{}: {} is a nested GeometryCollection a Shapefile cannot hold; write .gpkg, .fgb or .kml instead", target,
+                                            layer.describe(layer.features[i])));
+        }
+    }
+}
+
+// Field names as the driver can hold them: KML writes them into XML attributes unescaped, so
+// & < > " ' and control characters become _; a Shapefile keeps 10 bytes. Then any name equal to
+// an earlier one (ignoring case where the format does: GeoPackage, Shapefile, PostGIS) gets _2, _3, ...
+std::vector<std::string> field_names_for(const std::string& driver, const std::vector<FieldDef>& fields, std::vector<std::string>& renames) {
+    const bool kml = driver == "KML" || driver == "LIBKML";
+    const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : std::string::npos;
+    const auto cut = [&](std::string name, std::size_t limit) {
+        if (limit == std::string::npos || name.size() <= limit) return name;
+        std::size_t n = limit;
+        while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+        return name.substr(0, n);
+    };
+    const bool ignore_case = driver == "GPKG" || driver == "ESRI Shapefile" || driver == "PostgreSQL";
+    const auto lower = [&](std::string s) {
+        if (ignore_case) std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return s;
+    };
+    std::set<std::string> taken;
+    std::vector<std::string> out;
+    for (const auto& field : fields) {
+        std::string name = field.name;
+        if (kml)
+            for (char& c : name)
+                if (std::strchr("&<>\"'", c) || static_cast<unsigned char>(c) < 0x20) c = '_';
+        if (name.empty()) name = "field";
+        const std::string base = cut(name, max_bytes);
+        name = base;
+        for (int n = 2; taken.count(lower(name)); ++n) {
+            const std::string suffix = fmt::format("_{}", n);
+            name = cut(base, max_bytes == std::string::npos ? std::string::npos : max_bytes - suffix.size()) + suffix;
+        }
+        taken.insert(lower(name));
+        if (name != field.name) renames.push_back(fmt::format("{} -> {}", field.name, name));
+        out.push_back(name);
+    }
+    return out;
 }
 
 OGRFieldType ogr_type(FieldType t) {
@@ -80,14 +178,29 @@ OGRFieldType ogr_type(FieldType t) {
 }
 
 // Creates `name` in `ds` with the layer creation options `lco` and writes every feature.
+// Fields the format renames (fields_names_for) are reported in one warning on `callbacks`.
 void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
-                     const std::string& target) {
+                     const std::string& target, const Callbacks& callbacks = {}) {
     std::vector<const char*> lco_list;
     for (const auto& o : lco) lco_list.push_back(o.c_str());
     lco_list.push_back(nullptr);
+    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
+
+    // Geometries first: parts the format cannot hold are refused before the layer exists.
+    std::vector<gdal::GeometryPtr> geometries(layer.features.size());
+    for (std::size_t i = 0; i < layer.features.size(); ++i) {
+        const Feature& feature = layer.features[i];
+        if (feature.geometry.is_null()) continue;
+        const std::vector<unsigned char> wkb = feature.geometry.to_wkb();
+        OGRGeometryH g = nullptr;
+        if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: cannot convert the geometry of {}", target, layer.describe(feature)));
+        geometries[i].reset(g);
+    }
+    fit_geometries(geometries, layer, driver, target);
 
     gdal::SrsPtr srs = gdal::wgs84();
-    const OGRwkbGeometryType gtype = layer_geometry_type(layer);
+    const OGRwkbGeometryType gtype = layer_geometry_type(geometries);
     OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco_list.data()));
     if (!out) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
 
@@ -95,17 +208,24 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& nam
     // 10-character limit), so remember where each of ours landed.
     std::vector<int> out_index;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(out);
-    for (const auto& field : layer.fields) {
+    std::vector<std::string> renames;
+    const std::vector<std::string> names = field_names_for(driver, layer.fields, renames);
+    if (!renames.empty())
+        callbacks.warning(fmt::format("{}: {} renamed for the {} format: {}", target, renames.size() == 1 ? "a field" : "fields", driver,
+                                      fmt::join(renames, ", ")));
+    for (std::size_t k = 0; k < layer.fields.size(); ++k) {
+        const FieldDef& field = layer.fields[k];
         const int before = OGR_FD_GetFieldCount(defn);
-        std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, gdal::FieldDefnDeleter> fd(OGR_Fld_Create(field.name.c_str(), ogr_type(field.type)));
+        std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, gdal::FieldDefnDeleter> fd(OGR_Fld_Create(names[k].c_str(), ogr_type(field.type)));
         if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
         if (OGR_L_CreateField(out, fd.get(), TRUE) != OGRERR_NONE)
             throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
-        out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, field.name.c_str()));
+        out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, names[k].c_str()));
     }
 
     const bool promote_multi = gtype == wkbMultiPolygon || gtype == wkbMultiLineString || gtype == wkbMultiPoint;
-    for (const auto& feature : layer.features) {
+    for (std::size_t fi = 0; fi < layer.features.size(); ++fi) {
+        const Feature& feature = layer.features[fi];
         gdal::FeaturePtr f(OGR_F_Create(defn));
         for (std::size_t i = 0; i < layer.fields.size() && i < feature.values.size(); ++i) {
             const auto& v = feature.values[i];
@@ -118,12 +238,8 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& nam
             else if (v.is_string()) OGR_F_SetFieldString(f.get(), idx, v.get_ref<const std::string&>().c_str());
             else OGR_F_SetFieldString(f.get(), idx, v.dump().c_str());
         }
-        if (!feature.geometry.is_null()) {
-            const std::vector<unsigned char> wkb = feature.geometry.to_wkb();
-            OGRGeometryH g = nullptr;
-            if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE)
-                throw DataError(fmt::format("{}: cannot convert the geometry of {}", target, layer.describe(feature)));
-            gdal::GeometryPtr geom(g);
+        if (geometries[fi]) {
+            gdal::GeometryPtr geom = std::move(geometries[fi]);
             if (promote_multi && OGR_G_GetGeometryType(geom.get()) != gtype) {
                 OGRGeometryH multi = nullptr;
                 switch (gtype) {
@@ -183,7 +299,7 @@ void write_dataset(const std::vector<const Layer*>& layers, const std::string& p
                     throw DataError(fmt::format("{}: cannot replace its layer \"{}\": {}", target, name, capture.last_error()));
         }
     }
-    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, layer->name.empty() ? "layer" : layer->name, lco, capture, target);
+    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, layer->name.empty() ? "layer" : layer->name, lco, capture, target, options.callbacks);
     if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
         throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
     close_dataset(ds, capture, target);
@@ -284,7 +400,7 @@ void write_database(const std::vector<const Layer*>& layers, const std::string& 
             const std::string target = fmt::format("output \"{}\" table {}", shown, tables[i]);
             std::vector<std::string> lco = {"GEOMETRY_NAME=geom", "LAUNDER=YES", "SPATIAL_INDEX=GIST"};
             if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
-            write_one_layer(ds.get(), *layers[i], t.name, lco, capture, target);
+            write_one_layer(ds.get(), *layers[i], t.name, lco, capture, target, options.callbacks);
         }
         if (GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
             throw DataError(fmt::format("output \"{}\": cannot commit ({}); no table was changed", shown, capture.last_error()));
@@ -346,6 +462,79 @@ void check_writable_file(const std::string& path) {
     if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", path, parent.string()));
     if (fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" is a folder; give a file name", path));
     if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\" exists and is read-only", path));
+}
+
+namespace {
+
+std::string lower_extension(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
+}
+
+// A Shapefile is several files; any of them names the whole set.
+bool is_shapefile_part(const fs::path& p) {
+    const std::string ext = lower_extension(p);
+    return ext == ".shp" || ext == ".shx" || ext == ".dbf";
+}
+
+// The files a path stands for: a Shapefile's set (in lower and upper case, as either is found),
+// else the path alone.
+std::vector<fs::path> with_sidecars(const fs::path& p) {
+    if (!is_shapefile_part(p)) return {p};
+    std::vector<fs::path> out;
+    for (const char* ext : {".shp", ".shx", ".dbf", ".prj", ".cpg"}) {
+        std::string upper = ext;
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        out.push_back(fs::path(p).replace_extension(ext));
+        out.push_back(fs::path(p).replace_extension(upper));
+    }
+    return out;
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code ec;
+    return fs::equivalent(a, b, ec) && !ec;
+}
+
+}  // namespace
+
+std::vector<std::string> output_files(const std::string& output) {
+    if (output.empty() || output == "-" || is_database_output(output)) return {};
+    if (lower_extension(output) != ".shp") return {output};
+    std::vector<std::string> out;
+    for (const char* ext : {".shp", ".shx", ".dbf", ".prj", ".cpg"}) out.push_back(fs::path(output).replace_extension(ext).string());
+    return out;
+}
+
+void check_not_an_input(const std::string& output, const std::vector<InputSource>& inputs) {
+    if (output_files(output).empty()) return;
+    for (const auto& input : inputs) {
+        if (input.source.empty() || is_database_output(input.source) || input.source.rfind("/vsi", 0) == 0) continue;
+        // A layer reference counts by its source.
+        const std::string source = input.source.substr(0, input.source.find('|'));
+        std::error_code ec;
+        const bool folder = fs::is_directory(source, ec);
+        {
+            // Every file the write replaces, in every spelling the driver may use (the Shapefile driver keeps the case it finds).
+            for (const fs::path& o : with_sidecars(output)) {
+                if (!fs::exists(o, ec)) continue;
+                if (folder) {
+                    if (same_file(o.has_parent_path() ? o.parent_path() : fs::path("."), source))
+                        throw UsageError(fmt::format("output \"{}\" would replace \"{}\" in folder \"{}\", an input ({}); write elsewhere", output,
+                                                     o.filename().string(), source, input.name));
+                    continue;
+                }
+                for (const fs::path& i : with_sidecars(source)) {
+                    if (!same_file(o, i)) continue;
+                    if (o == fs::path(output))
+                        throw UsageError(fmt::format("output \"{}\" is also an input ({}); write elsewhere", output, input.name));
+                    throw UsageError(fmt::format("output \"{}\" would replace \"{}\", part of an input ({}); write elsewhere", output, o.string(),
+                                                 input.name));
+                }
+            }
+        }
+    }
 }
 
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options, std::ostream* stdout_stream) {

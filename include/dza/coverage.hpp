@@ -125,6 +125,8 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
 // fields and geometry with area_km2, covered_km2, covered_pct, redundant_km2, deployments),
 // coverage, redundancy, gaps (one feature per part, largest first), line_gaps, targets. The
 // result's geometries are copied.
-std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets);
+// Region fields named like the figures are renamed (rename_clashing_fields), with a warning.
+std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets,
+                                   const Callbacks& callbacks = {});
 
 }  // namespace dza

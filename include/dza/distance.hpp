@@ -82,7 +82,8 @@ std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to
 
 // The results as a layer of geodesic LineStrings from each source to its nearest point, carrying
 // the source's attributes and distance_km, azimuth_deg, nearest_lon, nearest_lat, target, time_h.
-Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results);
+// Source fields named like the computed ones are renamed (rename_clashing_fields), with a warning.
+Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, const Callbacks& callbacks = {});
 
 // Points along the geodesic from `a` to `b`, spaced at most `spacing_m` apart (both ends included),
 // so that the path draws correctly as straight lon/lat segments.

@@ -82,6 +82,13 @@ struct Layer {
 double field_km_as_m(const Layer& layer, const Feature& feature, std::size_t field, std::string_view expected, double max_m,
                      std::string_view limit_text);
 
+// Makes room for dza's own columns `own` in a result layer that carries a source's fields: a
+// field named like one of them, or like an earlier field, ignoring case (GeoPackage and SQL
+// columns ignore it), is renamed src_<name>, or src_<name>_2, _3, ... while that is taken.
+// Values stay aligned; a renamed name field is followed. One warning on `callbacks` names
+// `where` and every rename ("check -> src_check"). Returns the number of fields renamed.
+std::size_t rename_clashing_fields(Layer& layer, const std::vector<std::string>& own, const std::string& where, const Callbacks& callbacks);
+
 struct LoadOptions {
     std::string assume_crs = "EPSG:4326";  // for sources that declare no CRS
     bool warn_assumed_crs = true;          // warn when assume_crs is used (not when the user chose it)

@@ -47,6 +47,11 @@ struct RunResult {
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
 
+// Every file name a run of `scenario` may write into its folder: a GeoJSON per layer role and
+// per result layer, dza.gpkg, summary.json and report.html. A run refuses, before any work, a
+// folder where one of them is the scenario file or one of its layers (check_not_an_input).
+std::vector<std::string> run_output_files(const Scenario& scenario);
+
 // SHA-256 of a file's bytes as lowercase hex (OpenSSL); DataError when it cannot be read.
 std::string file_sha256(const std::filesystem::path& path);
 

@@ -10,6 +10,7 @@
 
 #include "dza/geometry.hpp"
 #include "dza/layer.hpp"
+#include "dza/writer.hpp"
 
 namespace dza {
 
@@ -55,6 +56,10 @@ Scenario load_scenario(const std::string& path);
 
 // Loads a scenario layer, applying its name field.
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options);
+
+// The scenario file and the sources of its layers with these roles (all when `roles` is empty),
+// named by role, for check_not_an_input.
+std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::vector<std::string>& roles = {});
 
 // data/scenario.yaml, where commands look when their layers are not given.
 inline constexpr const char* default_scenario_path = "data/scenario.yaml";

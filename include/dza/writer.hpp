@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dza/callbacks.hpp"
 #include "dza/layer.hpp"
 
 namespace dza {
@@ -16,6 +17,8 @@ struct WriteOptions {
     // The table to write in a PG: database, `name` or `schema.name`; several layers go to
     // `name_<layer>` each. Required for PG: outputs, refused for files.
     std::string table;
+    // Warnings, e.g. fields renamed for the format (KML's XML-safe names, a Shapefile's 10 bytes).
+    Callbacks callbacks;
 };
 
 // Whether an output is a PostGIS database (a GDAL `PG:` connection string) rather than a file.
@@ -39,6 +42,25 @@ void check_output_path(const std::string& path, const std::string& table = {});
 // Checks that a file can be written at `path`: its folder exists and is writable, and `path` is
 // neither a folder nor a read-only file. UsageError naming what is wrong otherwise.
 void check_writable_file(const std::string& path);
+
+// A source a command reads, for check_not_an_input: a file, a folder, or a layer reference's
+// SOURCE (`X.gpkg`, also written `X.gpkg|layername=...`), and the name messages give it
+// ("deployments", "LAYER", "the scenario file").
+struct InputSource {
+    std::string source;
+    std::string name;
+};
+
+// The files a write to `output` creates or replaces: the file itself, and for a Shapefile its
+// sidecars (.shx, .dbf, .prj, .cpg). None for stdout ("-") or a database.
+std::vector<std::string> output_files(const std::string& output);
+
+// Refuses, before any work, an output that would replace one of the inputs: UsageError
+// `output "X" is also an input (NAME); write elsewhere`. Files are compared with
+// std::filesystem::equivalent (so another spelling, a symbolic or a hard link counts), each
+// output with its Shapefile sidecars and each input with its own; a layer reference counts by its
+// SOURCE, and an input folder by the files already in it. PG: sources and outputs are not compared.
+void check_not_an_input(const std::string& output, const std::vector<InputSource>& inputs);
 
 // Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
 // database). `path` "-" writes GeoJSON to `stdout_stream`.

@@ -94,6 +94,7 @@ double round_to(double value, double step) { return std::round(value / step) * s
 
 int BufferCommand::run(Io& io) {
     check_output_path(output_, table_);
+    check_not_an_input(output_, {{ref_.source, "LAYER"}});
     const Callbacks callbacks = io.callbacks();
     const Layer layer = load_layer(ref_, io.load_options());
 
@@ -155,15 +156,10 @@ int BufferCommand::run(Io& io) {
                                                : std::vector<std::string>{"distance_km", "side", "area_km2", "method", "max_error_m", "tolerance_m"};
     std::vector<std::size_t> kept_fields;
     if (!dissolve_) {
-        const std::set<std::string> own_names(own.begin(), own.end());
-        for (std::size_t k = 0; k < layer.fields.size(); ++k) {
-            if (own_names.count(layer.fields[k].name)) {
-                callbacks.warning(fmt::format("{}: field {} is replaced by the buffer's own", layer.where_text(), layer.fields[k].name));
-                continue;
-            }
-            kept_fields.push_back(k);
-            out.fields.push_back(layer.fields[k]);
-        }
+        out.fields = layer.fields;
+        out.name_field = layer.label_field() ? layer.fields[*layer.label_field()].name : "";
+        rename_clashing_fields(out, own, layer.where_text(), callbacks);
+        for (std::size_t k = 0; k < layer.fields.size(); ++k) kept_fields.push_back(k);
     }
     for (const std::string& name : own) {
         const bool text = name == "side" || name == "method";
@@ -215,6 +211,7 @@ int BufferCommand::run(Io& io) {
     }
 
     WriteOptions options;
+    options.callbacks = callbacks;
     options.precision = precision_;
     options.table = table_;
     write_layer(out, output_, options, &io.out);

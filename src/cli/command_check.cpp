@@ -5,6 +5,7 @@
 #include "cli/format.hpp"
 #include "dza/check.hpp"
 #include "dza/error.hpp"
+#include "dza/text.hpp"
 #include "dza/units.hpp"
 
 namespace dza::cli {
@@ -102,7 +103,7 @@ int CheckCommand::run(Io& io) {
             j["deployments"].push_back({{"name", d.name}, {"region", d.region.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.region)},
                                         {"at_sea", d.at_sea}, {"distance_km", d.distance_km}, {"passed", d.passed()}, {"violations", v}});
         }
-        io.out << j.dump(2) << '\n';
+        io.out << json_text(j, 2) << '\n';
     } else {
         Table table;
         table.add_column("deployment");

@@ -17,8 +17,10 @@ void ConvertCommand::validate() {
 
 int ConvertCommand::run(Io& io) {
     check_output_path(output_, table_);
+    check_not_an_input(output_, {{ref_.source, "LAYER"}});
     const Layer layer = load_layer(ref_, io.load_options());
     WriteOptions options;
+    options.callbacks = io.callbacks();
     options.precision = precision_;
     options.table = table_;
     write_layer(layer, output_, options, &io.out);

@@ -11,6 +11,7 @@
 #include "dza/buffer.hpp"
 #include "dza/coverage.hpp"
 #include "dza/error.hpp"
+#include "dza/text.hpp"
 #include "dza/scenario.hpp"
 #include "dza/territory.hpp"
 #include "dza/units.hpp"
@@ -181,6 +182,18 @@ int CoverageCommand::run(Io& io) {
     // The scenario supplies what the command line leaves out.
     std::optional<Scenario> scenario;
     if (deployments_.empty() || regions_.empty() || scenario_option_->count() > 0) scenario = load_scenario(scenario_);
+    if (!output_.empty()) {
+        std::vector<InputSource> inputs;
+        if (scenario)
+            inputs = scenario_inputs(*scenario, {deployments_.empty() ? "deployments" : "", regions_.empty() ? "regions" : "", line_.empty() ? "line" : "",
+                                                 targets_.empty() ? "maritime_zone" : "", targets_.empty() ? "targets" : ""});
+        for (const auto& [given, name] : {std::pair{deployments_, "DEPLOYMENTS"}, {regions_, "--regions"}, {line_, "--line"}})
+            if (!given.empty()) inputs.push_back({LayerRef::parse(given).source, name});
+        for (const auto& t : targets_) inputs.push_back({LayerRef::parse(t).source, "--target"});
+        if (output_is_dataset_) check_not_an_input(output_, inputs);
+        else
+            for (const char* name : layer_files) check_not_an_input((fs::path(output_) / (std::string(name) + ".geojson")).string(), inputs);
+    }
     const Layer deployments = deployments_.empty() ? load_scenario_layer(scenario->layer("deployments", "coverage without DEPLOYMENTS"), load)
                                                    : load_layer(LayerRef::parse(deployments_), load);
     const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "coverage without --regions"), load)
@@ -236,8 +249,9 @@ int CoverageCommand::run(Io& io) {
     const CoverageResult result = compute_coverage(deployments, regions, line ? &*line : nullptr, targets, options);
 
     if (!output_.empty()) {
-        const std::vector<Layer> layers = coverage_layers(result, regions, targets);
+        const std::vector<Layer> layers = coverage_layers(result, regions, targets, callbacks);
         WriteOptions w;
+        w.callbacks = io.callbacks();
         w.precision = precision_;
         w.table = table_;
         if (output_is_dataset_) {
@@ -293,7 +307,7 @@ int CoverageCommand::run(Io& io) {
         j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km(result.gaps_km2)}};
         j["method"] = coverage_method;
         j["max_error_m"] = result.max_error_m;
-        io.out << j.dump(2) << '\n';
+        io.out << json_text(j, 2) << '\n';
         return 0;
     }
 

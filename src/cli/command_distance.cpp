@@ -7,6 +7,7 @@
 #include "cli/format.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/text.hpp"
 #include "dza/scenario.hpp"
 #include "dza/units.hpp"
 #include "dza/writer.hpp"
@@ -63,6 +64,11 @@ int DistanceCommand::run(Io& io) {
     if (from_.empty() || to_.empty() || speed_field_.empty()) {
         if (from_.empty() || to_.empty() || std::filesystem::exists(scenario_)) scenario = load_scenario(scenario_);
     }
+    std::vector<InputSource> inputs;
+    if (scenario) inputs = scenario_inputs(*scenario, {from_.empty() ? "deployments" : "", to_.empty() ? "line" : ""});
+    if (!from_.empty()) inputs.push_back({LayerRef::parse(from_).source, "FROM"});
+    if (!to_.empty()) inputs.push_back({LayerRef::parse(to_).source, "TO"});
+    check_not_an_input(output_, inputs);
     const Layer from = from_.empty() ? load_scenario_layer(scenario->layer("deployments", "distance without FROM"), load) : load_layer(LayerRef::parse(from_), load);
     const Layer to = to_.empty() ? load_scenario_layer(scenario->layer("line", "distance without TO"), load) : load_layer(LayerRef::parse(to_), load);
 
@@ -77,14 +83,15 @@ int DistanceCommand::run(Io& io) {
 
     if (!output_.empty()) {
         WriteOptions w;
+        w.callbacks = io.callbacks();
         w.precision = precision_;
         w.table = table_;
-        write_layer(distance_layer(from, to, results), output_, w, &io.out);
+        write_layer(distance_layer(from, to, results, io.callbacks()), output_, w, &io.out);
         if (output_ == "-") return 0;
     }
 
     if (json_) {
-        const Layer table = distance_layer(from, to, results);
+        const Layer table = distance_layer(from, to, results, output_.empty() ? io.callbacks() : Callbacks{});  // warned once
         nlohmann::ordered_json j;
         j["from"] = from.where_text();
         j["to"] = to.where_text();
@@ -96,7 +103,7 @@ int DistanceCommand::run(Io& io) {
             for (std::size_t i = 0; i < table.fields.size(); ++i) row[table.fields[i].name] = f.values[i];
             j["results"].push_back(row);
         }
-        io.out << j.dump(2) << '\n';
+        io.out << json_text(j, 2) << '\n';
         return 0;
     }
 

@@ -120,6 +120,7 @@ int MapCommand::run(Io& io) {
     check_map_output_path(output_);
     const LoadOptions load = io.load_options();
     const Scenario scenario = load_scenario(scenario_);
+    check_not_an_input(output_, scenario_inputs(scenario));
     const ScenarioParameters& p = scenario.parameters;
     auto optional_layer = [&](const std::string& role) -> std::optional<Layer> {
         if (!scenario.has_layer(role)) return std::nullopt;

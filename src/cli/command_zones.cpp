@@ -4,6 +4,8 @@
 
 #include "cli/format.hpp"
 #include "dza/error.hpp"
+#include "dza/text.hpp"
+#include "dza/scenario.hpp"
 #include "dza/units.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
@@ -71,6 +73,25 @@ int ZonesCommand::run(Io& io) {
     std::optional<Scenario> scenario;
     const bool need_scenario = regions_.empty() || (line_.empty() && occupied_.empty());
     if (need_scenario || std::filesystem::exists(scenario_)) scenario = load_scenario(scenario_);
+    {
+        std::vector<InputSource> inputs;
+        if (scenario) inputs = scenario_inputs(*scenario, {regions_.empty() ? "regions" : "", line_.empty() && occupied_.empty() ? "line" : "",
+                                                           line_.empty() && occupied_.empty() ? "occupied" : ""});
+        for (const auto& [given, name] : {std::pair{regions_, "--regions"}, {line_, "--line"}, {occupied_, "--occupied"}, {basing_areas_, "--basing-areas"}})
+            if (!given.empty()) inputs.push_back({LayerRef::parse(given).source, name});
+        check_not_an_input(output_, inputs);
+        check_not_an_input(band_output_, inputs);
+    }
+    if (!output_.empty() && !band_output_.empty()) {
+        // The same file by any spelling, whether it exists yet or not: its folder's real path and its name.
+        const auto real = [](const std::string& path) {
+            std::error_code ec;
+            const std::filesystem::path p = std::filesystem::absolute(path, ec).lexically_normal();
+            return std::filesystem::weakly_canonical(p.parent_path(), ec) / p.filename();
+        };
+        const bool same = output_ == band_output_ || (output_ != "-" && band_output_ != "-" && real(output_) == real(band_output_));
+        if (same) throw UsageError(fmt::format("-o \"{}\" and --band-output \"{}\" are the same output; give --band-output another file", output_, band_output_));
+    }
 
     const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "zones without --regions"), load) : load_layer(LayerRef::parse(regions_), load);
     ControlledSide side = keep_side_;
@@ -99,6 +120,7 @@ int ZonesCommand::run(Io& io) {
     const ZonesResult result = compute_zones(regions, territory, options);
 
     WriteOptions w;
+    w.callbacks = io.callbacks();
     w.precision = precision_;
     w.table = table_;
     if (!output_.empty()) {
@@ -122,7 +144,7 @@ int ZonesCommand::run(Io& io) {
         j["regions"] = nlohmann::ordered_json::array();
         for (const auto& r : result.regions)
             j["regions"].push_back({{"name", r.name}, {"area_km2", r.area_km2}, {"eligible_km2", r.eligible_km2}, {"eligible_pct", r.eligible_pct}});
-        io.out << j.dump(2) << '\n';
+        io.out << json_text(j, 2) << '\n';
         return 0;
     }
     Table table;
