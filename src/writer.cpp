@@ -128,11 +128,12 @@ void fit_geometries(std::vector<gdal::GeometryPtr>& geometries, const Layer& lay
 }
 
 // Field names as the driver can hold them: KML writes them into XML attributes unescaped, so
-// & < > " ' and control characters become _; a Shapefile keeps 10 bytes. Then any name equal to
-// an earlier one (ignoring case where the format does: GeoPackage, Shapefile, PostGIS) gets _2, _3, ...
+// & < > " ' and control characters become _; a Shapefile keeps 10 bytes, PostgreSQL 63. Then any name equal to
+// an earlier one or the driver's own id and geometry columns (ignoring case where the format
+// does: GeoPackage, Shapefile, PostGIS) gets _2, _3, ...
 std::vector<std::string> field_names_for(const std::string& driver, const std::vector<FieldDef>& fields, std::vector<std::string>& renames) {
     const bool kml = driver == "KML" || driver == "LIBKML";
-    const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : std::string::npos;
+    const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : driver == "PostgreSQL" ? 63 : std::string::npos;
     const auto cut = [&](std::string name, std::size_t limit) {
         if (limit == std::string::npos || name.size() <= limit) return name;
         std::size_t n = limit;
@@ -144,7 +145,10 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
         if (ignore_case) std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return s;
     };
+    // The columns the driver makes itself: the feature id and the geometry.
     std::set<std::string> taken;
+    if (driver == "GPKG") taken = {"fid", "geom"};
+    if (driver == "PostgreSQL") taken = {"ogc_fid", "geom"};
     std::vector<std::string> out;
     for (const auto& field : fields) {
         std::string name = field.name;
