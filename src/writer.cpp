@@ -183,10 +183,12 @@ OGRFieldType ogr_type(FieldType t) {
 // Fields the format renames (fields_names_for) are reported in one warning on `callbacks`.
 void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
                      const std::string& target, const Callbacks& callbacks = {}) {
+    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
+    // Text is UTF-8 (dza/text.hpp); GDAL's Shapefile default, ISO-8859-1, turns the rest into "?".
+    if (driver == "ESRI Shapefile") lco.push_back("ENCODING=UTF-8");
     std::vector<const char*> lco_list;
     for (const auto& o : lco) lco_list.push_back(o.c_str());
     lco_list.push_back(nullptr);
-    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
 
     // Geometries first: parts the format cannot hold are refused before the layer exists.
     std::vector<gdal::GeometryPtr> geometries(layer.features.size());
