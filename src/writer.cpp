@@ -129,8 +129,8 @@ void fit_geometries(std::vector<gdal::GeometryPtr>& geometries, const Layer& lay
 
 // Field names as the driver can hold them: KML writes them into XML attributes unescaped, so
 // & < > " ' and control characters become _; a Shapefile keeps 10 bytes, PostgreSQL 63. Then any name equal to
-// an earlier one or the driver's own id and geometry columns (ignoring case where the format
-// does: GeoPackage, Shapefile, PostGIS) gets _2, _3, ...
+// an earlier one or the driver's own id and geometry columns (ignoring case except in GeoJSON)
+// gets _2, _3, ...
 std::vector<std::string> field_names_for(const std::string& driver, const std::vector<FieldDef>& fields, std::vector<std::string>& renames) {
     const bool kml = driver == "KML" || driver == "LIBKML";
     const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : driver == "PostgreSQL" ? 63 : std::string::npos;
@@ -140,7 +140,9 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
         while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
         return name.substr(0, n);
     };
-    const bool ignore_case = driver == "GPKG" || driver == "ESRI Shapefile" || driver == "PostgreSQL";
+    // JSON keys differ by case; SQL, DBF, KML's name/description mapping and GDAL's own field
+    // lookups do not.
+    const bool ignore_case = driver != "GeoJSON" && driver != "GeoJSONSeq";
     const auto lower = [&](std::string s) {
         if (ignore_case) std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return s;
@@ -149,6 +151,7 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
     std::set<std::string> taken;
     if (driver == "GPKG") taken = {"fid", "geom"};
     if (driver == "PostgreSQL") taken = {"ogc_fid", "geom"};
+    if (driver == "CSV") taken = {"wkt"};  // the geometry column
     std::vector<std::string> out;
     for (const auto& field : fields) {
         std::string name = field.name;
