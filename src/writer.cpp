@@ -158,7 +158,7 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
         if (kml)
             for (char& c : name)
                 if (std::strchr("&<>\"'", c) || static_cast<unsigned char>(c) < 0x20) c = '_';
-        if (name.empty()) name = "field";
+        if (name.empty() && ignore_case) name = "field";  // JSON takes an empty key
         const std::string base = cut(name, max_bytes);
         name = base;
         for (int n = 2; taken.count(lower(name)); ++n) {
@@ -183,7 +183,7 @@ OGRFieldType ogr_type(FieldType t) {
 }
 
 // Creates `name` in `ds` with the layer creation options `lco` and writes every feature.
-// Fields the format renames (fields_names_for) are reported in one warning on `callbacks`.
+// Fields the format renames (field_names_for) are reported in one warning on `callbacks`.
 void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
                      const std::string& target, const Callbacks& callbacks = {}) {
     const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
@@ -463,23 +463,21 @@ void check_not_an_input(const std::string& output, const std::vector<InputSource
         const std::string source = input.source.substr(0, input.source.find('|'));
         std::error_code ec;
         const bool folder = fs::is_directory(source, ec);
-        {
-            // Every file the write replaces, in every spelling the driver may use (the Shapefile driver keeps the case it finds).
-            for (const fs::path& o : with_sidecars(output)) {
-                if (!fs::exists(o, ec)) continue;
-                if (folder) {
-                    if (same_file(o.has_parent_path() ? o.parent_path() : fs::path("."), source))
-                        throw UsageError(fmt::format("output \"{}\" would replace \"{}\" in folder \"{}\", an input ({}); write elsewhere", output,
-                                                     o.filename().string(), source, input.name));
-                    continue;
-                }
-                for (const fs::path& i : with_sidecars(source)) {
-                    if (!same_file(o, i)) continue;
-                    if (o == fs::path(output))
-                        throw UsageError(fmt::format("output \"{}\" is also an input ({}); write elsewhere", output, input.name));
-                    throw UsageError(fmt::format("output \"{}\" would replace \"{}\", part of an input ({}); write elsewhere", output, o.string(),
-                                                 input.name));
-                }
+        // Every file the write replaces, in every spelling the driver may use (the Shapefile driver keeps the case it finds).
+        for (const fs::path& o : with_sidecars(output)) {
+            if (!fs::exists(o, ec)) continue;
+            if (folder) {
+                if (same_file(o.has_parent_path() ? o.parent_path() : fs::path("."), source))
+                    throw UsageError(fmt::format("output \"{}\" would replace \"{}\" in folder \"{}\", an input ({}); write elsewhere", output,
+                                                 o.filename().string(), source, input.name));
+                continue;
+            }
+            for (const fs::path& i : with_sidecars(source)) {
+                if (!same_file(o, i)) continue;
+                if (o == fs::path(output))
+                    throw UsageError(fmt::format("output \"{}\" is also an input ({}); write elsewhere", output, input.name));
+                throw UsageError(fmt::format("output \"{}\" would replace \"{}\", part of an input ({}); write elsewhere", output, o.string(),
+                                             input.name));
             }
         }
     }
