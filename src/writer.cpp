@@ -130,30 +130,37 @@ void fit_geometries(std::vector<gdal::GeometryPtr>& geometries, const Layer& lay
 }
 
 // Field names as the driver can hold them: KML writes them into XML attributes unescaped, so
-// & < > " ' and control characters become _; a Shapefile keeps 10 bytes. Then any name equal to
-// an earlier one (ignoring case where the format does: GeoPackage, Shapefile, PostGIS) gets _2, _3, ...
+// & < > " ' and control characters become _; a Shapefile keeps 10 bytes, PostgreSQL 63. Then any name equal to
+// an earlier one or the driver's own id and geometry columns (ignoring case except in GeoJSON)
+// gets _2, _3, ...
 std::vector<std::string> field_names_for(const std::string& driver, const std::vector<FieldDef>& fields, std::vector<std::string>& renames) {
     const bool kml = driver == "KML" || driver == "LIBKML";
-    const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : std::string::npos;
+    const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : driver == "PostgreSQL" ? 63 : std::string::npos;
     const auto cut = [&](std::string name, std::size_t limit) {
         if (limit == std::string::npos || name.size() <= limit) return name;
         std::size_t n = limit;
         while (n > 0 && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
         return name.substr(0, n);
     };
-    const bool ignore_case = driver == "GPKG" || driver == "ESRI Shapefile" || driver == "PostgreSQL";
+    // JSON keys differ by case; SQL, DBF, KML's name/description mapping and GDAL's own field
+    // lookups do not.
+    const bool ignore_case = driver != "GeoJSON" && driver != "GeoJSONSeq";
     const auto lower = [&](std::string s) {
         if (ignore_case) std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         return s;
     };
+    // The columns the driver makes itself: the feature id and the geometry.
     std::set<std::string> taken;
+    if (driver == "GPKG") taken = {"fid", "geom"};
+    if (driver == "PostgreSQL") taken = {"ogc_fid", "geom"};
+    if (driver == "CSV") taken = {"wkt"};  // the geometry column
     std::vector<std::string> out;
     for (const auto& field : fields) {
         std::string name = field.name;
         if (kml)
             for (char& c : name)
                 if (std::strchr("&<>\"'", c) || static_cast<unsigned char>(c) < 0x20) c = '_';
-        if (name.empty()) name = "field";
+        if (name.empty() && ignore_case) name = "field";  // JSON takes an empty key
         const std::string base = cut(name, max_bytes);
         name = base;
         for (int n = 2; taken.count(lower(name)); ++n) {
@@ -178,13 +185,15 @@ OGRFieldType ogr_type(FieldType t) {
 }
 
 // Creates `name` in `ds` with the layer creation options `lco` and writes every feature.
-// Fields the format renames (fields_names_for) are reported in one warning on `callbacks`.
+// Fields the format renames (field_names_for) are reported in one warning on `callbacks`.
 void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
                      const std::string& target, const Callbacks& callbacks = {}) {
+    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
+    // Text is UTF-8 (dza/text.hpp); GDAL's Shapefile default, ISO-8859-1, turns the rest into "?".
+    if (driver == "ESRI Shapefile") lco.push_back("ENCODING=UTF-8");
     std::vector<const char*> lco_list;
     for (const auto& o : lco) lco_list.push_back(o.c_str());
     lco_list.push_back(nullptr);
-    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
 
     // Geometries first: parts the format cannot hold are refused before the layer exists.
     std::vector<gdal::GeometryPtr> geometries(layer.features.size());
@@ -515,23 +524,21 @@ void check_not_an_input(const std::string& output, const std::vector<InputSource
         const std::string source = input.source.substr(0, input.source.find('|'));
         std::error_code ec;
         const bool folder = fs::is_directory(source, ec);
-        {
-            // Every file the write replaces, in every spelling the driver may use (the Shapefile driver keeps the case it finds).
-            for (const fs::path& o : with_sidecars(output)) {
-                if (!fs::exists(o, ec)) continue;
-                if (folder) {
-                    if (same_file(o.has_parent_path() ? o.parent_path() : fs::path("."), source))
-                        throw UsageError(fmt::format("output \"{}\" would replace \"{}\" in folder \"{}\", an input ({}); write elsewhere", output,
-                                                     o.filename().string(), source, input.name));
-                    continue;
-                }
-                for (const fs::path& i : with_sidecars(source)) {
-                    if (!same_file(o, i)) continue;
-                    if (o == fs::path(output))
-                        throw UsageError(fmt::format("output \"{}\" is also an input ({}); write elsewhere", output, input.name));
-                    throw UsageError(fmt::format("output \"{}\" would replace \"{}\", part of an input ({}); write elsewhere", output, o.string(),
-                                                 input.name));
-                }
+        // Every file the write replaces, in every spelling the driver may use (the Shapefile driver keeps the case it finds).
+        for (const fs::path& o : with_sidecars(output)) {
+            if (!fs::exists(o, ec)) continue;
+            if (folder) {
+                if (same_file(o.has_parent_path() ? o.parent_path() : fs::path("."), source))
+                    throw UsageError(fmt::format("output \"{}\" would replace \"{}\" in folder \"{}\", an input ({}); write elsewhere", output,
+                                                 o.filename().string(), source, input.name));
+                continue;
+            }
+            for (const fs::path& i : with_sidecars(source)) {
+                if (!same_file(o, i)) continue;
+                if (o == fs::path(output))
+                    throw UsageError(fmt::format("output \"{}\" is also an input ({}); write elsewhere", output, input.name));
+                throw UsageError(fmt::format("output \"{}\" would replace \"{}\", part of an input ({}); write elsewhere", output, o.string(),
+                                             input.name));
             }
         }
     }

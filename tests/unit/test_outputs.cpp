@@ -1,0 +1,128 @@
+// Outputs that must not replace inputs, text that must be UTF-8, fields that must not clash.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "dza/error.hpp"
+#include "dza/layer.hpp"
+#include "dza/run.hpp"
+#include "dza/scenario.hpp"
+#include "dza/text.hpp"
+#include "dza/writer.hpp"
+#include "helpers.hpp"
+#include "test_paths.hpp"
+
+using namespace dza;
+using dza::test::ScratchDir;
+using dza::test::write_text;
+namespace fs = std::filesystem;
+
+namespace {
+std::string message_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("check_not_an_input compares files by identity, with a Shapefile's sidecars", "[outputs]") {
+    ScratchDir dir;
+    write_text(dir.file("a.geojson"), "{}");
+    fs::create_symlink(dir.file("a.geojson"), dir.file("link.geojson"));
+    fs::create_hard_link(dir.file("a.geojson"), dir.file("hard.json"));
+    const std::vector<InputSource> inputs = {{dir.file("link.geojson"), "LAYER"}};
+
+    CHECK(message_of([&] { check_not_an_input(dir.file("a.geojson"), inputs); }) ==
+          "output \"" + dir.file("a.geojson") + "\" is also an input (LAYER); write elsewhere");
+    CHECK(!message_of([&] { check_not_an_input(dir.file("hard.json"), inputs); }).empty());
+    CHECK(!message_of([&] { check_not_an_input((dir.path() / "." / "a.geojson").string(), {{dir.file("a.geojson") + "|layername=a", "L"}}); }).empty());
+    // A new file, stdout and a database are not inputs.
+    CHECK_NOTHROW(check_not_an_input(dir.file("b.geojson"), inputs));
+    CHECK_NOTHROW(check_not_an_input("-", inputs));
+    CHECK_NOTHROW(check_not_an_input("PG:dbname=x", inputs));
+
+    // Shapefiles: writing s.shp rewrites s.dbf, which is an input here.
+    for (const char* ext : {".shp", ".shx", ".dbf"}) write_text(dir.file(std::string("s") + ext), "x");
+    CHECK(message_of([&] { check_not_an_input(dir.file("s.shp"), {{dir.file("s.dbf"), "LAYER"}}); }).find("is also an input") != std::string::npos);
+    write_text(dir.file("t.dbf"), "x");
+    CHECK(message_of([&] { check_not_an_input(dir.file("t.shp"), {{dir.file("s.shp"), "LAYER"}, {dir.file("t.dbf"), "OTHER"}}); }) ==
+          "output \"" + dir.file("t.shp") + "\" would replace \"" + dir.file("t.dbf") + "\", part of an input (OTHER); write elsewhere");
+    CHECK(output_files(dir.file("t.shp")).size() == 5);
+    CHECK(output_files("-").empty());
+}
+
+TEST_CASE("A run refuses a folder where it would replace the scenario's own files", "[outputs]") {
+    ScratchDir dir;
+    for (const auto& entry : fs::directory_iterator(dza::test::data_dir)) fs::copy(entry.path(), dir.path() / entry.path().filename());
+    const Scenario scenario = load_scenario(dir.file("scenario.yaml"));
+    RunOptions options;
+    options.output_dir = dir.path();
+    const std::string before = dza::test::read_text(dir.file("deployments.geojson"));
+    CHECK_THROWS_AS(run_scenario(scenario, options), UsageError);
+    CHECK(dza::test::read_text(dir.file("deployments.geojson")) == before);
+    CHECK(!fs::exists(dir.file("summary.json")));
+
+    // Every file a run writes is one run_output_files names, so the check above covers them all.
+    ScratchDir out;
+    options.output_dir = out.path() / "run";
+    const RunResult result = run_scenario(scenario, options);
+    const std::vector<std::string> possible = run_output_files(scenario);
+    for (const auto& file : result.files) CHECK(std::find(possible.begin(), possible.end(), file) != possible.end());
+}
+
+TEST_CASE("Invalid UTF-8 becomes U+FFFD, byte by byte; valid text is untouched", "[outputs]") {
+    CHECK(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    CHECK(to_valid_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
+    CHECK_FALSE(is_valid_utf8("caf\xe9"));
+    CHECK(to_valid_utf8("caf\xe9") == "caf\xef\xbf\xbd");
+    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
+    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // a surrogate
+    CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+    CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // cut short
+    CHECK(to_valid_utf8("a\xe2\x82") == "a\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(is_valid_utf8(to_valid_utf8("\xff\xfe\x80\xc3")));
+    // JSON text never throws on what slipped through, and says the same thing.
+    nlohmann::ordered_json j = {{"name", std::string("caf\xe9")}};
+    CHECK(json_text(j) == "{\"name\":\"caf\xef\xbf\xbd\"}");
+    CHECK(json_text(nlohmann::json(std::string("ok"))) == "\"ok\"");
+}
+
+TEST_CASE("Text read from a Latin-1 CSV is made UTF-8 once, with one warning naming feature and field", "[outputs]") {
+    ScratchDir dir;
+    write_text(dir.file("l1.csv"), "name,lon,lat\ncaf\xe9,30,50\nok,31,50\n");
+    std::vector<std::string> warnings;
+    LoadOptions options;
+    options.callbacks.warn = [&](const std::string& w) { warnings.push_back(w); };
+    const Layer layer = load_layer(LayerRef::parse(dir.file("l1.csv")), options);
+    CHECK(layer.features[0].values[0] == "caf\xef\xbf\xbd");
+    CHECK(layer.features[1].values[0] == "ok");
+    const auto utf8 = std::count_if(warnings.begin(), warnings.end(), [](const std::string& w) { return w.find("not valid UTF-8") != std::string::npos; });
+    CHECK(utf8 == 1);
+}
+
+TEST_CASE("rename_clashing_fields renames src_<name>, ignoring case, and follows the name field", "[outputs]") {
+    Layer layer;
+    layer.fields = {{"Title", FieldType::String}, {"src_title", FieldType::String}, {"check", FieldType::String}, {"Name", FieldType::String},
+                    {"name", FieldType::String}, {"keep", FieldType::Real}};
+    layer.name_field = "Title";
+    std::vector<std::string> warnings;
+    Callbacks callbacks;
+    callbacks.warn = [&](const std::string& w) { warnings.push_back(w); };
+    CHECK(rename_clashing_fields(layer, {"title", "check"}, "x.geojson", callbacks) == 3);
+    std::vector<std::string> names;
+    for (const auto& f : layer.fields) names.push_back(f.name);
+    CHECK(names == std::vector<std::string>{"src_Title_2", "src_title", "src_check", "Name", "src_name", "keep"});
+    CHECK(layer.name_field == "src_Title_2");
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] == "x.geojson: renamed fields clashing with dza's own columns or an earlier field (names ignore case): Title -> src_Title_2, "
+                         "check -> src_check, name -> src_name");
+    // Nothing to rename: no warning.
+    warnings.clear();
+    CHECK(rename_clashing_fields(layer, {"other"}, "x.geojson", callbacks) == 0);
+    CHECK(warnings.empty());
+}
