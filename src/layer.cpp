@@ -211,13 +211,40 @@ std::vector<std::string> list_layers(const std::string& source) {
 
 namespace {
 
+// CSV columns that hold longitudes, latitudes and WKT geometries, as GDAL's CSV reader matches them
+// (whole name, any case).
+const std::vector<std::string> csv_lon_names = {"lon", "longitude", "lng", "x"};
+const std::vector<std::string> csv_lat_names = {"lat", "latitude", "y"};
+
+// Two columns that both name the longitude (or the latitude) leave the point ambiguous, and GDAL
+// 3.6's CSV reader crashes on them when it drops coordinate columns: such a file is refused.
+void refuse_ambiguous_csv_columns(const std::string& source) {
+    const char* const csv_only[] = {"CSV", nullptr};
+    gdal::DatasetPtr plain(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, csv_only, nullptr, nullptr));
+    if (!plain || GDALDatasetGetLayerCount(plain.get()) < 1) return;  // the real open says why
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(GDALDatasetGetLayer(plain.get(), 0));
+    for (const auto* names : {&csv_lon_names, &csv_lat_names}) {
+        std::vector<std::string> matching;
+        for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i) {
+            const std::string name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
+            if (std::find(names->begin(), names->end(), lower(name)) != names->end()) matching.push_back("\"" + name + "\"");
+        }
+        if (matching.size() > 1)
+            throw DataError(fmt::format("{}: columns {} all name the {}; keep one or rename the others", redact_source(source), join(matching),
+                                        names == &csv_lon_names ? "longitude" : "latitude"));
+    }
+}
+
 gdal::DatasetPtr open_source(const std::string& source, const gdal::ErrorCapture& capture) {
     // CSV: geometry from a WKT column or lon/lat columns, whichever the file has.
-    std::vector<const char*> open_options;
+    std::vector<std::string> csv_options;
     if (has_extension(source, ".csv")) {
-        open_options = {"X_POSSIBLE_NAMES=lon,longitude,lng,x", "Y_POSSIBLE_NAMES=lat,latitude,y",
-                        "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom", "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=YES"};
+        refuse_ambiguous_csv_columns(source);
+        csv_options = {"X_POSSIBLE_NAMES=" + join(csv_lon_names, ","), "Y_POSSIBLE_NAMES=" + join(csv_lat_names, ","),
+                       "GEOM_POSSIBLE_NAMES=wkt,geometry,geom,the_geom", "KEEP_GEOM_COLUMNS=NO", "AUTODETECT_TYPE=YES"};
     }
+    std::vector<const char*> open_options;
+    for (const auto& option : csv_options) open_options.push_back(option.c_str());
     open_options.push_back(nullptr);
     gdal::DatasetPtr ds(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, open_options.data(), nullptr));
     if (ds) return ds;

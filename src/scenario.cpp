@@ -30,10 +30,16 @@ public:
         if (!node.IsMap()) fail(node, key + " must be a mapping of keys to values");
     }
 
+    // A mapping's key as text; a list or mapping used as a key (`? [a, b]: 1`, `{a: 1}: 2`) is refused.
+    std::string key(const YAML::Node& node, const std::string& where) const {
+        if (!node.IsScalar()) fail(node, fmt::format("a key{} must be plain text, not a list or mapping", where.empty() ? "" : " in " + where));
+        return node.as<std::string>();
+    }
+
     // Every key of `node` must be one of `known`.
     void check_keys(const YAML::Node& node, const std::string& where, const std::vector<std::string>& known) const {
         for (const auto& kv : node) {
-            const std::string key = kv.first.as<std::string>();
+            const std::string key = this->key(kv.first, where);
             if (std::find(known.begin(), known.end(), key) != known.end()) continue;
             const std::string guess = closest_match(key, known);
             std::string list;
@@ -163,8 +169,10 @@ Scenario load_scenario(const std::string& path) {
         if (p["radius_km"]) out.radius_m = r.distance_km_m(p["radius_km"], "parameters.radius_km");
         if (const auto roles = p["radius_km_by_role"]) {
             r.require_map(roles, "parameters.radius_km_by_role");
-            for (const auto& kv : roles)
-                out.radius_by_role_m[kv.first.as<std::string>()] = r.distance_km_m(kv.second, "parameters.radius_km_by_role." + kv.first.as<std::string>());
+            for (const auto& kv : roles) {
+                const std::string role = r.key(kv.first, "parameters.radius_km_by_role");
+                out.radius_by_role_m[role] = r.distance_km_m(kv.second, "parameters.radius_km_by_role." + role);
+            }
         }
         if (p["speed_field"]) out.speed_field = r.string(p["speed_field"], "parameters.speed_field");
         if (p["speed_kmh"]) {

@@ -49,7 +49,9 @@ double parse_distance_m(std::string_view text, std::string_view what, bool allow
     }
     if (!std::isfinite(value)) throw bad("is not a finite number");
     if (value < 0 && !allow_negative) throw bad("is negative; give a distance of 0 or more");
-    return value * scale;
+    const double metres = value * scale;
+    if (!std::isfinite(metres)) throw bad("is too large to be a distance");
+    return metres;
 }
 
 double parse_speed_kmh(std::string_view text, std::string_view what) {
@@ -67,6 +69,7 @@ double parse_speed_kmh(std::string_view text, std::string_view what) {
     for (const auto& u : speed_units) {
         if (suffix != u.suffix) continue;
         if (!(value > 0) || !std::isfinite(value)) throw bad("must be a positive speed");
+        if (!std::isfinite(value * u.kmh)) throw bad("is too large to be a speed");
         return value * u.kmh;
     }
     throw bad("has an unknown unit \"" + std::string(suffix) + "\" (units km/h, kn, mph, m/s)");

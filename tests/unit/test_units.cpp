@@ -32,6 +32,12 @@ TEST_CASE("bad distances are usage errors that quote the value", "[units]") {
     CHECK_THAT(message_of(""), Catch::Contains("is not a distance"));
     CHECK_THAT(message_of("km"), Catch::Contains("is not a distance"));
     CHECK(parse_distance_m("-5km", "offset", true) == -5000.0);
+    // Finite numbers whose value in metres or km/h is not: an error, never an infinite distance.
+    CHECK_THAT(message_of("1e308"), Catch::Contains("--standoff \"1e308\" is too large to be a distance"));
+    CHECK_THAT(message_of("1e308nmi"), Catch::Contains("too large"));
+    CHECK_THROWS_AS(parse_distance_m("-1e308mi", "offset", true), dza::UsageError);
+    CHECK(parse_distance_m("1e300km") == Approx(1e303));
+    CHECK_THROWS_WITH(dza::parse_speed_kmh("1e308m/s", "--speed"), Catch::Contains("--speed \"1e308m/s\" is too large to be a speed"));
 }
 
 TEST_CASE("distance lists", "[units]") {
