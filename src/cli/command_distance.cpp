@@ -96,7 +96,7 @@ int DistanceCommand::run(Io& io) {
             for (std::size_t i = 0; i < table.fields.size(); ++i) row[table.fields[i].name] = f.values[i];
             j["results"].push_back(row);
         }
-        io.out << j.dump(2) << '\n';
+        io.out << scrub_secrets(j.dump(2)) << '\n';
         return 0;
     }
 
