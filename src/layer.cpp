@@ -455,7 +455,8 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
             layer.features.push_back(std::move(feature));
             continue;
         }
-        gdal::GeometryPtr geom(OGR_G_HasCurveGeometry(g, TRUE) ? OGR_G_GetLinearGeometry(g, 0, nullptr) : OGR_G_Clone(g));
+        // Curve types (also a MultiSurface of plain polygons) become straight segments GEOS reads.
+        gdal::GeometryPtr geom(OGR_G_HasCurveGeometry(g, FALSE) ? OGR_G_GetLinearGeometry(g, 0, nullptr) : OGR_G_Clone(g));
         if (!geom) throw DataError(fmt::format("{}: {}: its {} cannot be converted to straight segments ({}); fix it in the source", layer.where_text(),
                                                layer.describe(feature), geometry_type_name(OGR_G_GetGeometryType(g)), capture.last_error("no reason given")));
         // TINs and polyhedral surfaces are sets of polygons; GEOS reads them as such.
