@@ -340,6 +340,24 @@ std::string out_of_range_message(const Layer& layer, const Feature& feature, con
                        where, env.MinX, env.MaxX, env.MinY, env.MaxY, layer.crs.empty() ? "none" : layer.crs);
 }
 
+// A Shapefile's count includes records marked deleted in its .dbf, which reading skips: how
+// many of the fids 0..expected-1 are such records (GDAL says "marked deleted" for each).
+std::int64_t deleted_shapefile_records(OGRLayerH ogr_layer, const Layer& layer, GIntBig expected, const gdal::ErrorCapture& capture) {
+    if (layer.driver != "ESRI Shapefile") return 0;
+    std::vector<bool> seen(static_cast<std::size_t>(expected), false);
+    for (const Feature& f : layer.features)
+        if (f.fid >= 0 && f.fid < expected) seen[static_cast<std::size_t>(f.fid)] = true;
+    std::int64_t deleted = 0;
+    for (GIntBig fid = 0; fid < expected; ++fid) {
+        if (seen[static_cast<std::size_t>(fid)]) continue;
+        const std::size_t failures = capture.failure_count();
+        gdal::FeaturePtr f{OGR_L_GetFeature(ogr_layer, fid)};
+        if (f || capture.failure_count() == failures || capture.last_error("").find("marked deleted") == std::string::npos) return deleted;
+        ++deleted;
+    }
+    return deleted;
+}
+
 enum class CrsOrigin { Reference, Assumed, File };
 
 // Coordinates are read as lon/lat or easting/northing: a geocentric (X, Y, Z), vertical or
@@ -521,7 +539,7 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
     }
     // A driver that declares its count (FlatGeobuf's header, a Shapefile's index) and delivers
     // fewer features has lost some: a truncated file. Only without a filter, which the count ignores.
-    if (ref.where.empty() && expected >= 0 && read < expected)
+    if (ref.where.empty() && expected >= 0 && read < expected && read + deleted_shapefile_records(ogr_layer, layer, expected, capture) < expected)
         throw DataError(fmt::format("{}: declares {} features but only {} could be read; the source looks truncated, re-export it", layer.where_text(),
                                     expected, read));
     if (empty_warnings > max_feature_warnings)
