@@ -17,7 +17,9 @@ namespace dza {
 
 // A reference to one layer: `SOURCE[|layername=NAME][|layerid=N][|where=SQL][|crs=CRS]`, the
 // QGIS data-source syntax. SOURCE is anything GDAL opens (a file, a folder, `PG:...`).
-// `where` is an OGR SQL attribute filter; `crs` overrides the CRS the source declares.
+// `where` is an OGR SQL attribute filter; `crs` overrides the CRS the source declares. In a
+// connection string (`PG:...`, `postgresql://...`) only a `|` that starts one of these keys ends
+// the source, so a password may hold `|`.
 struct LayerRef {
     std::string source;
     std::string layer_name;          // empty: the source's only layer
