@@ -545,6 +545,8 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                                 const CoverageOptions& options) {
     if (!std::isfinite(options.tolerance_m) || options.tolerance_m < buffer_min_tolerance_m)
         throw UsageError(fmt::format("coverage tolerance {} m is too small; give at least {} m", options.tolerance_m, buffer_min_tolerance_m));
+    // Rows per region are named: two regions of one name would give two rows no one can tell apart.
+    if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");
     const Callbacks& cb = options.callbacks;
     CoverageResult result;
     result.deployments_layer = deployments.name;

@@ -21,6 +21,18 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
+std::string cut_short(const std::string& text, std::size_t max_chars) {
+    std::string out = text;
+    if (out.size() > max_chars) {
+        std::size_t end = max_chars > 3 ? max_chars - 3 : 0;
+        while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;  // a UTF-8 continuation byte
+        out = out.substr(0, end) + "...";
+    }
+    for (char& c : out)
+        if (c == '\n' || c == '\r') c = ' ';
+    return out;
+}
+
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;

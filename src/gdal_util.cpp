@@ -8,6 +8,7 @@
 #include <mutex>
 #include <regex>
 
+#include "dza/error.hpp"
 #include "dza/layer.hpp"
 
 namespace dza::gdal {
@@ -33,16 +34,21 @@ void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* me
     // Drivers may quote a connection string back; its password never reaches a message. Server
     // messages span lines (ERROR, DETAIL, HINT); dza's messages are one line.
     static const std::regex spaces(R"(\s+)");
-    std::string text = std::regex_replace(redact_source(message), spaces, " ");
+    std::string text = std::regex_replace(redact_source(message ? message : ""), spaces, " ");
     while (!text.empty() && text.back() == ' ') text.pop_back();
+    text = cut_short(text, max_gdal_message);
     if (level == CE_Warning) {
         if (self->warn_) self->warn_((self->context_.empty() ? "" : self->context_ + ": ") + text);
     } else if (level >= CE_Failure) {
+        ++self->failures_;
         self->last_error_ = text;
+        // GDAL's advice, such as "define the OGR_GEOJSON_MAX_OBJ_SIZE configuration option".
+        if (text.find("configuration option") != std::string::npos || text.find("You may") != std::string::npos) self->hint_ = text;
     }
 }
 
 std::string ErrorCapture::last_error(const std::string& fallback) const {
+    if (!hint_.empty()) return hint_;
     return last_error_.empty() ? fallback : system_reason(last_error_);
 }
 

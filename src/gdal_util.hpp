@@ -51,20 +51,28 @@ public:
     ErrorCapture(const ErrorCapture&) = delete;
     ErrorCapture& operator=(const ErrorCapture&) = delete;
 
-    // The last failure GDAL reported, or `fallback` when it said nothing.
+    // The last failure GDAL reported, or `fallback` when it said nothing. When an earlier failure
+    // carried GDAL's advice (a configuration option to set), that one: it says what to try.
     std::string last_error(const std::string& fallback = "unknown GDAL error") const;
+    // How many failures GDAL reported so far: a read that reports one is not to be trusted.
+    std::size_t failure_count() const { return failures_; }
 
 private:
     static void CPL_STDCALL handler(CPLErr level, CPLErrorNum number, const char* message);
     WarnFn warn_;
     std::string context_;
     std::string last_error_;
+    std::string hint_;  // the last failure that names something to set or try
+    std::size_t failures_ = 0;
 };
 
 // A GDAL or SQLite failure message as one short line: the system's own words where it names a
 // system condition ("database or disk is full" is "No space left on device"), the reason without
 // the SQL statement it quotes, at most 200 characters.
 std::string system_reason(const std::string& message);
+
+// GDAL's messages as dza shows them: passwords hidden, one line, at most this long.
+inline constexpr std::size_t max_gdal_message = 400;
 
 // A spatial reference from any user string GDAL understands ("EPSG:32636", WKT, PROJ string),
 // with the traditional lon/lat axis order; nullptr when it cannot be parsed.

@@ -2,6 +2,7 @@
 
 #include <cpl_vsi.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +10,8 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <filesystem>
+#include <map>
 
 #include "dza/error.hpp"
 #include "dza/text.hpp"
@@ -47,7 +50,8 @@ constexpr int max_feature_warnings = 10;
 
 LayerRef LayerRef::parse(std::string_view text) {
     LayerRef ref;
-    std::size_t bar = text.find('|');
+    remember_secrets(text);
+    std::size_t bar = source_end(text);
     ref.source = std::string(text.substr(0, bar));
     if (ref.source.empty()) throw UsageError("layer reference \"" + std::string(text) + "\" names no source");
     while (bar != std::string_view::npos) {
@@ -89,13 +93,6 @@ std::string LayerRef::display() const {
     if (!where.empty()) out += "|where=" + where;
     if (!crs.empty()) out += "|crs=" + crs;
     return out;
-}
-
-std::string redact_source(std::string_view source) {
-    static const std::regex keyword(R"((password\s*=\s*)('[^']*'|[^\s'|]+))", std::regex::icase);
-    static const std::regex url(R"(((?:postgres|postgresql)://[^:/@\s]+:)[^@\s]+@)", std::regex::icase);
-    std::string out = std::regex_replace(std::string(source), keyword, "$1***");
-    return std::regex_replace(out, url, "$1***@");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,12 +191,34 @@ std::size_t rename_clashing_fields(Layer& layer, const std::vector<std::string>&
     return renames.size();
 }
 
+void require_unique_names(const Layer& layer, std::size_t field, std::string_view what) {
+    const std::string& field_name = layer.fields.at(field).name;
+    std::map<std::string, const Feature*> seen;
+    for (const Feature& f : layer.features) {
+        const nlohmann::json& v = f.values[field];
+        std::string name = v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+        const auto blank = std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+        if (blank)
+            throw DataError(fmt::format("{}: feature {}: field {} is empty, but {} names must be set: they select {}s; give every feature a name", layer.where_text(),
+                                        f.fid, field_name, what, what));
+        const auto [it, fresh] = seen.emplace(name, &f);
+        if (!fresh)
+            throw DataError(fmt::format("{}: features {} and {} are both named \"{}\" in field {}, but {} names must be unique: they select {}s; rename one or merge them",
+                                        layer.where_text(), it->second->fid, f.fid, cut_short(name), field_name, what, what));
+    }
+}
+
 std::string Layer::where_text() const { return name.empty() ? source : source + "|layername=" + name; }
 
 // ---------------------------------------------------------------------------------------------
 // Loading
 
+namespace {
+void refuse_special_files(const std::string& source);
+}
+
 std::vector<std::string> list_layers(const std::string& source) {
+    refuse_special_files(source);
     gdal::ensure_init();
     gdal::ErrorCapture capture;
     gdal::DatasetPtr ds(GDALOpenEx(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
@@ -235,7 +254,52 @@ void refuse_ambiguous_csv_columns(const std::string& source) {
     }
 }
 
+bool is_connection_string(const std::string& source) {
+    const std::string l = lower(source);
+    return l.rfind("pg:", 0) == 0 || l.rfind("postgres", 0) == 0 || l.rfind("/vsi", 0) == 0 || l.find("://") != std::string::npos;
+}
+
+const char* special_file_kind(const struct stat& st) {
+    if (S_ISFIFO(st.st_mode)) return "a FIFO";
+    if (S_ISSOCK(st.st_mode)) return "a socket";
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "a device";
+    return "a special file";
+}
+
+// GDAL would block on a FIFO (or read a device forever): a source, the files beside it that a
+// driver opens (a Shapefile's .dbf, .shx, ...), and the entries of a source folder must be
+// regular files or folders.
+void refuse_special_files(const std::string& source) {
+    if (is_connection_string(source)) return;
+    namespace fs = std::filesystem;
+    const auto check = [&](const fs::path& path, const std::string& role) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) return;  // missing: GDAL's open says so
+        if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return;
+        throw DataError(fmt::format("{}: {}is {}, not a file; give a regular file or a folder of them", cut_short(source, 200), role, special_file_kind(st)));
+    };
+    const fs::path path(source);
+    check(path, "");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        std::size_t seen = 0;
+        for (fs::directory_iterator it(path, ec), end; !ec && it != end && seen < 10000; it.increment(ec), ++seen)
+            check(it->path(), fmt::format("its entry \"{}\" ", cut_short(it->path().filename().string())));
+        return;
+    }
+    // Files sharing the name: a.shp comes with a.dbf, a.shx, a.prj, a.cpg, ...
+    const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::string stem = path.stem().string();
+    if (stem.empty()) return;
+    std::size_t seen = 0;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end && seen < 10000; it.increment(ec), ++seen) {
+        if (it->path() == path || it->path().stem().string() != stem) continue;
+        check(it->path(), fmt::format("the file beside it \"{}\" ", cut_short(it->path().filename().string())));
+    }
+}
+
 gdal::DatasetPtr open_source(const std::string& source, const gdal::ErrorCapture& capture) {
+    refuse_special_files(source);
     // CSV: geometry from a WKT column or lon/lat columns, whichever the file has.
     std::vector<std::string> csv_options;
     if (has_extension(source, ".csv")) {
@@ -329,6 +393,52 @@ std::string out_of_range_message(const Layer& layer, const Feature& feature, con
                        where, env.MinX, env.MaxX, env.MinY, env.MaxY, layer.crs.empty() ? "none" : layer.crs);
 }
 
+// A Shapefile's count includes records marked deleted in its .dbf, which reading skips: how
+// many of the fids 0..expected-1 are such records (GDAL says "marked deleted" for each).
+std::int64_t deleted_shapefile_records(OGRLayerH ogr_layer, const Layer& layer, GIntBig expected, const gdal::ErrorCapture& capture) {
+    if (layer.driver != "ESRI Shapefile") return 0;
+    std::vector<bool> seen(static_cast<std::size_t>(expected), false);
+    for (const Feature& f : layer.features)
+        if (f.fid >= 0 && f.fid < expected) seen[static_cast<std::size_t>(f.fid)] = true;
+    std::int64_t deleted = 0;
+    for (GIntBig fid = 0; fid < expected; ++fid) {
+        if (seen[static_cast<std::size_t>(fid)]) continue;
+        const std::size_t failures = capture.failure_count();
+        gdal::FeaturePtr f{OGR_L_GetFeature(ogr_layer, fid)};
+        if (f || capture.failure_count() == failures || capture.last_error("").find("marked deleted") == std::string::npos) return deleted;
+        ++deleted;
+    }
+    return deleted;
+}
+
+enum class CrsOrigin { Reference, Assumed, File };
+
+// Coordinates are read as lon/lat or easting/northing: a geocentric (X, Y, Z), vertical or
+// engineering CRS would move every point silently. A compound CRS keeps its horizontal part.
+void require_horizontal_crs(Layer& layer, OGRSpatialReferenceH srs, CrsOrigin origin, const std::string& assume_crs) {
+    if (OSRIsCompound(srs)) {
+        OSRStripVertical(srs);
+        if (OSRIsGeographic(srs) || OSRIsProjected(srs)) return;
+    }
+    if ((OSRIsGeographic(srs) || OSRIsProjected(srs)) && !OSRIsGeocentric(srs) && !OSRIsVertical(srs)) return;
+    const char* kind = OSRIsGeocentric(srs) ? "a geocentric CRS (X, Y, Z from the earth's centre)"
+                       : OSRIsVertical(srs) ? "a vertical CRS (heights only)"
+                       : OSRIsLocal(srs)    ? "an engineering (local) CRS"
+                                            : "not a horizontal CRS";
+    const std::string crs = layer.crs.empty() ? layer.crs_name : layer.crs + (layer.crs_name.empty() ? "" : " (" + layer.crs_name + ")");
+    switch (origin) {
+        case CrsOrigin::Reference:
+            throw UsageError(fmt::format("{}: crs {} is {}, not one of lon/lat or easting/northing; give a geographic or projected CRS, e.g. \"|crs=EPSG:4326\"",
+                                         layer.where_text(), cut_short(crs, 120), kind));
+        case CrsOrigin::Assumed:
+            throw UsageError(fmt::format("--assume-crs {} is {}, not one of lon/lat or easting/northing; give a geographic or projected CRS, e.g. EPSG:4326",
+                                         cut_short(assume_crs, 120), kind));
+        case CrsOrigin::File:
+            throw DataError(fmt::format("{}: declares {}, which is {}, not one of lon/lat or easting/northing; give its horizontal CRS with \"|crs=EPSG:NNNN\"",
+                                        layer.where_text(), cut_short(crs, 120), kind));
+    }
+}
+
 }  // namespace
 
 Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
@@ -383,6 +493,8 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
     }
     layer.crs = gdal::srs_code(source_srs.get());
     layer.crs_name = gdal::srs_name(source_srs.get());
+    require_horizontal_crs(layer, source_srs.get(), !ref.crs.empty() ? CrsOrigin::Reference : layer.crs_assumed ? CrsOrigin::Assumed : CrsOrigin::File,
+                           options.assume_crs);
 
     gdal::SrsPtr target = gdal::wgs84();
     gdal::TransformPtr transform;
@@ -394,9 +506,21 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
 
     const GIntBig expected = OGR_L_GetFeatureCount(ogr_layer, FALSE);
     int empty_warnings = 0, invalid_warnings = 0;
+    std::int64_t read = 0, vertices_total = 0;
     OGR_L_ResetReading(ogr_layer);
     std::vector<unsigned char> wkb;
-    while (gdal::FeaturePtr f{OGR_L_GetNextFeature(ogr_layer)}) {
+    // GDAL reports a read error through its handler and returns what it had: any failure
+    // while reading means the features are not all there.
+    const auto read_failed = [&](std::int64_t index) {
+        return DataError(fmt::format("{}: reading stopped at feature {} ({} read): {}; the source looks damaged or truncated, re-export it",
+                                     layer.where_text(), index, index, capture.last_error("read error")));
+    };
+    for (;;) {
+        const std::size_t failures_before = capture.failure_count();
+        gdal::FeaturePtr f{OGR_L_GetNextFeature(ogr_layer)};
+        if (capture.failure_count() > failures_before) throw read_failed(read);
+        if (!f) break;
+        ++read;
         Feature feature;
         feature.fid = OGR_F_GetFID(f.get());
         feature.values.reserve(layer.fields.size());
@@ -420,7 +544,17 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
             layer.features.push_back(std::move(feature));
             continue;
         }
-        gdal::GeometryPtr geom(OGR_G_HasCurveGeometry(g, TRUE) ? OGR_G_GetLinearGeometry(g, 0, nullptr) : OGR_G_Clone(g));
+        // Curve types (also a MultiSurface of plain polygons) become straight segments GEOS reads.
+        gdal::GeometryPtr geom(OGR_G_HasCurveGeometry(g, FALSE) ? OGR_G_GetLinearGeometry(g, 0, nullptr) : OGR_G_Clone(g));
+        if (!geom) throw DataError(fmt::format("{}: {}: its {} cannot be converted to straight segments ({}); fix it in the source", layer.where_text(),
+                                               layer.describe(feature), geometry_type_name(OGR_G_GetGeometryType(g)), capture.last_error("no reason given")));
+        // TINs and polyhedral surfaces are sets of polygons; GEOS reads them as such.
+        switch (wkbFlatten(OGR_G_GetGeometryType(geom.get()))) {
+            case wkbTIN:
+            case wkbPolyhedralSurface: geom.reset(OGR_G_ForceTo(geom.release(), wkbMultiPolygon, nullptr)); break;
+            case wkbTriangle: geom.reset(OGR_G_ForceTo(geom.release(), wkbPolygon, nullptr)); break;
+            default: break;
+        }
         OGR_G_FlattenTo2D(geom.get());
         if (transform && OGR_G_Transform(geom.get(), transform.get()) != OGRERR_NONE)
             throw DataError(fmt::format("{}: {}: cannot transform from {} to WGS84 ({}); check the CRS", layer.where_text(), layer.describe(feature),
@@ -433,7 +567,20 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
 
         wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(geom.get())));
         OGR_G_ExportToIsoWkb(geom.get(), wkbNDR, wkb.data());
-        feature.geometry = Geometry::from_wkb(wkb.data(), wkb.size());
+        try {
+            feature.geometry = Geometry::from_wkb(wkb.data(), wkb.size());
+        } catch (const std::exception& e) {
+            throw DataError(fmt::format("{}: {}: its {} cannot be read as a geometry ({}); fix it in the source (a line needs 2 or more points, a ring 4 or more)",
+                                        layer.where_text(), layer.describe(feature), geometry_type_name(OGR_G_GetGeometryType(geom.get())), cut_short(e.what(), 200)));
+        }
+        const std::int64_t vertices = GEOSGetNumCoordinates_r(geos::ctx(), feature.geometry.get());
+        vertices_total += std::max<std::int64_t>(vertices, 0);
+        if (vertices > options.max_vertices_per_feature)
+            throw DataError(fmt::format("{}: {}: has {} vertices, more than the {} dza takes in one feature; simplify it (e.g. ogr2ogr -simplify) or split it",
+                                        layer.where_text(), layer.describe(feature), vertices, options.max_vertices_per_feature));
+        if (vertices_total > options.max_vertices_total)
+            throw DataError(fmt::format("{}: more than {} vertices by {}; dza takes at most that many in one layer; simplify the layer (e.g. ogr2ogr -simplify) or clip it",
+                                        layer.where_text(), options.max_vertices_total, layer.describe(feature)));
 
         const char valid = GEOSisValid_r(geos::ctx(), feature.geometry.get());
         if (valid != 1) {
@@ -461,6 +608,11 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
             !options.callbacks.report(static_cast<double>(layer.features.size()) / static_cast<double>(expected), "loading " + layer.name))
             throw DataError(layer.where_text() + ": loading cancelled");
     }
+    // A driver that declares its count (FlatGeobuf's header, a Shapefile's index) and delivers
+    // fewer features has lost some: a truncated file. Only without a filter, which the count ignores.
+    if (ref.where.empty() && expected >= 0 && read < expected && read + deleted_shapefile_records(ogr_layer, layer, expected, capture) < expected)
+        throw DataError(fmt::format("{}: declares {} features but only {} could be read; the source looks truncated, re-export it", layer.where_text(),
+                                    expected, read));
     if (invalid_text > 0)
         options.callbacks.warning(fmt::format("{}: {} text {} not valid UTF-8 (first: {}); invalid bytes replaced by U+FFFD; save the source as UTF-8{}",
                                               layer.where_text(), invalid_text, invalid_text == 1 ? "value is" : "values are", first_invalid_text,

@@ -4,8 +4,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <memory>
 #include <set>
 
+#include "dza/buffer.hpp"
 #include "dza/error.hpp"
 
 namespace fs = std::filesystem;
@@ -14,7 +23,10 @@ namespace dza {
 
 namespace {
 
-// Says where in the scenario a node is: "data/scenario.yaml:14".
+// A scenario may be at most this large; a bigger file is refused before parsing.
+constexpr std::uintmax_t max_scenario_bytes = 1u << 20;
+
+// Says where in the scenario a node is, and fails with `FILE:LINE: KEY: what is wrong, what to try`.
 class Reader {
 public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
@@ -24,65 +36,94 @@ public:
         return mark.line >= 0 ? fmt::format("{}:{}", file_, mark.line + 1) : file_;
     }
 
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const { throw UsageError(at(node) + ": " + message); }
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& message) const {
+        throw UsageError(fmt::format("{}: {}: {}", at(node), cut_short(key), message));
+    }
 
     void require_map(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsMap()) fail(node, key + " must be a mapping of keys to values");
+        if (!node.IsMap()) fail(node, key, "must be a mapping of keys to values, e.g. {key: value}");
+        check_unique(node, key);
     }
 
-    // A mapping's key as text; a list or mapping used as a key (`? [a, b]: 1`, `{a: 1}: 2`) is refused.
-    std::string key(const YAML::Node& node, const std::string& where) const {
-        if (!node.IsScalar()) fail(node, fmt::format("a key{} must be plain text, not a list or mapping", where.empty() ? "" : " in " + where));
-        return node.as<std::string>();
-    }
-
-    // Every key of `node` must be one of `known`.
-    void check_keys(const YAML::Node& node, const std::string& where, const std::vector<std::string>& known) const {
+    // A key given twice is a mistake whichever copy was meant.
+    void check_unique(const YAML::Node& node, const std::string& where) const {
+        std::map<std::string, int> seen;
         for (const auto& kv : node) {
-            const std::string key = this->key(kv.first, where);
+            const std::string key = key_of(kv.first, where);
+            const int line = kv.first.Mark().line + 1;
+            const auto [it, fresh] = seen.emplace(key, line);
+            if (!fresh)
+                fail(kv.first, path(where, key), fmt::format("given twice (first on line {}); keep one", it->second));
+        }
+    }
+
+    // Every key of `node` must be one of `known`, and given once.
+    void check_keys(const YAML::Node& node, const std::string& where, const std::vector<std::string>& known) const {
+        check_unique(node, where);
+        for (const auto& kv : node) {
+            const std::string key = key_of(kv.first, where);
             if (std::find(known.begin(), known.end(), key) != known.end()) continue;
             const std::string guess = closest_match(key, known);
             std::string list;
             for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            fail(kv.first, fmt::format("unknown key \"{}\"{}{}; known keys: {}", key, where.empty() ? "" : " in " + where,
-                                       guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
+            fail(kv.first, path(where, key), fmt::format("unknown key{}{}; known keys: {}", where.empty() ? "" : " in " + where,
+                                                         guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
         }
+    }
+
+    std::string key_of(const YAML::Node& key, const std::string& where) const {
+        if (!key.IsScalar()) fail(key, where.empty() ? "(top level)" : where, "a key must be plain text, not a list or mapping");
+        return key.Scalar();
     }
 
     std::string string(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsScalar()) fail(node, key + " must be a text value");
-        return node.as<std::string>();
+        if (!node.IsScalar()) fail(node, key, "must be a text value");
+        return node.Scalar();
     }
 
     double number(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsScalar()) fail(node, key + " must be a number");
+        if (!node.IsScalar()) fail(node, key, "must be a number");
+        double value = 0;
         try {
-            return node.as<double>();
+            value = node.as<double>();
         } catch (const YAML::Exception&) {
-            fail(node, fmt::format("{} must be a number, not \"{}\"", key, node.as<std::string>()));
+            fail(node, key, fmt::format("must be a number, not \"{}\"", cut_short(node.Scalar())));
         }
+        if (!std::isfinite(value)) fail(node, key, fmt::format("is {}; give a finite number", cut_short(node.Scalar())));
+        return value;
     }
 
-    double distance_km_m(const YAML::Node& node, const std::string& key) const {
+    // A number within [lo, hi]; `unit` and `what_to_try` end the message when it is not.
+    double number_in(const YAML::Node& node, const std::string& key, double lo, double hi, const std::string& what_to_try) const {
+        const double value = number(node, key);
+        if (value < lo || value > hi) fail(node, key, fmt::format("{} is out of range; {}", cut_short(node.Scalar()), what_to_try));
+        return value;
+    }
+
+    // A distance in km, 0 to the `max_m` dza reaches, as metres.
+    double distance_km_m(const YAML::Node& node, const std::string& key, double max_m) const {
         const double km = number(node, key);
-        if (km < 0) fail(node, fmt::format("{} is negative ({}); give 0 or more km", key, km));
+        if (km < 0) fail(node, key, fmt::format("is negative ({:g}); give 0 or more km", km));
+        if (km * 1000.0 > max_m) fail(node, key, fmt::format("is {:g} km, more than the {:g} km dza reaches; give a smaller distance", km, max_m / 1000.0));
         return km * 1000.0;
     }
 
     std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsSequence()) fail(node, key + " must be a list, e.g. [a, b]");
+        if (!node.IsSequence()) fail(node, key, "must be a list, e.g. [a, b]");
         std::vector<std::string> out;
         for (const auto& item : node) out.push_back(string(item, key + " item"));
         return out;
     }
 
     LonLat lon_lat(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsSequence() || node.size() != 2) fail(node, key + " must be [lon, lat]");
+        if (!node.IsSequence() || node.size() != 2) fail(node, key, "must be [lon, lat]");
         const LonLat p{number(node[0], key + " lon"), number(node[1], key + " lat")};
         if (p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90)
-            fail(node, fmt::format("{} [{}, {}] is out of range; give [lon, lat] in degrees", key, p.lon, p.lat));
+            fail(node, key, fmt::format("[{:g}, {:g}] is out of range; give [lon, lat] in degrees (lon -180 to 180, lat -90 to 90)", p.lon, p.lat));
         return p;
     }
+
+    static std::string path(const std::string& where, const std::string& key) { return where.empty() ? key : where + "." + key; }
 
 private:
     std::string file_;
@@ -106,16 +147,56 @@ const ScenarioLayer& Scenario::layer(const std::string& role, const std::string&
     return it->second;
 }
 
+namespace {
+
+// The scenario's bytes. Anything but a regular file of at most max_scenario_bytes is refused
+// before reading (a FIFO would block, /dev/zero never ends); opened without blocking so that a
+// file swapped for a FIFO meanwhile is refused too.
+std::string read_scenario_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        if (err == ENOENT || err == ENOTDIR)
+            throw UsageError(fmt::format("scenario \"{}\": no such file; give a scenario file (see README: Scenario file)", cut_short(path, 200)));
+        throw UsageError(fmt::format("scenario \"{}\": cannot be opened ({}); check its permissions", cut_short(path, 200), std::strerror(err)));
+    }
+    const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
+        ::close(*f);
+        delete f;
+    });
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        const char* kind = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" : "a device or special file";
+        throw UsageError(fmt::format("scenario \"{}\": is {}, not a regular file; give a scenario file (YAML or JSON)", cut_short(path, 200), kind));
+    }
+    if (static_cast<std::uintmax_t>(st.st_size) > max_scenario_bytes)
+        throw UsageError(fmt::format("scenario \"{}\": is {} bytes, more than the {} bytes (1 MiB) a scenario may have; a scenario names layers, it does not hold them",
+                                     cut_short(path, 200), st.st_size, max_scenario_bytes));
+    std::string text;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw UsageError(fmt::format("scenario \"{}\": cannot be read ({})", cut_short(path, 200), std::strerror(errno)));
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > max_scenario_bytes)
+            throw UsageError(fmt::format("scenario \"{}\": grew past the {} bytes (1 MiB) a scenario may have while being read", cut_short(path, 200), max_scenario_bytes));
+    }
+    return text;
+}
+
+}  // namespace
+
 Scenario load_scenario(const std::string& path) {
+    const std::string text = read_scenario_file(path);
     YAML::Node root;
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) throw UsageError(fmt::format("scenario \"{}\": no such file; give a scenario file (see README: Scenario file)", path));
     try {
-        root = YAML::LoadFile(path);
+        root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-        throw UsageError(fmt::format("{}:{}: not valid YAML or JSON: {}", path, e.mark.line + 1, e.msg));
+        throw UsageError(fmt::format("{}:{}: not valid YAML or JSON: {}", path, e.mark.line + 1, cut_short(e.msg, 200)));
     } catch (const YAML::Exception& e) {
-        throw UsageError(fmt::format("{}: cannot be read: {}", path, e.what()));
+        throw UsageError(fmt::format("{}: cannot be read: {}", path, cut_short(e.what(), 200)));
     }
     const Reader r(path);
     if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, parameters, analyses");
@@ -130,16 +211,23 @@ Scenario load_scenario(const std::string& path) {
         r.require_map(layers, "layers");
         r.check_keys(layers, "layers", scenario_layer_roles());
         for (const auto& kv : layers) {
-            const std::string role = kv.first.as<std::string>();
+            const std::string role = kv.first.Scalar();
             const YAML::Node& spec = kv.second;
             ScenarioLayer layer;
+            layer.scenario_file = path;
+            layer.role = role;
             if (spec.IsScalar()) {
-                layer.ref = LayerRef::parse(spec.as<std::string>());
+                try {
+                    layer.ref = LayerRef::parse(spec.Scalar());
+                } catch (const UsageError& e) {
+                    r.fail(spec, "layers." + role, e.what());
+                }
             } else {
                 r.require_map(spec, "layers." + role);
                 r.check_keys(spec, "layers." + role, {"source", "layer", "where", "crs", "name_field"});
-                if (!spec["source"]) r.fail(spec, fmt::format("layers.{} has no source", role));
+                if (!spec["source"]) r.fail(spec, "layers." + role, "has no source; give source: FILE (relative to the scenario's folder)");
                 layer.ref.source = r.string(spec["source"], "layers." + role + ".source");
+                if (layer.ref.source.empty()) r.fail(spec["source"], "layers." + role + ".source", "is empty; give a file (relative to the scenario's folder) or a PG: connection");
                 if (spec["layer"]) layer.ref.layer_name = r.string(spec["layer"], "layers." + role + ".layer");
                 if (spec["where"]) layer.ref.where = r.string(spec["where"], "layers." + role + ".where");
                 if (spec["crs"]) layer.ref.crs = r.string(spec["crs"], "layers." + role + ".crs");
@@ -158,7 +246,7 @@ Scenario load_scenario(const std::string& path) {
                      {"standoff_km", "controlled_side", "radius_field", "radius_km", "radius_km_by_role", "speed_field", "speed_kmh", "allowed_regions",
                       "west_of_lon"});
         auto& out = s.parameters;
-        if (p["standoff_km"]) out.standoff_m = r.distance_km_m(p["standoff_km"], "parameters.standoff_km");
+        if (p["standoff_km"]) out.standoff_m = r.distance_km_m(p["standoff_km"], "parameters.standoff_km", buffer_max_distance_m);
         if (const auto side = p["controlled_side"]) {
             r.require_map(side, "parameters.controlled_side");
             r.check_keys(side, "parameters.controlled_side", {"contains", "region"});
@@ -166,21 +254,21 @@ Scenario load_scenario(const std::string& path) {
             if (side["region"]) out.controlled_side.region = r.string(side["region"], "parameters.controlled_side.region");
         }
         if (p["radius_field"]) out.radius_field = r.string(p["radius_field"], "parameters.radius_field");
-        if (p["radius_km"]) out.radius_m = r.distance_km_m(p["radius_km"], "parameters.radius_km");
+        if (p["radius_km"]) out.radius_m = r.distance_km_m(p["radius_km"], "parameters.radius_km", buffer_max_distance_m);
         if (const auto roles = p["radius_km_by_role"]) {
             r.require_map(roles, "parameters.radius_km_by_role");
             for (const auto& kv : roles) {
-                const std::string role = r.key(kv.first, "parameters.radius_km_by_role");
-                out.radius_by_role_m[role] = r.distance_km_m(kv.second, "parameters.radius_km_by_role." + role);
+                const std::string role = r.key_of(kv.first, "parameters.radius_km_by_role");
+                out.radius_by_role_m[role] = r.distance_km_m(kv.second, "parameters.radius_km_by_role." + role, buffer_max_distance_m);
             }
         }
         if (p["speed_field"]) out.speed_field = r.string(p["speed_field"], "parameters.speed_field");
         if (p["speed_kmh"]) {
             out.speed_kmh = r.number(p["speed_kmh"], "parameters.speed_kmh");
-            if (*out.speed_kmh <= 0) r.fail(p["speed_kmh"], "parameters.speed_kmh must be more than 0");
+            if (*out.speed_kmh <= 0) r.fail(p["speed_kmh"], "parameters.speed_kmh", fmt::format("is {:g}; give a speed of more than 0 km/h", *out.speed_kmh));
         }
         if (p["allowed_regions"]) out.allowed_regions = r.strings(p["allowed_regions"], "parameters.allowed_regions");
-        if (p["west_of_lon"]) out.west_of_lon = r.number(p["west_of_lon"], "parameters.west_of_lon");
+        if (p["west_of_lon"]) out.west_of_lon = r.number_in(p["west_of_lon"], "parameters.west_of_lon", -180, 180, "give a longitude in degrees, -180 to 180");
     }
 
     if (const auto a = root["analyses"]) {
@@ -190,8 +278,8 @@ Scenario load_scenario(const std::string& path) {
             const auto& known = scenario_analyses();
             if (std::find(known.begin(), known.end(), name) == known.end()) {
                 const std::string guess = closest_match(name, known);
-                r.fail(a[i], fmt::format("unknown analysis \"{}\"{}; known: distance, zones, coverage, check", name,
-                                         guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
+                r.fail(a[i], "analyses", fmt::format("unknown analysis \"{}\"{}; known: distance, zones, coverage, check", cut_short(name),
+                                                     guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
             }
             ++i;
         }
@@ -209,6 +297,15 @@ std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::ve
 }
 
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options) {
+    // A missing file says where scenario paths start from: the scenario's folder, not the current one.
+    const std::string& source = layer.ref.source;
+    const bool is_connection = source.rfind("PG:", 0) == 0 || source.find("://") != std::string::npos || source.rfind("/vsi", 0) == 0;
+    std::error_code ec;
+    if (!layer.scenario_file.empty() && !is_connection && !fs::exists(source, ec)) {
+        const fs::path folder = fs::path(layer.scenario_file).parent_path();
+        throw DataError(fmt::format("{}: layers.{}: {}: no such file or directory; paths in a scenario are relative to the scenario's folder ({})",
+                                    layer.scenario_file, layer.role, redact_source(source), folder.empty() ? "." : folder.string()));
+    }
     Layer out = load_layer(layer.ref, options);
     if (!layer.name_field.empty()) {
         out.require_field(layer.name_field);

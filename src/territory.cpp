@@ -97,6 +97,7 @@ Geometry union_of(const Layer& layer) {
 std::size_t find_region(const Layer& regions, const std::string& name) {
     const auto label = regions.label_field();
     if (!label) throw UsageError(fmt::format("{}: no field names its regions; set name_field in the scenario", regions.where_text()));
+    require_unique_names(regions, *label, "region");  // a lookup by name must find one region
     std::vector<std::string> names;
     for (std::size_t i = 0; i < regions.features.size(); ++i) {
         const auto& v = regions.features[i].values[*label];

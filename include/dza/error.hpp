@@ -29,6 +29,10 @@ public:
     explicit UsageError(const std::string& message) : Error(message, 2) {}
 };
 
+// `text` cut to at most `max_chars` bytes (never inside a UTF-8 sequence), ending "..." when cut,
+// with line breaks as spaces: values quoted in one-line messages.
+std::string cut_short(const std::string& text, std::size_t max_chars = 80);
+
 // The closest of `candidates` to `word` by edit distance, or "" when none is close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 

@@ -11,12 +11,15 @@
 
 #include "dza/callbacks.hpp"
 #include "dza/geometry.hpp"
+#include "dza/secrets.hpp"
 
 namespace dza {
 
 // A reference to one layer: `SOURCE[|layername=NAME][|layerid=N][|where=SQL][|crs=CRS]`, the
 // QGIS data-source syntax. SOURCE is anything GDAL opens (a file, a folder, `PG:...`).
-// `where` is an OGR SQL attribute filter; `crs` overrides the CRS the source declares.
+// `where` is an OGR SQL attribute filter; `crs` overrides the CRS the source declares. In a
+// connection string (`PG:...`, `postgresql://...`) only a `|` that starts one of these keys ends
+// the source, so a password may hold `|`.
 struct LayerRef {
     std::string source;
     std::string layer_name;          // empty: the source's only layer
@@ -28,9 +31,6 @@ struct LayerRef {
     // The reference as a user would write it, with any password in a PG: string hidden.
     std::string display() const;
 };
-
-// Hides `password=...` in connection strings so they can be printed or stored.
-std::string redact_source(std::string_view source);
 
 enum class FieldType { Integer, Real, String, Boolean };
 const char* field_type_name(FieldType type);
@@ -93,12 +93,23 @@ struct LoadOptions {
     std::string assume_crs = "EPSG:4326";  // for sources that declare no CRS
     bool warn_assumed_crs = true;          // warn when assume_crs is used (not when the user chose it)
     bool allow_empty_layer = false;        // otherwise a layer with no features is a DataError
+    // Size limits, checked while loading so that a huge input fails early with a clear message
+    // instead of exhausting memory later.
+    std::int64_t max_vertices_per_feature = 10'000'000;
+    std::int64_t max_vertices_total = 50'000'000;
     Callbacks callbacks;
 };
 
 // Names of the layers a source holds (opens it; DataError when GDAL cannot).
 std::vector<std::string> list_layers(const std::string& source);
 
+// Reads every feature, or throws: a source that is not a regular file or folder, a CRS that is not
+// horizontal, a read error GDAL reports, fewer features than the driver declares, a geometry
+// GEOS cannot hold and a layer over the size limits are errors naming the source and feature.
 Layer load_layer(const LayerRef& ref, const LoadOptions& options = {});
+
+// Names that select features (regions by name) must be set and unique: a DataError naming the
+// layer, the field and the features otherwise. `what` is "region", say.
+void require_unique_names(const Layer& layer, std::size_t field, std::string_view what);
 
 }  // namespace dza

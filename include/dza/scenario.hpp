@@ -1,7 +1,8 @@
 #pragma once
 // A scenario file (YAML, or JSON) ties the layers of a plan to the parameters of its analyses.
-// Paths are relative to the file. Unknown keys and wrong types are usage errors that name the key
-// and its line.
+// Paths are relative to the file. Unknown or repeated keys, wrong types, NaN/Inf and values out
+// of range are usage errors `FILE:LINE: KEY: what is wrong, what to try`. A scenario must be a
+// regular file of at most 1 MiB.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -17,6 +18,8 @@ namespace dza {
 struct ScenarioLayer {
     LayerRef ref;            // source resolved against the scenario's folder
     std::string name_field;  // attribute that names features; "" for the default choice
+    std::string scenario_file;  // the scenario that names it and its role there, for messages
+    std::string role;
 };
 
 struct ControlledSide {

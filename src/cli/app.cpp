@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "dza/error.hpp"
+#include "dza/secrets.hpp"
 #include "dza/version.hpp"
 
 namespace dza::cli {
@@ -21,6 +22,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     app.set_version_flag("--version", std::string("dza ") + dza::version);
     app.require_subcommand(0, 1);
     app.footer("Run 'dza COMMAND --help' for a command's options. Exit codes: 0 ok, 1 bad data or failed analysis, 2 bad usage.");
+
+    // Every password on the command line is known before anything can echo it.
+    for (int i = 1; i < argc; ++i) remember_secrets(argv[i]);
 
     Io io{out, err, err_is_terminal};
     app.add_flag("-q,--quiet", io.quiet, "no progress bar");
@@ -55,23 +59,23 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         std::string where = "dza";
         for (auto& [sub, command] : subcommands)
             if (sub->parsed()) where += std::string(" ") + command->name();
-        err << "dza: " << first_line(e.what()) << "; see '" << where << " --help'\n";
+        err << "dza: " << scrub_secrets(first_line(e.what())) << "; see '" << where << " --help'\n";
         return 2;
     } catch (const dza::Error& e) {
-        err << "dza: " << e.what() << '\n';
+        err << "dza: " << scrub_secrets(e.what()) << '\n';
         return 2;
     }
 
     try {
         return chosen->run(io);
     } catch (const dza::Error& e) {
-        err << "dza: " << e.what() << '\n';
+        err << "dza: " << scrub_secrets(e.what()) << '\n';
         return e.exit_code();
     } catch (const std::bad_alloc&) {
         err << "dza: out of memory; try a smaller input or fewer features\n";
         return 1;
     } catch (const std::exception& e) {
-        err << "dza: internal error: " << e.what() << '\n';
+        err << "dza: internal error: " << scrub_secrets(e.what()) << '\n';
         return 1;
     }
 }

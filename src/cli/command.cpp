@@ -19,7 +19,7 @@ void draw_progress(std::ostream& err, double fraction, std::string_view message)
 Callbacks Io::callbacks() const {
     Callbacks cb;
     std::ostream* e = &err;
-    cb.warn = [e](const std::string& message) { *e << "dza: warning: " << message << '\n'; };
+    cb.warn = [e](const std::string& message) { *e << "dza: warning: " << scrub_secrets(message) << '\n'; };
     if (err_is_terminal && !quiet) cb.progress = [e](double fraction, std::string_view message) {
         draw_progress(*e, fraction, message);
         return true;

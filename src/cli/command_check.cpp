@@ -74,6 +74,7 @@ int CheckCommand::run(Io& io) {
     };
     const Layer deployments = layer(deployments_, "deployments");
     const Layer regions = layer(regions_, "regions");
+    if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");  // before any work
     const Layer line = layer(line_, "line");
     const std::optional<Layer> basing = optional_layer(basing_areas_, "basing_areas");
     const std::optional<Layer> maritime = optional_layer(maritime_zone_, "maritime_zone");

@@ -198,6 +198,7 @@ int CoverageCommand::run(Io& io) {
                                                    : load_layer(LayerRef::parse(deployments_), load);
     const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "coverage without --regions"), load)
                                            : load_layer(LayerRef::parse(regions_), load);
+    if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");  // before any work
     std::optional<Layer> line;
     if (!line_.empty()) line = load_layer(LayerRef::parse(line_), load);
     else if (scenario && scenario->has_layer("line")) line = load_scenario_layer(scenario->layer("line", "coverage"), load);

@@ -103,7 +103,7 @@ int DistanceCommand::run(Io& io) {
             for (std::size_t i = 0; i < table.fields.size(); ++i) row[table.fields[i].name] = f.values[i];
             j["results"].push_back(row);
         }
-        io.out << json_text(j, 2) << '\n';
+        io.out << scrub_secrets(json_text(j, 2)) << '\n';
         return 0;
     }
 

@@ -51,7 +51,7 @@ int InfoCommand::run(Io& io) {
         nlohmann::ordered_json j;
         j["layers"] = nlohmann::ordered_json::array();
         for (const auto& info : infos) j["layers"].push_back(to_json(info));
-        io.out << json_text(j, 2) << '\n';
+        io.out << scrub_secrets(json_text(j, 2)) << '\n';
         return 0;
     }
     for (std::size_t i = 0; i < infos.size(); ++i) {

@@ -94,6 +94,7 @@ int ZonesCommand::run(Io& io) {
     }
 
     const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "zones without --regions"), load) : load_layer(LayerRef::parse(regions_), load);
+    if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");  // before any work
     ControlledSide side = keep_side_;
     if (!side.contains && side.region.empty() && scenario) side = scenario->parameters.controlled_side;
 

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "dza/error.hpp"
@@ -36,12 +38,12 @@ TEST_CASE("scenario mistakes name the key and its line", "[scenario]") {
     dza::test::ScratchDir dir;
     const auto write = [&](const std::string& text) { return dza::test::write_text(dir.file("s.yaml"), text); };
     CHECK_THAT(error_of(write("name: x\nparameters:\n  standof_km: 100\n")),
-               Catch::Contains("s.yaml:3: unknown key \"standof_km\" in parameters (did you mean \"standoff_km\"?)"));
-    CHECK_THAT(error_of(write("parameters:\n  standoff_km: far\n")), Catch::Contains("s.yaml:2: parameters.standoff_km must be a number, not \"far\""));
+               Catch::Contains("s.yaml:3: parameters.standof_km: unknown key in parameters (did you mean \"standoff_km\"?)"));
+    CHECK_THAT(error_of(write("parameters:\n  standoff_km: far\n")), Catch::Contains("s.yaml:2: parameters.standoff_km: must be a number, not \"far\""));
     CHECK_THAT(error_of(write("parameters:\n  standoff_km: -5\n")), Catch::Contains("is negative"));
-    CHECK_THAT(error_of(write("layers:\n  line: {layer: x}\n")), Catch::Contains("s.yaml:2: layers.line has no source"));
-    CHECK_THAT(error_of(write("layers:\n  lines: {source: a.geojson}\n")), Catch::Contains("unknown key \"lines\" in layers (did you mean \"line\"?)"));
-    CHECK_THAT(error_of(write("analyses: [distance, coverag]\n")), Catch::Contains("s.yaml:1: unknown analysis \"coverag\" (did you mean \"coverage\"?)"));
+    CHECK_THAT(error_of(write("layers:\n  line: {layer: x}\n")), Catch::Contains("s.yaml:2: layers.line: has no source"));
+    CHECK_THAT(error_of(write("layers:\n  lines: {source: a.geojson}\n")), Catch::Contains("layers.lines: unknown key in layers (did you mean \"line\"?)"));
+    CHECK_THAT(error_of(write("analyses: [distance, coverag]\n")), Catch::Contains("s.yaml:1: analyses: unknown analysis \"coverag\" (did you mean \"coverage\"?)"));
     CHECK_THAT(error_of(write("parameters:\n  controlled_side: {contains: [50.45, 130.52]}\n")), Catch::Contains("out of range"));
     CHECK_THAT(error_of(write("name: [unclosed\n")), Catch::Contains("not valid YAML or JSON"));
     CHECK_THAT(error_of(dir.file("none.yaml")), Catch::Contains("no such file"));
@@ -49,4 +51,49 @@ TEST_CASE("scenario mistakes name the key and its line", "[scenario]") {
     const auto json = dza::test::write_text(dir.file("s.json"), R"({"name": "j", "layers": {"line": {"source": "l.geojson"}}, "parameters": {"standoff_km": 50}})");
     CHECK(load_scenario(json).parameters.standoff_m == 50000.0);
     CHECK_THROWS_WITH(load_scenario(json).layer("regions", "zones"), Catch::Contains("layers.regions is missing; zones needs it"));
+}
+
+TEST_CASE("scenario values: duplicates, NaN/Inf and out-of-range values name file, line and key", "[scenario]") {
+    dza::test::ScratchDir dir;
+    const auto write = [&](const std::string& text) { return dza::test::write_text(dir.file("s.yaml"), text); };
+    const std::string f = dir.file("s.yaml");
+    CHECK(error_of(write("name: a\nname: b\n")) == f + ":2: name: given twice (first on line 1); keep one");
+    CHECK(error_of(write("layers:\n  line: {source: a.geojson, source: b.geojson}\n")) == f + ":2: layers.line.source: given twice (first on line 2); keep one");
+    CHECK(error_of(write("parameters:\n  radius_km_by_role:\n    air: 10\n    air: 20\n")) ==
+          f + ":4: parameters.radius_km_by_role.air: given twice (first on line 3); keep one");
+    CHECK(error_of(write("parameters:\n  standoff_km: .nan\n")) == f + ":2: parameters.standoff_km: is .nan; give a finite number");
+    CHECK(error_of(write("parameters:\n  radius_km: .inf\n")) == f + ":2: parameters.radius_km: is .inf; give a finite number");
+    CHECK(error_of(write("parameters:\n  speed_kmh: -.Inf\n")) == f + ":2: parameters.speed_kmh: is -.Inf; give a finite number");
+    CHECK(error_of(write("parameters:\n  west_of_lon: 500\n")) == f + ":2: parameters.west_of_lon: 500 is out of range; give a longitude in degrees, -180 to 180");
+    CHECK(error_of(write("parameters:\n  west_of_lon: .nan\n")) == f + ":2: parameters.west_of_lon: is .nan; give a finite number");
+    CHECK(error_of(write("parameters:\n  standoff_km: -1\n")) == f + ":2: parameters.standoff_km: is negative (-1); give 0 or more km");
+    CHECK(error_of(write("parameters:\n  standoff_km: 5001\n")) == f + ":2: parameters.standoff_km: is 5001 km, more than the 5000 km dza reaches; give a smaller distance");
+    CHECK(error_of(write("parameters:\n  controlled_side: {contains: [.nan, 50]}\n")) == f + ":2: parameters.controlled_side.contains lon: is .nan; give a finite number");
+    CHECK(error_of(write("parameters:\n  speed_kmh: 0\n")) == f + ":2: parameters.speed_kmh: is 0; give a speed of more than 0 km/h");
+    // Limits are inclusive.
+    CHECK(load_scenario(write("parameters:\n  west_of_lon: -180\n  standoff_km: 5000\n")).parameters.west_of_lon == -180.0);
+}
+
+TEST_CASE("a scenario must be a regular file of at most 1 MiB", "[scenario]") {
+    dza::test::ScratchDir dir;
+    CHECK_THAT(error_of(dir.path().string()), Catch::Contains("is a folder, not a regular file"));
+    CHECK_THAT(error_of("/dev/null"), Catch::Contains("is a device or special file, not a regular file"));
+    const std::string fifo = dir.file("fifo.yaml");
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THAT(error_of(fifo), Catch::Contains("is a FIFO, not a regular file"));
+    const std::string big = dza::test::write_text(dir.file("big.yaml"), "name: x\n# " + std::string(1 << 20, 'x') + "\n");
+    CHECK_THAT(error_of(big), Catch::Contains("more than the 1048576 bytes (1 MiB) a scenario may have"));
+    // Just under the limit is read.
+    const std::string fits = dza::test::write_text(dir.file("fits.yaml"), "name: x\n# " + std::string((1 << 20) - 20, 'x') + "\n");
+    CHECK(load_scenario(fits).name == "x");
+}
+
+TEST_CASE("a scenario layer that is missing says paths start from the scenario's folder", "[scenario]") {
+    dza::test::ScratchDir dir;
+    const auto path = dza::test::write_text(dir.file("s.yaml"), "layers:\n  line: {source: sub/none.geojson}\n");
+    const Scenario s = load_scenario(path);
+    LoadOptions quiet;
+    CHECK_THROWS_WITH(load_scenario_layer(s.layer("line", "test"), quiet),
+                      path + ": layers.line: " + dir.file("sub/none.geojson") + ": no such file or directory; paths in a scenario are relative to the scenario's folder (" +
+                          dir.path().string() + ")");
 }
