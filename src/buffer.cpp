@@ -316,8 +316,6 @@ GeomPtr union_all(std::vector<GeomPtr>& pieces) {
 // ---------------------------------------------------------------------------------------------
 // Continuous longitudes
 
-// `lon` moved by whole turns to lie within 180° of `reference`.
-double near_lon(double lon, double reference) { return reference + std::remainder(lon - reference, 360.0); }
 
 // A path with longitudes made continuous (each vertex within 180° of the previous one, the first
 // within 180° of `reference`), consecutive vertices closer than 1 mm merged.
