@@ -672,14 +672,37 @@ struct Builder {
         return circle(sampler, LonLat{near_lon(p.lon, 0), p.lat}, d);
     }
 
+    // The buffer of a path. A long path is buffered in stretches of chunk_segments segments
+    // (sharing their end vertices; the buffer of a union is the union of the buffers), each
+    // stretch's pieces united before the next is built, so memory grows with the size of the
+    // result, not with the number of pieces.
+    GeomPtr path_buffer(const std::vector<LonLat>& path, bool closed) {
+        constexpr std::size_t chunk_segments = 1024;
+        const std::size_t segments = path.size() < 2 ? 0 : path.size() - 1 + (closed ? 1 : 0);
+        std::vector<GeomPtr> pieces;
+        if (segments <= chunk_segments) {
+            path_pieces(sampler, path, closed, d, pieces);
+            return union_all(pieces);
+        }
+        std::vector<LonLat> open = path;
+        if (closed) open.push_back({near_lon(path[0].lon, path.back().lon), path[0].lat});
+        std::vector<GeomPtr> stretches;
+        for (std::size_t start = 0; start + 1 < open.size(); start += chunk_segments) {
+            const std::size_t end = std::min(open.size() - 1, start + chunk_segments);
+            const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(end) + 1);
+            path_pieces(sampler, stretch, false, d, pieces);
+            stretches.push_back(union_all(pieces));
+            pieces.clear();
+        }
+        return union_all(stretches);
+    }
+
     GeomPtr line(const std::vector<LonLat>& raw) {
         std::vector<LonLat> path = continuous(raw, near_lon(raw.front().lon, 0));
         const bool closed = path.size() >= 4 && distance_m(path.front(), path.back()) < 1e-3;
         if (closed) path.pop_back();
         check_poles(path, closed, d);
-        std::vector<GeomPtr> pieces;
-        path_pieces(sampler, path, closed, d, pieces);
-        GeomPtr full = union_all(pieces);
+        GeomPtr full = path_buffer(path, closed);
         if (side == BufferSide::Both || path.size() < 2) return full;
         return one_side(sampler, path, closed, d, full.get(), side);
     }
