@@ -289,7 +289,8 @@ Geometry one_line(const std::vector<LinePart>& parts, const Layer& layer) {
     for (const auto& [at, count] : degree) {
         if (count < 3) continue;
         const LonLat p{at.first, at.second};
-        throw DataError(fmt::format("{}: {} crosses itself at {}; {}", where, features_at(layer, parts, p), point_text(p), advice));
+        const std::string who = features_at(layer, parts, p);
+        throw DataError(fmt::format("{}: {} {} at {}; {}", where, who, who.find(" and ") == std::string::npos ? "crosses itself" : "cross", point_text(p), advice));
     }
     // Overlaps are dissolved by the noding: the noded line is shorter than the parts.
     double noded_length = 0;
