@@ -511,7 +511,7 @@ void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
 // One-sided buffers
 
 // The cut line: the path densified along its geodesics; an open path is extended at both ends
-// along its geodesics to just beyond the round ends.
+// along its geodesics until it leaves the buffer `full`.
 std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSPreparedGeometry* full) {
     std::vector<LonLat> middle;
     geodesic_path(sampler, path, closed, middle);
@@ -560,14 +560,12 @@ int side_of(LonLat p, const std::vector<LonLat>& path, bool closed) {
         if (dist < std::min(best_left, best_right)) best_margin = margin;
         best = std::min(best, dist);
     };
-    std::vector<std::pair<double, double>> dir(segments);
     for (std::size_t i = 0; i < segments; ++i) {
         const auto [ax, ay] = local(i);
         const auto [bx, by] = local(i + 1);
         const double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
-        const double len = std::sqrt(len2);
-        dir[i] = len > 0 ? std::pair<double, double>{dx / len, dy / len} : std::pair<double, double>{0, 0};
         if (len2 <= 0) continue;
+        const double len = std::sqrt(len2);
         const double t = -(ax * dx + ay * dy) / len2;
         if (t <= 0 || t >= 1) continue;  // the nearest point is a vertex: see below
         const double fx = ax + t * dx, fy = ay + t * dy;  // foot; p is the origin
