@@ -624,3 +624,18 @@ TEST_CASE("one-sided buffers where the sides meet away from the line are refused
     options.side = BufferSide::Both;
     CHECK_FALSE(geodesic_buffer(Geometry::line(spiral), options).geometry.is_empty());
 }
+
+TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vertex at the distance, the same area as one stretch", "[buffer][long]") {
+    // A wave of 1500 segments (a stretch of 1024 and one of 476), 2 km buffer.
+    std::vector<LonLat> line;
+    for (int i = 0; i <= 1500; ++i) line.push_back({30 + i * 0.001, 48 + 0.004 * std::sin(i * 0.3)});
+    const double d = 2e3;
+    const BufferResult r = buffer_of(Geometry::line(line), d);
+    check_at_distance(r, Source{{}, {line}}, d, 10);
+    // The union of the stretches' buffers is the buffer of the whole: against the buffer of the
+    // first 700 segments and the last 800 built apart (each one stretch) and united here.
+    const std::vector<LonLat> head(line.begin(), line.begin() + 701), tail(line.begin() + 700, line.end());
+    const BufferResult a = buffer_of(Geometry::line(head), d), b = buffer_of(Geometry::line(tail), d);
+    const Geometry united(GEOSUnion_r(geos::ctx(), a.geometry.get(), b.geometry.get()));
+    CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-7));
+}
