@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "dza/error.hpp"
 #include "geos_util.hpp"
@@ -316,8 +318,6 @@ GeomPtr union_all(std::vector<GeomPtr>& pieces) {
 // ---------------------------------------------------------------------------------------------
 // Continuous longitudes
 
-// `lon` moved by whole turns to lie within 180° of `reference`.
-double near_lon(double lon, double reference) { return reference + std::remainder(lon - reference, 360.0); }
 
 // A path with longitudes made continuous (each vertex within 180° of the previous one, the first
 // within 180° of `reference`), consecutive vertices closer than 1 mm merged.
@@ -511,74 +511,109 @@ void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
 // One-sided buffers
 
 // The cut line: the path densified along its geodesics; an open path is extended at both ends
-// along its geodesics to just beyond the round ends.
-std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d) {
+// along its geodesics until it leaves the buffer `full`.
+std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSPreparedGeometry* full) {
     std::vector<LonLat> middle;
     geodesic_path(sampler, path, closed, middle);
     if (closed) return middle;
-    const double extend_m = d + 10 * sampler.tolerance_m() + 1.0;
+    // Far enough to leave the buffer: past the round end, or further where the line curls back
+    // toward its end within the distance.
+    const auto reach_m = [&](LonLat end, double azimuth) {
+        double m = d + 10 * sampler.tolerance_m() + 1.0;
+        for (int k = 0; k < 16 && m < 1.5e7; ++k, m *= 1.5) {
+            const LonLat p = direct(end, azimuth, m);
+            const GeomPtr point(geos::check(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat), "creating point"));
+            if (GEOSPreparedIntersects_r(geos::ctx(), full, point.get()) != 1) break;
+        }
+        return m;
+    };
     const auto geodesic = [&](LonLat from, LonLat to, std::vector<LonLat>& out) {
         const Segment seg(from, to);
         sampler.sample([&](double s) { return seg.at(s); }, 0.0, seg.a, seg.length_m, seg.b, length_pieces(seg.length_m), out);
     };
     const Segment first(path[0], path[1]);
     const Segment last(path[path.size() - 2], path.back());
-    std::vector<LonLat> cut{direct(path.front(), first.azimuth_a + 180, extend_m)};
+    std::vector<LonLat> cut{direct(path.front(), first.azimuth_a + 180, reach_m(path.front(), first.azimuth_a + 180))};
     geodesic(cut.front(), path.front(), cut);
     cut.insert(cut.end(), middle.begin() + 1, middle.end());
-    geodesic(path.back(), direct(path.back(), last.azimuth_b, extend_m), cut);
+    geodesic(path.back(), direct(path.back(), last.azimuth_b, reach_m(path.back(), last.azimuth_b)), cut);
     return cut;
 }
 
-// The part of `full` (the two-sided buffer of `path`) on one side of the path. The buffer is cut
-// along the path (see cut_line) into faces, and the faces on the requested side are kept. A
-// face's side is read from the direction its boundary runs along the cut: a face on the left of
-// the cut has the cut running forward along its counter-clockwise exterior.
+// Which side of the path `p` lies on, by its nearest point: +1 left, -1 right, 0 too close to
+// tell (on the line, on the switch behind an end, or as near to a stretch that sees it on the
+// left as to one that sees it on the right). Nearest points are found in a local lon/lat plane
+// scaled by cos(latitude) around `p`; the direction at a vertex between two segments is the
+// bisector of theirs, at an end the end segment's.
+int side_of(LonLat p, const std::vector<LonLat>& path, bool closed) {
+    const double kx = std::cos(p.lat * M_PI / 180.0);
+    const std::size_t n = path.size();
+    const std::size_t segments = closed ? n : n - 1;
+    const auto local = [&](std::size_t i) {
+        const LonLat q = i < n ? path[i] : LonLat{near_lon(path[0].lon, path[n - 1].lon), path[0].lat};
+        return std::pair<double, double>{(near_lon(q.lon, p.lon) - p.lon) * kx, q.lat - p.lat};
+    };
+    double best_left = std::numeric_limits<double>::infinity(), best_right = best_left, best_margin = 1;
+    const auto consider = [&](double dist, double cross, double norm) {
+        const double margin = norm > 0 ? std::fabs(cross) / norm : 0;  // |sin| of the angle from the direction
+        double& best = cross > 0 ? best_left : best_right;
+        if (dist < std::min(best_left, best_right)) best_margin = margin;
+        best = std::min(best, dist);
+    };
+    for (std::size_t i = 0; i < segments; ++i) {
+        const auto [ax, ay] = local(i);
+        const auto [bx, by] = local(i + 1);
+        const double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+        if (len2 <= 0) continue;
+        const double len = std::sqrt(len2);
+        const double t = -(ax * dx + ay * dy) / len2;
+        if (t <= 0 || t >= 1) continue;  // the nearest point is a vertex: see below
+        const double fx = ax + t * dx, fy = ay + t * dy;  // foot; p is the origin
+        const double dist = std::hypot(fx, fy);
+        consider(dist, dx * (-fy) - dy * (-fx), len * dist);
+    }
+    // Vertices: the side from the geodesic azimuths at the vertex (exact also far behind an end,
+    // where the switch between the sides is the end segment's geodesic continued).
+    for (std::size_t v = 0; v < n; ++v) {
+        const auto [vx, vy] = local(v);
+        const double dist = std::hypot(vx, vy);
+        if (dist > std::min(best_left, best_right) * 1.01 + 1e-9) continue;  // cannot be the nearest
+        const bool has_in = closed || v > 0, has_out = closed || v + 1 < n;
+        const LonLat here = path[v];
+        double in_az = 0, out_az = 0, unused = 0, s12 = 0;
+        if (has_in) {
+            const LonLat prev = v > 0 ? path[v - 1] : path[n - 1];
+            geod_inverse(&wgs84_geodesic(), prev.lat, prev.lon, here.lat, here.lon, &s12, &unused, &in_az);
+        }
+        if (has_out) {
+            const LonLat next = v + 1 < n ? path[v + 1] : path[0];
+            geod_inverse(&wgs84_geodesic(), here.lat, here.lon, next.lat, next.lon, &s12, &out_az, &unused);
+        }
+        const double direction = has_in && has_out ? in_az + 0.5 * std::remainder(out_az - in_az, 360.0) : has_in ? in_az : out_az;
+        double to_p = 0;
+        geod_inverse(&wgs84_geodesic(), here.lat, here.lon, p.lat, p.lon, &s12, &to_p, &unused);
+        const double angle = std::remainder(to_p - direction, 360.0) * M_PI / 180.0;  // negative: left
+        consider(dist, -std::sin(angle), 1.0);
+    }
+    const double nearest = std::min(best_left, best_right);
+    if (nearest < 1e-9 || best_margin < 1e-3 || std::fabs(best_left - best_right) < 1e-7 + 1e-6 * nearest) return 0;
+    return best_left < best_right ? 1 : -1;
+}
+
+// The part of `full` (the two-sided buffer of `path`) on one side of the path: the points whose
+// nearest point on the path sees them on that side of the path's direction there. The buffer is
+// cut along the path, extended at its ends until it leaves the buffer (see cut_line), into faces;
+// each face lies on one side, told by the nearest point of points spread over it. A face whose
+// points lie on both sides (the line winds back toward itself within the distance, so that the
+// sides meet away from the line) is refused rather than guessed.
 GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSGeometry* full, BufferSide side) {
     GEOSContextHandle_t h = geos::ctx();
-    const Geometry cut = Geometry::line(cut_line(sampler, path, closed, d));
+    const geos::PreparedPtr full_prepared(geos::check(GEOSPrepare_r(h, full), "preparing the buffer"));
+    const Geometry cut = Geometry::line(cut_line(sampler, path, closed, d, full_prepared.get()));
     const GeomPtr boundary(geos::check(GEOSBoundary_r(h, full), "buffer boundary"));
     const GeomPtr noded(geos::check(GEOSUnion_r(h, boundary.get(), cut.get()), "cutting the buffer along the line"));
     const GEOSGeometry* linework[] = {noded.get()};
     const GeomPtr faces(geos::check(GEOSPolygonize_r(h, linework, 1), "splitting the buffer into sides"));
-    const geos::PreparedPtr full_prepared(geos::check(GEOSPrepare_r(h, full), "preparing the buffer"));
-    const geos::PreparedPtr cut_prepared(geos::check(GEOSPrepare_r(h, cut.get()), "preparing the line"));
-
-    // Signed length of `ring`'s edges that run along the cut: + where the face is on the cut's left.
-    const auto score_ring = [&](const GEOSGeometry* ring, bool exterior) {
-        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(h, ring);
-        char ccw = 0;
-        GEOSCoordSeq_isCCW_r(h, seq, &ccw);
-        const double face_on_left_of_travel = (exterior == (ccw != 0)) ? 1.0 : -1.0;
-        const std::vector<LonLat> pts = geos::coords_of(ring);
-        struct Along {
-            double length;
-            std::size_t index;
-        };
-        std::vector<Along> along;
-        for (std::size_t i = 1; i < pts.size(); ++i) {
-            const LonLat m{(pts[i - 1].lon + pts[i].lon) / 2, (pts[i - 1].lat + pts[i].lat) / 2};
-            const GeomPtr mp(geos::check(GEOSGeom_createPointFromXY_r(h, m.lon, m.lat), "creating point"));
-            double dist = 1;
-            if (GEOSPreparedDistance_r(h, cut_prepared.get(), mp.get(), &dist) == 1 && dist < 1e-9)
-                along.push_back({std::hypot(pts[i].lon - pts[i - 1].lon, pts[i].lat - pts[i - 1].lat), i});
-        }
-        // The longest few edges decide (projecting on the cut is linear in its length).
-        constexpr std::size_t sample = 32;
-        if (along.size() > sample) {
-            std::nth_element(along.begin(), along.begin() + sample, along.end(), [](const Along& a, const Along& b) { return a.length > b.length; });
-            along.resize(sample);
-        }
-        double score = 0;
-        for (const Along& e : along) {
-            const GeomPtr p(geos::check(GEOSGeom_createPointFromXY_r(h, pts[e.index - 1].lon, pts[e.index - 1].lat), "creating point"));
-            const GeomPtr q(geos::check(GEOSGeom_createPointFromXY_r(h, pts[e.index].lon, pts[e.index].lat), "creating point"));
-            const double tp = GEOSProject_r(h, cut.get(), p.get()), tq = GEOSProject_r(h, cut.get(), q.get());
-            if (tp < 0 || tq < 0 || tp == tq) continue;
-            score += e.length * (tq > tp ? 1.0 : -1.0) * face_on_left_of_travel;
-        }
-        return score;
-    };
 
     std::vector<GeomPtr> kept;
     const int count = GEOSGetNumGeometries_r(h, faces.get());
@@ -586,10 +621,39 @@ GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
         const GEOSGeometry* face = GEOSGetGeometryN_r(h, faces.get(), i);
         const GeomPtr inside(GEOSPointOnSurface_r(h, face));
         if (!inside || GEOSPreparedContains_r(h, full_prepared.get(), inside.get()) != 1) continue;  // a hole of the buffer
-        double score = score_ring(GEOSGetExteriorRing_r(h, face), true);
-        const int holes = GEOSGetNumInteriorRings_r(h, face);
-        for (int k = 0; k < holes; ++k) score += score_ring(GEOSGetInteriorRingN_r(h, face, k), false);
-        if ((side == BufferSide::Left && score > 0) || (side == BufferSide::Right && score < 0))
+        // Points spread over the face: its point on surface and a 9 x 9 grid over its envelope.
+        const geos::PreparedPtr face_prepared(geos::check(GEOSPrepare_r(h, face), "preparing a face"));
+        std::vector<LonLat> samples;
+        double x = 0, y = 0;
+        GEOSGeomGetX_r(h, inside.get(), &x);
+        GEOSGeomGetY_r(h, inside.get(), &y);
+        samples.push_back({x, y});
+        double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+        GEOSGeom_getXMin_r(h, face, &x0);
+        GEOSGeom_getYMin_r(h, face, &y0);
+        GEOSGeom_getXMax_r(h, face, &x1);
+        GEOSGeom_getYMax_r(h, face, &y1);
+        for (int a = 1; a < 10; ++a)
+            for (int b = 1; b < 10; ++b) {
+                const LonLat q{x0 + (x1 - x0) * a / 10.0, y0 + (y1 - y0) * b / 10.0};
+                const GeomPtr point(geos::check(GEOSGeom_createPointFromXY_r(h, q.lon, q.lat), "creating point"));
+                if (GEOSPreparedContains_r(h, face_prepared.get(), point.get()) == 1) samples.push_back(q);
+            }
+        int left = 0, right = 0;
+        std::optional<LonLat> first_left, first_right;
+        for (const LonLat& q : samples) {
+            const int s = side_of(q, path, closed);
+            if (s > 0 && !left++) first_left = q;
+            if (s < 0 && !right++) first_right = q;
+        }
+        if (left > 0 && right > 0) {
+            const LonLat a = *first_left, b = *first_right;
+            throw DataError(fmt::format("the line winds back toward itself within the buffer distance, {:.3f} km, so that its left and right sides "
+                                        "meet away from it (between [{:.6f}, {:.6f}] and [{:.6f}, {:.6f}]); dza does not split such a buffer by "
+                                        "side: give a distance under the line's bends, or buffer both sides",
+                                        d / 1000.0, near_lon(a.lon, 0.0), a.lat, near_lon(b.lon, 0.0), b.lat));
+        }
+        if ((side == BufferSide::Left && left > 0) || (side == BufferSide::Right && right > 0))
             kept.emplace_back(geos::check(GEOSGeom_clone_r(h, face), "copying geometry"));
     }
     // The faces come from one noding and share their edges exactly: a coverage.
@@ -674,14 +738,37 @@ struct Builder {
         return circle(sampler, LonLat{near_lon(p.lon, 0), p.lat}, d);
     }
 
+    // The buffer of a path. A long path is buffered in stretches of chunk_segments segments
+    // (sharing their end vertices; the buffer of a union is the union of the buffers), each
+    // stretch's pieces united before the next is built, so memory grows with the size of the
+    // result, not with the number of pieces.
+    GeomPtr path_buffer(const std::vector<LonLat>& path, bool closed) {
+        constexpr std::size_t chunk_segments = 1024;
+        const std::size_t segments = path.size() < 2 ? 0 : path.size() - 1 + (closed ? 1 : 0);
+        std::vector<GeomPtr> pieces;
+        if (segments <= chunk_segments) {
+            path_pieces(sampler, path, closed, d, pieces);
+            return union_all(pieces);
+        }
+        std::vector<LonLat> open = path;
+        if (closed) open.push_back({near_lon(path[0].lon, path.back().lon), path[0].lat});
+        std::vector<GeomPtr> stretches;
+        for (std::size_t start = 0; start + 1 < open.size(); start += chunk_segments) {
+            const std::size_t end = std::min(open.size() - 1, start + chunk_segments);
+            const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(end) + 1);
+            path_pieces(sampler, stretch, false, d, pieces);
+            stretches.push_back(union_all(pieces));
+            pieces.clear();
+        }
+        return union_all(stretches);
+    }
+
     GeomPtr line(const std::vector<LonLat>& raw) {
         std::vector<LonLat> path = continuous(raw, near_lon(raw.front().lon, 0));
         const bool closed = path.size() >= 4 && distance_m(path.front(), path.back()) < 1e-3;
         if (closed) path.pop_back();
         check_poles(path, closed, d);
-        std::vector<GeomPtr> pieces;
-        path_pieces(sampler, path, closed, d, pieces);
-        GeomPtr full = union_all(pieces);
+        GeomPtr full = path_buffer(path, closed);
         if (side == BufferSide::Both || path.size() < 2) return full;
         return one_side(sampler, path, closed, d, full.get(), side);
     }

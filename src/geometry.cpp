@@ -173,4 +173,52 @@ std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max
     return out;
 }
 
+double near_lon(double lon, double reference) { return reference + std::remainder(lon - reference, 360.0); }
+
+namespace {
+int shift_lon(double* x, double* /*y*/, void* userdata) {
+    *x = std::clamp(*x + *static_cast<const double*>(userdata), -180.0, 180.0);
+    return 1;
+}
+}  // namespace
+
+Geometry wrap_longitudes(const Geometry& geometry) {
+    const Extent e = geometry.extent();
+    if (e.empty || (e.min_lon >= -180.0 && e.max_lon <= 180.0)) return geometry.clone();
+    GEOSContextHandle_t h = geos::ctx();
+    const int dimension = geometry.dimension();
+    const int k0 = static_cast<int>(std::floor((e.min_lon + 180.0) / 360.0));
+    const int k1 = static_cast<int>(std::floor((e.max_lon + 180.0) / 360.0));
+    std::vector<GEOSGeometry*> parts;
+    try {
+        for (int k = k0; k <= k1; ++k) {
+            const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
+            const Geometry box = Geometry::polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
+            const Geometry piece(geos::check(GEOSIntersection_r(h, geometry.get(), box.get()), "cutting at the antimeridian"));
+            double shift = -360.0 * k;
+            const Geometry moved(geos::check(GEOSGeom_transformXY_r(h, piece.get(), &shift_lon, &shift), "moving across the antimeridian"));
+            const auto keep = [&](const auto& self, const GEOSGeometry* g) -> void {
+                const int type = GEOSGeomTypeId_r(h, g);
+                if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT || type == GEOS_GEOMETRYCOLLECTION) {
+                    for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) self(self, GEOSGetGeometryN_r(h, g, i));
+                } else if (GEOSisEmpty_r(h, g) != 1 && GEOSGeom_getDimensions_r(h, g) == dimension) {
+                    parts.push_back(geos::check(GEOSGeom_clone_r(h, g), "copying geometry"));
+                }
+            };
+            keep(keep, moved.get());
+        }
+    } catch (...) {
+        for (auto* g : parts) GEOSGeom_destroy_r(h, g);
+        throw;
+    }
+    const int type = dimension == 2 ? GEOS_MULTIPOLYGON : dimension == 1 ? GEOS_MULTILINESTRING : GEOS_MULTIPOINT;
+    if (parts.size() == 1) return Geometry(parts.front());
+    GEOSGeometry* all = GEOSGeom_createCollection_r(h, type, parts.data(), static_cast<unsigned>(parts.size()));
+    if (!all) {
+        for (auto* g : parts) GEOSGeom_destroy_r(h, g);
+        throw DataError("collecting the parts cut at the antimeridian: " + geos::last_error());
+    }
+    return Geometry(all);
+}
+
 }  // namespace dza

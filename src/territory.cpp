@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
 
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
@@ -29,9 +33,15 @@ bool covers(const GEOSPreparedGeometry* prepared, LonLat p) {
 
 // Extends a line end that stops inside the territory along its last segment to the boundary.
 // Returns the points to add beyond the end (empty when the end is on or outside the boundary).
+// Longitudes continue from `end`'s (which may lie beyond 180 in an unwrapped frame).
 std::vector<LonLat> extension(LonLat end, LonLat before, const GEOSPreparedGeometry* land, const std::string& what, const Callbacks& callbacks) {
     if (!covers(land, end)) return {};
     const double azimuth = geodesic_inverse(before, end).azimuth2_deg;
+    const auto geodesic_direct = [&](LonLat from, double azimuth_deg, double distance) {
+        LonLat p = dza::geodesic_direct(from, azimuth_deg, distance);
+        p.lon = near_lon(p.lon, from.lon);
+        return p;
+    };
     constexpr double step_m = 1000.0, max_m = 1000000.0;
     double outside = 0;
     for (double d = step_m; d <= max_m; d += step_m) {
@@ -51,6 +61,7 @@ std::vector<LonLat> extension(LonLat end, LonLat before, const GEOSPreparedGeome
     // Go a little past the boundary so the line cuts it cleanly.
     const LonLat beyond = geodesic_direct(end, azimuth, outside + std::min(500.0, step_m));
     std::vector<LonLat> path = geodesic_path(end, beyond, 1000.0);
+    for (std::size_t i = 1; i < path.size(); ++i) path[i].lon = near_lon(path[i].lon, path[i - 1].lon);
     path.erase(path.begin());
     return path;
 }
@@ -79,6 +90,265 @@ Geometry union_all(std::vector<Geometry>& parts) {
     if (raw.empty()) return own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty polygon");
     const Geometry all = collect(raw);
     return own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "uniting faces");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Longitudes across the antimeridian. Data split at ±180 (RFC 7946) is made whole again in a
+// frame [seam, seam + 360) whose seam lies in the widest longitude gap of the data; the result is
+// cut at ±180 again at the end.
+
+template <typename Fn>
+void for_each_simple(const GEOSGeometry* g, Fn&& fn) {
+    const int type = GEOSGeomTypeId_r(geos::ctx(), g);
+    if (type == GEOS_MULTIPOINT || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(geos::ctx(), g); ++i) for_each_simple(GEOSGetGeometryN_r(geos::ctx(), g, i), fn);
+    } else if (GEOSisEmpty_r(geos::ctx(), g) != 1) {
+        fn(g);
+    }
+}
+
+const GEOSGeometry* exterior_or_self(const GEOSGeometry* g) {
+    return GEOSGeomTypeId_r(geos::ctx(), g) == GEOS_POLYGON ? GEOSGetExteriorRing_r(geos::ctx(), g) : g;
+}
+
+std::pair<double, double> lon_span(const std::vector<LonLat>& pts) {
+    double west = 1e300, east = -1e300;
+    for (const LonLat& p : pts) west = std::min(west, p.lon), east = std::max(east, p.lon);
+    return {west, east};
+}
+
+// The frame's western edge: -180 (nothing moves) unless some part reaches ±180; then the middle
+// of the widest longitude gap between the parts (-180 when they leave none).
+double choose_seam(const std::vector<std::pair<double, double>>& spans) {
+    bool at_antimeridian = false;
+    std::vector<std::pair<double, double>> arcs;  // within [-180, 180]
+    for (const auto& [west, east] : spans) {
+        if (west > east) continue;
+        if (east - west >= 360.0) return -180.0;
+        const double a = west - 360.0 * std::floor((west + 180.0) / 360.0);  // in [-180, 180)
+        const double b = a + (east - west);
+        if (a <= -180.0 || b >= 180.0) at_antimeridian = true;
+        if (b > 180.0) {
+            arcs.emplace_back(a, 180.0);
+            arcs.emplace_back(-180.0, b - 360.0);
+        } else {
+            arcs.emplace_back(a, b);
+        }
+    }
+    if (!at_antimeridian || arcs.empty()) return -180.0;
+    std::sort(arcs.begin(), arcs.end());
+    double best_gap = 0, best_middle = -180.0, reach = arcs.front().second;
+    for (std::size_t i = 1; i < arcs.size(); ++i) {
+        if (arcs[i].first > reach && arcs[i].first - reach > best_gap) best_gap = arcs[i].first - reach, best_middle = (arcs[i].first + reach) / 2;
+        reach = std::max(reach, arcs[i].second);
+    }
+    if (arcs.front().first + 360.0 - reach > best_gap) {
+        best_gap = arcs.front().first + 360.0 - reach;
+        best_middle = near_lon((arcs.front().first + 360.0 + reach) / 2, 0.0);
+    }
+    return best_gap > 0 ? best_middle : -180.0;
+}
+
+// The whole turns that bring `west` into [seam, seam + 360).
+double turns_into_frame(double west, double seam) { return -360.0 * std::floor((west - seam) / 360.0); }
+
+int move_lon(double* x, double* /*y*/, void* userdata) {
+    *x += *static_cast<const double*>(userdata);
+    return 1;
+}
+
+// `g` with each simple part moved by whole turns into the frame (parts of one geometry that
+// then touch are united).
+Geometry unwrapped(const Geometry& g, double seam) {
+    if (seam == -180.0 || g.is_empty()) return g.clone();
+    GEOSContextHandle_t h = geos::ctx();
+    std::vector<GEOSGeometry*> parts;
+    bool moved = false;
+    for_each_simple(g.get(), [&](const GEOSGeometry* part) {
+        double by = turns_into_frame(lon_span(geos::coords_of(exterior_or_self(part))).first, seam);
+        moved = moved || by != 0;
+        parts.push_back(geos::check(GEOSGeom_transformXY_r(h, part, &move_lon, &by), "moving into one longitude frame"));
+    });
+    if (!moved) {
+        for (auto* p : parts) GEOSGeom_destroy_r(h, p);
+        return g.clone();
+    }
+    const Geometry all = collect(parts);
+    return own(GEOSUnaryUnion_r(h, all.get()), "uniting parts across the antimeridian");
+}
+
+Layer unwrapped_layer(const Layer& layer, double seam) {
+    Layer out;
+    out.source = layer.source;
+    out.name = layer.name;
+    out.driver = layer.driver;
+    out.crs = layer.crs;
+    out.fields = layer.fields;
+    out.name_field = layer.name_field;
+    for (const Feature& f : layer.features) {
+        Feature copy;
+        copy.fid = f.fid;
+        copy.values = f.values;
+        copy.geometry = f.geometry.is_null() ? Geometry() : unwrapped(f.geometry, seam);
+        out.features.push_back(std::move(copy));
+    }
+    return out;
+}
+
+void unwrap_points(std::vector<LonLat>& pts, double seam) {
+    if (seam == -180.0 || pts.empty()) return;
+    const double by = turns_into_frame(lon_span(pts).first, seam);
+    for (LonLat& p : pts) p.lon += by;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The line as one path
+
+struct LinePart {
+    std::vector<LonLat> points;  // longitudes continuous, no repeated vertices
+    std::size_t feature = 0;
+};
+
+std::vector<LinePart> parts_of_line(const Layer& layer) {
+    std::vector<LinePart> parts;
+    bool any = false;
+    for (std::size_t i = 0; i < layer.features.size(); ++i) {
+        const Feature& f = layer.features[i];
+        if (f.geometry.is_empty()) continue;
+        any = true;
+        for_each_simple(f.geometry.get(), [&](const GEOSGeometry* g) {
+            const int type = GEOSGeomTypeId_r(geos::ctx(), g);
+            if (type != GEOS_LINESTRING && type != GEOS_LINEARRING)
+                throw DataError(fmt::format("{}: {}: the cease-fire line must be a line, not {}", layer.where_text(), layer.describe(f), Geometry(GEOSGeom_clone_r(geos::ctx(), g)).type_name()));
+            LinePart part;
+            part.feature = i;
+            for (const LonLat& p : geos::coords_of(g)) {
+                const LonLat q{part.points.empty() ? p.lon : near_lon(p.lon, part.points.back().lon), p.lat};
+                if (!part.points.empty() && part.points.back().lon == q.lon && part.points.back().lat == q.lat) continue;
+                part.points.push_back(q);
+            }
+            if (part.points.size() >= 2) parts.push_back(std::move(part));
+        });
+    }
+    if (!any) throw DataError(layer.where_text() + ": no feature has a geometry");
+    if (parts.empty()) throw DataError(layer.where_text() + ": the line has no length (each part is a single point); draw it with two points or more");
+    return parts;
+}
+
+std::string point_text(LonLat p) { return fmt::format("[{:.6f}, {:.6f}]", near_lon(p.lon, 0.0), p.lat); }
+
+// Features whose parts pass through `p` (within 1e-9 degrees), as text.
+std::string features_at(const Layer& layer, const std::vector<LinePart>& parts, LonLat p) {
+    const geos::GeomPtr point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    std::vector<std::size_t> found;
+    for (const LinePart& part : parts) {
+        if (!found.empty() && found.back() == part.feature) continue;
+        const Geometry line = Geometry::line(part.points);
+        double d = 1;
+        if (GEOSDistance_r(geos::ctx(), line.get(), point.get(), &d) == 1 && d < 1e-9 && std::find(found.begin(), found.end(), part.feature) == found.end())
+            found.push_back(part.feature);
+    }
+    std::string text;
+    for (std::size_t i = 0; i < found.size(); ++i) text += (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") + layer.describe(layer.features[found[i]]);
+    return text.empty() ? "the line" : text;
+}
+
+double segment_distance_deg(LonLat p, LonLat a, LonLat b) {
+    const double dx = b.lon - a.lon, dy = b.lat - a.lat, len2 = dx * dx + dy * dy;
+    const double t = len2 > 0 ? std::clamp(((p.lon - a.lon) * dx + (p.lat - a.lat) * dy) / len2, 0.0, 1.0) : 0.0;
+    return std::hypot(p.lon - (a.lon + t * dx), p.lat - (a.lat + t * dy));
+}
+
+// The line's parts noded together and merged into one path. Rule: parts that touch end to end
+// are joined; a line that crosses or touches itself (or another part) anywhere else, that runs
+// back over itself, or whose parts do not join into one path is a DataError saying where.
+Geometry one_line(const std::vector<LinePart>& parts, const Layer& layer) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::vector<GEOSGeometry*> lines;
+    double input_length = 0;
+    for (const LinePart& part : parts) {
+        lines.push_back(Geometry::line(part.points).release());
+        double l = 0;
+        GEOSLength_r(h, lines.back(), &l);
+        input_length += l;
+    }
+    const Geometry all = own(GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines.data(), static_cast<unsigned>(lines.size())), "collecting the line");
+    const Geometry noded = own(GEOSNode_r(h, all.get()), "noding the line");
+    const std::string where = layer.where_text();
+    const std::string advice = "such a line cannot split the territory into two sides; redraw it as one line that neither crosses nor retraces itself";
+
+    // Nodes where three or more pieces meet: a crossing or a touch.
+    std::map<std::pair<double, double>, int> degree;
+    const int pieces = GEOSGetNumGeometries_r(h, noded.get());
+    for (int i = 0; i < pieces; ++i) {
+        const std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(h, noded.get(), i));
+        if (pts.size() < 2) continue;
+        ++degree[{pts.front().lon, pts.front().lat}];
+        ++degree[{pts.back().lon, pts.back().lat}];
+    }
+    for (const auto& [at, count] : degree) {
+        if (count < 3) continue;
+        const LonLat p{at.first, at.second};
+        const std::string who = features_at(layer, parts, p);
+        throw DataError(fmt::format("{}: {} {} at {}; {}", where, who, who.find(" and ") == std::string::npos ? "crosses itself" : "cross", point_text(p), advice));
+    }
+    // Overlaps are dissolved by the noding: the noded line is shorter than the parts.
+    double noded_length = 0;
+    GEOSLength_r(h, noded.get(), &noded_length);
+    if (noded_length < input_length * (1 - 1e-12) - 1e-12) {
+        std::optional<LonLat> at;
+        for (int i = 0; i < pieces && i < 10000 && !at; ++i) {
+            const std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(h, noded.get(), i));
+            for (std::size_t k = 1; k < pts.size() && !at; ++k) {
+                const LonLat m{(pts[k - 1].lon + pts[k].lon) / 2, (pts[k - 1].lat + pts[k].lat) / 2};
+                int count = 0;
+                for (const LinePart& part : parts)
+                    for (std::size_t j = 1; j < part.points.size() && count < 2; ++j)
+                        if (segment_distance_deg(m, part.points[j - 1], part.points[j]) < 1e-9) ++count;
+                if (count >= 2) at = m;
+            }
+        }
+        throw DataError(fmt::format("{}: {} runs back over itself{}; {}", where, at ? features_at(layer, parts, *at) : std::string("the line"),
+                                    at ? " at " + point_text(*at) : std::string(), advice));
+    }
+    Geometry merged = own(GEOSLineMerge_r(h, noded.get()), "merging the line");
+    const int count = GEOSGetNumGeometries_r(h, merged.get());
+    if (count > 1) {
+        // The nearest two ends of different parts: the gap to close.
+        std::vector<std::pair<LonLat, int>> ends;
+        for (int i = 0; i < count; ++i) {
+            const std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(h, merged.get(), i));
+            ends.emplace_back(pts.front(), i);
+            ends.emplace_back(pts.back(), i);
+        }
+        double best = std::numeric_limits<double>::infinity();
+        LonLat a, b;
+        for (std::size_t i = 0; i < ends.size(); ++i)
+            for (std::size_t j = i + 1; j < ends.size(); ++j) {
+                if (ends[i].second == ends[j].second) continue;
+                const double d = geodesic_inverse(ends[i].first, ends[j].first).distance_m;
+                if (d < best) best = d, a = ends[i].first, b = ends[j].first;
+            }
+        throw DataError(fmt::format("{}: the line has {} parts that do not join end to end (the nearest ends, {} and {}, are {:.3f} km apart); "
+                                    "join them into one line",
+                                    where, count, point_text(a), point_text(b), best / 1000.0));
+    }
+    return merged;
+}
+
+// The geodesic distance from `p` to the line, drawn either way (geodesic edges, or straight
+// lon/lat edges as the split uses them): the nearer.
+double distance_to_line_m(const Geometry& line, LonLat p) {
+    const DistanceIndex index({&line});
+    double best = index.nearest(p)->nearest.distance_m;
+    const geos::GeomPtr point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    if (GEOSCoordSequence* nearest = GEOSNearestPoints_r(geos::ctx(), line.get(), point.get())) {
+        LonLat q;
+        GEOSCoordSeq_getXY_r(geos::ctx(), nearest, 0, &q.lon, &q.lat);
+        GEOSCoordSeq_destroy_r(geos::ctx(), nearest);
+        best = std::min(best, geodesic_inverse(p, q).distance_m);
+    }
+    return best;
 }
 
 }  // namespace
@@ -119,25 +389,37 @@ std::size_t find_region(const Layer& regions, const std::string& name) {
     throw UsageError(fmt::format("{}: no region \"{}\"{}; regions are: {}", regions.where_text(), name, guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
 }
 
-Territory split_territory(const Layer& regions, const Layer& line_layer, const ControlledSide& controlled, const Callbacks& callbacks) {
+Territory split_territory(const Layer& regions_given, const Layer& line_layer, const ControlledSide& controlled, const Callbacks& callbacks) {
     Territory t;
+    // Topology in a frame where nothing is cut at ±180 (see choose_seam), back in [-180, 180] at the end.
+    std::vector<LinePart> line_parts = parts_of_line(line_layer);
+    std::vector<std::pair<double, double>> spans;
+    for (const LinePart& part : line_parts) spans.push_back(lon_span(part.points));
+    for (const Feature& f : regions_given.features)
+        if (!f.geometry.is_empty()) for_each_simple(f.geometry.get(), [&](const GEOSGeometry* g) { spans.push_back(lon_span(geos::coords_of(exterior_or_self(g)))); });
+    const double seam = choose_seam(spans);
+    const Layer regions = unwrapped_layer(regions_given, seam);
+    for (LinePart& part : line_parts) unwrap_points(part.points, seam);
+    const auto unwrap_point = [&](LonLat p) { return LonLat{p.lon - 360.0 * std::floor((p.lon - seam) / 360.0), p.lat}; };
+
     t.land = union_of(regions);
     geos::PreparedPtr land(geos::check(GEOSPrepare_r(geos::ctx(), t.land.get()), "preparing territory"));
 
-    // Merge the line's features and extend ends that stop inside the territory.
-    const Geometry all_lines = union_of(line_layer);
-    if (all_lines.dimension() != 1) throw DataError(fmt::format("{}: the cease-fire line must be a line, not {}", line_layer.where_text(), all_lines.type_name()));
-    const Geometry merged = own(GEOSLineMerge_r(geos::ctx(), all_lines.get()), "merging the line");
+    // One line: parts that touch end to end joined; a crossing, a part that runs back over
+    // itself or parts that do not join are refused. Ends that stop inside the territory are extended.
+    const Geometry merged = one_line(line_parts, line_layer);
     const int part_count = GEOSGetNumGeometries_r(geos::ctx(), merged.get());
-    if (part_count > 1)
-        callbacks.warning(fmt::format("{}: the line has {} separate parts; each splits the territory on its own, so draw it as one line", line_layer.where_text(), part_count));
     std::vector<GEOSGeometry*> parts;
     for (int i = 0; i < part_count; ++i) {
         std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(geos::ctx(), merged.get(), i));
         if (pts.size() < 2) continue;
+        const bool closed = pts.front().lon == pts.back().lon && pts.front().lat == pts.back().lat;
         const std::string name = line_layer.where_text() + ": the line's";
-        auto head = extension(pts.front(), pts[1], land.get(), name + " first end", callbacks);
-        auto tail = extension(pts.back(), pts[pts.size() - 2], land.get(), name + " last end", callbacks);
+        std::vector<LonLat> head, tail;
+        if (!closed) {
+            head = extension(pts.front(), pts[1], land.get(), name + " first end", callbacks);
+            tail = extension(pts.back(), pts[pts.size() - 2], land.get(), name + " last end", callbacks);
+        }
         std::vector<LonLat> full(head.rbegin(), head.rend());
         full.insert(full.end(), pts.begin(), pts.end());
         full.insert(full.end(), tail.begin(), tail.end());
@@ -193,9 +475,16 @@ Territory split_territory(const Layer& regions, const Layer& line_layer, const C
     };
     if (controlled.contains) {
         const LonLat p = *controlled.contains;
+        const LonLat q = unwrap_point(p);
+        // A point on the line names no side: refused, whichever face it happens to touch.
+        const double off_line_m = distance_to_line_m(t.line, q);
+        if (off_line_m < side_point_tolerance_m)
+            throw UsageError(fmt::format("controlled side: the point [{}, {}] lies on the cease-fire line ({:.2f} m from it; points nearer than {:g} m are "
+                                         "on it); move it to the side to keep, or name a region",
+                                         p.lon, p.lat, off_line_m, side_point_tolerance_m));
         geos::PreparedPtr l(GEOSPrepare_r(geos::ctx(), left_side.get()));
         geos::PreparedPtr r(GEOSPrepare_r(geos::ctx(), right_side.get()));
-        const bool in_left = covers(l.get(), p), in_right = covers(r.get(), p);
+        const bool in_left = covers(l.get(), q), in_right = covers(r.get(), q);
         if (!in_left && !in_right)
             throw UsageError(fmt::format("controlled side: the point [{}, {}] lies on neither side of the line (outside the territory?); give a point inside it", p.lon, p.lat));
         pick(in_left, fmt::format("the side containing [{}, {}]", p.lon, p.lat));
@@ -208,6 +497,12 @@ Territory split_territory(const Layer& regions, const Layer& line_layer, const C
     }
     t.controlled_area_km2 = area_km2(t.controlled);
     t.other_area_km2 = area_km2(t.other);
+    if (seam != -180.0) {
+        t.land = wrap_longitudes(t.land);
+        t.controlled = wrap_longitudes(t.controlled);
+        t.other = wrap_longitudes(t.other);
+        t.line = wrap_longitudes(t.line);
+    }
     return t;
 }
 

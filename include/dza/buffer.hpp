@@ -43,9 +43,13 @@ inline constexpr double buffer_min_tolerance_m = 0.01;
 
 struct BufferOptions {
     double distance_m = 0;  // >= 0; 0 keeps polygons as they are and gives an empty area for points and lines
-    // One-sided buffers of lines: the part the line separates to its left or right as seen walking
-    // from its first vertex to its last. The line is extended at both ends along its geodesics, so
-    // the round ends are split in half too. Points and polygons with a side are a UsageError.
+    // One-sided buffers of lines: the points within the distance whose nearest point on the line
+    // sees them on its left (or right), walking from its first vertex to its last (at a vertex the
+    // direction is the bisector of the two segments', at an end the end segment's, so the round
+    // ends are split along the line's geodesics continued). Built by cutting the two-sided buffer
+    // along the line so continued, each face taking the side of its points; where the line winds
+    // back toward itself within the distance so that its sides meet away from it (a spiral's
+    // turns), a DataError. Points and polygons with a side are a UsageError.
     BufferSide side = BufferSide::Both;
     double tolerance_m = 10;  // largest deviation of a chord of the boundary from the exact distance
 };

@@ -63,4 +63,12 @@ private:
 // straight lon/lat segment, so that it keeps its shape when measured or projected.
 std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max_step_deg);
 
+// `lon` moved by whole turns to lie within 180 degrees of `reference`.
+double near_lon(double lon, double reference);
+
+// A geometry built in continuous longitudes (which may leave [-180, 180]) cut at ±180 degrees
+// (RFC 7946) and moved into [-180, 180]; its lines stay lines and its polygons polygons. A
+// geometry already within [-180, 180] comes back as a copy.
+Geometry wrap_longitudes(const Geometry& geometry);
+
 }  // namespace dza

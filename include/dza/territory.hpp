@@ -9,7 +9,15 @@
 // is closed through water and foreign land along the path equidistant from the two sides: that is,
 // to the side whose line-bordering part is nearest to it (geodesic distance).
 //
+// The line. Its parts (of all features) must form one line: parts that touch end to end are
+// joined; a line that crosses or touches itself, runs back over itself, or whose parts leave a
+// gap is a DataError saying where. Repeated vertices are dropped. Data cut at ±180 degrees (as
+// RFC 7946 asks) is made whole before the split and cut again after it, so a line and regions
+// across the antimeridian split as they would anywhere else.
+//
 // The controlled side is the one containing the scenario's point or region; by default the larger.
+// A point within side_point_tolerance_m of the line (drawn with geodesic or straight lon/lat
+// edges) names no side and is a UsageError.
 // Alternatively the occupied area is given as polygons and the controlled side is its complement.
 #include <optional>
 #include <string>
@@ -21,6 +29,9 @@
 #include "dza/scenario.hpp"
 
 namespace dza {
+
+// A point nearer than this to the cease-fire line lies on it and names no side.
+inline constexpr double side_point_tolerance_m = 10.0;
 
 struct Territory {
     Geometry land;        // union of all regions

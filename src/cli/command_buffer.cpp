@@ -141,7 +141,7 @@ int BufferCommand::run(Io& io) {
             b.levels.push_back(for_feature(layer, f, [&] { return geodesic_buffer(f.geometry, options); }));
         }
         if (!rings && b.levels.back().geometry.is_empty()) {
-            callbacks.warning(fmt::format("{}: {}: a 0 km buffer of a {} has no area; {}", layer.where_text(), layer.describe(f),
+            callbacks.warning(fmt::format("{}: {}: a {:g} km buffer of a {} has no area; {}", layer.where_text(), layer.describe(f), distances[i].back() / 1000.0,
                                           f.geometry.type_name(), dissolve_ ? "it adds nothing" : "left out"));
             if (!dissolve_) continue;
         }

@@ -51,7 +51,7 @@ void ZonesCommand::validate() {
         double lon = 0, lat = 0;
         char extra = 0;
         if (std::sscanf(keep_.c_str(), "%lf,%lf%c", &lon, &lat, &extra) == 2) {
-            if (lon < -180 || lon > 180 || lat < -90 || lat > 90) throw UsageError(fmt::format("--keep \"{}\" is out of range; give LON,LAT in degrees", keep_));
+            if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) throw UsageError(fmt::format("--keep \"{}\" is out of range; give LON,LAT in degrees", keep_));
             keep_side_.contains = LonLat{lon, lat};
         } else {
             keep_side_.region = keep_;

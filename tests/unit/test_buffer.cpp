@@ -556,3 +556,86 @@ TEST_CASE("many buffers at once: the same buffers in the same order on any numbe
         CHECK_THROWS_WITH(geodesic_buffers(jobs), Catch::StartsWith("job 4: "));
     }
 }
+
+TEST_CASE("one-sided buffers of winding lines: membership of sample points by brute force, left + right = both", "[buffer][side]") {
+    // The side of a point is read at its nearest point on the line (GeographicLib brute force,
+    // reference::side_of_path): left when that point sees it left of the line's direction there.
+    struct Case {
+        const char* what;
+        std::vector<LonLat> line;
+        double d;
+    };
+    std::vector<LonLat> sine;
+    for (int i = 0; i < 100; ++i) sine.push_back({30 + i * 0.01, 48 + 0.05 * std::sin(i * 0.5)});
+    const std::vector<Case> cases = {
+        // Empty on both sides before: the line's end extension stopped inside the buffer.
+        {"sine wave, 5 km amplitude, 10 km", sine, 10e3},
+        {"zigzag, 30 km", {{30, 48}, {30.05, 48.03}, {30.1, 48}, {30.15, 48.03}, {30.2, 48}, {30.25, 48.03}, {30.3, 48}}, 30e3},
+        {"zigzag, 100 km", {{30, 48}, {30.05, 48.03}, {30.1, 48}, {30.15, 48.03}, {30.2, 48}, {30.25, 48.03}, {30.3, 48}}, 100e3},
+        {"U-turn 1.5 km wide at 10 km", {{30, 48}, {30, 48.5}, {30.02, 48.5}, {30.02, 48}}, 10e3},
+        {"hook at 30 km", {{30, 48}, {30.5, 48}, {30.5, 48.05}, {30.1, 48.05}, {30.1, 48.1}, {30.6, 48.1}}, 30e3},
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        const Geometry g = Geometry::line(c.line);
+        const BufferResult left = buffer_of(g, c.d, 10, BufferSide::Left);
+        const BufferResult right = buffer_of(g, c.d, 10, BufferSide::Right);
+        const BufferResult both = buffer_of(g, c.d);
+        REQUIRE_FALSE(left.geometry.is_empty());
+        REQUIRE_FALSE(right.geometry.is_empty());
+        const double a_left = reference_area_m2(rings_of(left.geometry)), a_right = reference_area_m2(rings_of(right.geometry));
+        CHECK(a_left + a_right == Approx(reference_area_m2(rings_of(both.geometry))).epsilon(1e-6));
+        // Sample points over the buffer's envelope: inside one side exactly when within the
+        // distance and on that side, except within the error bound of the distance or of the
+        // switch between the sides (the line itself, or behind an end).
+        const Extent e = both.geometry.extent();
+        int checked = 0;
+        for (int a = 0; a <= 24; ++a)
+            for (int b = 0; b <= 24; ++b) {
+                const LonLat p{e.min_lon + (e.max_lon - e.min_lon) * a / 24.0, e.min_lat + (e.max_lat - e.min_lat) * b / 24.0};
+                const reference::NearestSide ns = reference::side_of_path(p, c.line);
+                const double dist = ns.nearest.distance_m;
+                if (std::fabs(dist - c.d) <= left.max_error_m + 1e-3) continue;
+                if (dist < 50 || std::fabs(std::sin(ns.angle_deg * M_PI / 180)) < 1e-3) continue;
+                const bool within = dist < c.d, on_left = ns.angle_deg < 0;
+                const Geometry point = Geometry::point(p);
+                INFO("point " << p.lon << ", " << p.lat << " at " << dist << " m, angle " << ns.angle_deg);
+                CHECK((GEOSContains_r(geos::ctx(), left.geometry.get(), point.get()) == 1) == (within && on_left));
+                CHECK((GEOSContains_r(geos::ctx(), right.geometry.get(), point.get()) == 1) == (within && !on_left));
+                ++checked;
+            }
+        CHECK(checked > 400);
+    }
+}
+
+TEST_CASE("one-sided buffers where the sides meet away from the line are refused, not guessed", "[buffer][side]") {
+    // A spiral: between its turns the points nearer the inner turn lie on its right, those nearer
+    // the outer turn on its left; cutting along the line cannot tell them apart.
+    std::vector<LonLat> spiral;
+    for (int i = 0; i < 200; ++i) {
+        const double t = i / 199.0 * 4 * M_PI, r = 0.02 + 0.05 * t / (4 * M_PI);
+        spiral.push_back({30 + r * std::cos(t) / std::cos(48 * M_PI / 180), 48 + r * std::sin(t)});
+    }
+    BufferOptions options;
+    options.distance_m = 10e3;
+    options.side = BufferSide::Left;
+    CHECK_THROWS_AS(geodesic_buffer(Geometry::line(spiral), options), DataError);
+    CHECK_THROWS_WITH(geodesic_buffer(Geometry::line(spiral), options), Catch::Contains("its left and right sides meet away from it"));
+    options.side = BufferSide::Both;
+    CHECK_FALSE(geodesic_buffer(Geometry::line(spiral), options).geometry.is_empty());
+}
+
+TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vertex at the distance, the same area as one stretch", "[buffer][long]") {
+    // A wave of 1500 segments (a stretch of 1024 and one of 476), 2 km buffer.
+    std::vector<LonLat> line;
+    for (int i = 0; i <= 1500; ++i) line.push_back({30 + i * 0.001, 48 + 0.004 * std::sin(i * 0.3)});
+    const double d = 2e3;
+    const BufferResult r = buffer_of(Geometry::line(line), d);
+    check_at_distance(r, Source{{}, {line}}, d, 10);
+    // The union of the stretches' buffers is the buffer of the whole: against the buffer of the
+    // first 700 segments and the last 800 built apart (each one stretch) and united here.
+    const std::vector<LonLat> head(line.begin(), line.begin() + 701), tail(line.begin() + 700, line.end());
+    const BufferResult a = buffer_of(Geometry::line(head), d), b = buffer_of(Geometry::line(tail), d);
+    const Geometry united(GEOSUnion_r(geos::ctx(), a.geometry.get(), b.geometry.get()));
+    CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-7));
+}

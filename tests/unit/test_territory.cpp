@@ -3,6 +3,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/territory.hpp"
+#include "dza/zones.hpp"
 #include "dza/distance.hpp"
 #include <GeographicLib/PolygonArea.hpp>
 #include <fmt/format.h>
@@ -128,4 +129,141 @@ TEST_CASE("the default line splits Ukraine; Crimea is on the other side", "[terr
     CHECK(covers(t.other, {35.37, 46.84}));       // Melitopol
     CHECK(t.controlled_area_km2 + t.other_area_km2 == Approx(geodesic_area_m2(t.land) / 1e6).epsilon(1e-6));
     CHECK(t.controlled_area_km2 > 3 * t.other_area_km2);
+}
+
+namespace {
+// Two regions either side of `lon0` (a rectangle 10 degrees wide in all, 60..66N), as RFC 7946
+// writes them: each part within [-180, 180].
+Layer straddling_regions(double lon0) {
+    const auto w = [](double lon) { return near_lon(lon, 0.0); };
+    const double a = w(lon0 - 10), b = w(lon0 + 10);
+    const double mid_east = lon0 == 180 ? 180.0 : w(lon0), mid_west = lon0 == 180 ? -180.0 : w(lon0);
+    return dza::test::named_polygons({{"A", {{a, 60}, {mid_east, 60}, {mid_east, 66}, {a, 66}}}, {"B", {{mid_west, 60}, {b, 60}, {b, 66}, {mid_west, 66}}}});
+}
+// A line across them from south to north, crossing `lon0` at 63N: cut there into two parts when
+// lon0 is 180 (one feature, a MultiLineString, as RFC 7946 asks), else one LineString.
+Layer straddling_line(double lon0) {
+    const auto w = [](double lon) { return near_lon(lon, 0.0); };
+    Layer layer;
+    layer.name = "line";
+    layer.source = "test";
+    Feature f;
+    if (lon0 == 180) {
+        f.geometry = Geometry::from_wkt("MULTILINESTRING((175 59, 178 61.5, 180 63), (-180 63, -177 64.5, -175 67))");
+    } else {
+        f.geometry = Geometry::line({{w(lon0 - 5), 59}, {w(lon0 - 2), 61.5}, {w(lon0), 63}, {w(lon0 + 3), 64.5}, {w(lon0 + 5), 67}});
+    }
+    layer.features.push_back(std::move(f));
+    return layer;
+}
+}  // namespace
+
+TEST_CASE("a line and regions cut at ±180 split as the same shapes away from it", "[territory][antimeridian]") {
+    for (const bool by_point : {true, false}) {
+        INFO((by_point ? "controlled side by a point" : "the larger side"));
+        ControlledSide at_180, away;
+        if (by_point) at_180.contains = LonLat{171, 60.5}, away.contains = LonLat{21, 60.5};
+        const Territory t = split_territory(straddling_regions(180), straddling_line(180), at_180);
+        const Territory s = split_territory(straddling_regions(30), straddling_line(30), away);
+        // Shifting longitudes by 150 degrees changes no area on the ellipsoid.
+        CHECK(t.controlled_area_km2 == Approx(s.controlled_area_km2).epsilon(1e-6));
+        CHECK(t.other_area_km2 == Approx(s.other_area_km2).epsilon(1e-6));
+        CHECK(t.controlled_area_km2 + t.other_area_km2 == Approx(geodesic_area_m2(t.land) / 1e6).epsilon(1e-9));
+        // The output is back in [-180, 180], cut at the antimeridian.
+        for (const Geometry* g : {&t.land, &t.controlled, &t.other, &t.line}) {
+            const Extent e = g->extent();
+            CHECK(e.min_lon >= -180.0);
+            CHECK(e.max_lon <= 180.0);
+        }
+        CHECK(covers(t.controlled, {171, 60.5}));
+        CHECK(covers(t.other, {-171, 65.5}));
+        CHECK_FALSE(covers(t.controlled, {-171, 65.5}));
+    }
+}
+
+TEST_CASE("zones across ±180 give the areas of the same shapes away from it", "[territory][zones][antimeridian]") {
+    ControlledSide at_180, away;
+    at_180.contains = LonLat{171, 60.5};
+    away.contains = LonLat{21, 60.5};
+    const Layer regions_180 = straddling_regions(180), regions_30 = straddling_regions(30);
+    const Territory t = split_territory(regions_180, straddling_line(180), at_180);
+    const Territory s = split_territory(regions_30, straddling_line(30), away);
+    ZonesOptions options;
+    options.standoff_m = 25000;
+    const ZonesResult zt = compute_zones(regions_180, t, options);
+    const ZonesResult zs = compute_zones(regions_30, s, options);
+    CHECK(zt.total_area_km2 == Approx(zs.total_area_km2).epsilon(1e-6));
+    REQUIRE(zt.regions.size() == zs.regions.size());
+    for (std::size_t i = 0; i < zt.regions.size(); ++i) CHECK(zt.regions[i].eligible_km2 == Approx(zs.regions[i].eligible_km2).epsilon(1e-6));
+    // Less than the controlled side by at least the band along the line: 25 km either side of
+    // about 560 km of line in the territory, halved (one side).
+    CHECK(zt.total_area_km2 < t.controlled_area_km2 - 0.9 * 25 * 560);
+}
+
+TEST_CASE("a line that crosses or retraces itself, or whose parts leave a gap, is refused saying where", "[territory]") {
+    const Layer regions = two_regions();
+    // 24,44 -> 26,48 crosses 24,48.5 -> 26,47: where, by the intersection of the two lon/lat segments.
+    const Layer crossing = line_layer({{24, 44}, {26, 48}, {24, 48.5}, {26, 47}, {25, 51}});
+    {
+        const double t = ((24 - 24) * (47 - 48.5) - (48.5 - 44) * (26 - 24)) / ((26 - 24) * (47 - 48.5) - (48 - 44) * (26 - 24));
+        const LonLat x{24 + t * 2, 44 + t * 4};
+        CHECK_THROWS_WITH(split_territory(regions, crossing, {}), Catch::Contains(fmt::format("test|layername=line: feature 0 crosses itself at [{:.6f}, {:.6f}]", x.lon, x.lat)));
+        CHECK_THROWS_AS(split_territory(regions, crossing, {}), DataError);
+    }
+    // A line that touches itself (a loop closing on its middle) cannot split either.
+    const Layer touching = line_layer({{25, 44}, {25, 48}, {26, 49}, {24, 49}, {25, 48}});
+    CHECK_THROWS_WITH(split_territory(regions, touching, {}), Catch::Contains("crosses itself at [25.000000, 48.000000]"));
+    // Going north to 48N, back south to 47N, then north again: retraced between 47 and 48N.
+    const Layer spike = line_layer({{25, 44}, {25, 48}, {25, 47}, {25, 51}});
+    CHECK_THROWS_WITH(split_territory(regions, spike, {}), Catch::Contains("runs back over itself at [25.000000, 47."));
+    // Two features that do not meet: the gap is named, with its length (GeographicLib).
+    Layer gap = line_layer({{25, 44}, {25, 47}});
+    Feature second;
+    second.fid = 1;
+    second.geometry = Geometry::line({{25.1, 47.1}, {25, 51}});
+    gap.features.push_back(std::move(second));
+    CHECK_THROWS_WITH(split_territory(regions, gap, {}),
+                      Catch::Contains(fmt::format("the line has 2 parts that do not join end to end (the nearest ends, [25.000000, 47.000000] and "
+                                                  "[25.100000, 47.100000], are {:.3f} km apart)",
+                                                  reference::distance_m({25, 47}, {25.1, 47.1}) / 1000)));
+    // Two features crossing each other name both.
+    Layer two = line_layer({{24, 44}, {26, 51}});
+    Feature other;
+    other.fid = 1;
+    other.geometry = Geometry::line({{26, 44}, {24, 51}});
+    two.features.push_back(std::move(other));
+    CHECK_THROWS_WITH(split_territory(regions, two, {}), Catch::Contains("feature 0 and feature 1 cross at [25.000000, 47.500000]"));
+    // A line of one repeated point has no length.
+    CHECK_THROWS_WITH(split_territory(regions, line_layer({{25, 47}, {25, 47}}), {}), Catch::Contains("the line has no length"));
+}
+
+TEST_CASE("parts that touch end to end are one line, in any direction, repeated vertices ignored", "[territory]") {
+    const Layer regions = two_regions();
+    ControlledSide west;
+    west.contains = LonLat{21, 46};
+    const Territory whole = split_territory(regions, line_layer({{27, 50.5}, {27, 47}, {27, 44.5}}), west);
+    Layer parts = line_layer({{27, 50.5}, {27, 50.5}, {27, 47}});
+    Feature second;
+    second.fid = 1;
+    second.geometry = Geometry::line({{27, 44.5}, {27, 47}, {27, 47}});  // drawn the other way
+    parts.features.push_back(std::move(second));
+    const Territory joined = split_territory(regions, parts, west);
+    CHECK(joined.controlled_area_km2 == Approx(whole.controlled_area_km2).epsilon(1e-12));
+    CHECK(joined.other_area_km2 == Approx(whole.other_area_km2).epsilon(1e-12));
+}
+
+TEST_CASE("a controlled-side point on the line is refused with its distance; one beside it is not", "[territory]") {
+    const Layer regions = two_regions();
+    const Layer line = line_layer({{27, 50.5}, {27, 44.5}});
+    ControlledSide on;
+    // 5 m east of the meridian 27E at 47N (GeographicLib direct): on the line.
+    double lat = 0, lon = 0;
+    reference::wgs84().Direct(47, 27, 90, 5.0, lat, lon);
+    on.contains = LonLat{lon, lat};
+    CHECK_THROWS_AS(split_territory(regions, line, on), UsageError);
+    CHECK_THROWS_WITH(split_territory(regions, line, on), Catch::Contains("lies on the cease-fire line (5.00 m from it; points nearer than 10 m are on it); move it"));
+    // 20 m east: on the east side, as the point says.
+    reference::wgs84().Direct(47, 27, 90, 20.0, lat, lon);
+    on.contains = LonLat{lon, lat};
+    CHECK(covers(split_territory(regions, line, on).controlled, {29, 46}));
 }
