@@ -17,6 +17,7 @@
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
 #include "dza/map.hpp"
+#include "dza/secrets.hpp"
 #include "dza/territory.hpp"
 #include "dza/text.hpp"
 #include "dza/version.hpp"
@@ -447,8 +448,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             throw DataError(message);
         }
     };
-    const auto write_staged = [&](const std::string& name, const std::string& bytes) {
-        staged([&] { write_file_checked(staging.path() / name, bytes, (out_dir / name).string()); });
+    // The report and summary.json are text dza composes: any password it has seen is hidden there.
+    const auto write_staged = [&](const std::string& name, const std::string& text) {
+        staged([&] { write_file_checked(staging.path() / name, scrub_secrets(text), (out_dir / name).string()); });
         result.files.push_back(name);
     };
     WriteOptions w;
