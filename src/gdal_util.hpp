@@ -63,7 +63,7 @@ private:
 
 // A GDAL or SQLite failure message as one short line: the system's own words where it names a
 // system condition ("database or disk is full" is "No space left on device"), the reason without
-// the SQL statement it quotes, at most 200 characters.
+// the SQL statement it quotes, at most 300 characters.
 std::string system_reason(const std::string& message);
 
 // A spatial reference from any user string GDAL understands ("EPSG:32636", WKT, PROJ string),
