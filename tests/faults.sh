@@ -21,6 +21,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # through the EXIT trap: the tmpfs is unmounted
 
 failures=0
 fail() {
