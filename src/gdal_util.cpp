@@ -63,7 +63,7 @@ std::string system_reason(const std::string& message) {
     // "sqlite3_exec(CREATE TABLE ... 5 KB ...) failed: why": the why.
     std::string text = message;
     if (const auto failed = text.find(") failed: "); failed != std::string::npos && text.rfind("sqlite3_", 0) == 0) text = text.substr(failed + 10);
-    constexpr std::size_t longest = 200;
+    constexpr std::size_t longest = 300;
     if (text.size() > longest) {
         std::size_t cut = longest;
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character

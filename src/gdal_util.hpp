@@ -68,7 +68,7 @@ private:
 
 // A GDAL or SQLite failure message as one short line: the system's own words where it names a
 // system condition ("database or disk is full" is "No space left on device"), the reason without
-// the SQL statement it quotes, at most 200 characters.
+// the SQL statement it quotes, at most 300 characters.
 std::string system_reason(const std::string& message);
 
 // GDAL's messages as dza shows them: passwords hidden, one line, at most this long.

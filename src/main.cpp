@@ -13,14 +13,14 @@
 
 namespace {
 
-// SIGINT and SIGTERM are blocked in every thread (the mask is set before any thread exists and
-// inherited) and taken by one thread, which removes the temporary folders of unfinished writes
-// and ends the process with 128 + the signal, as a shell expects. A signal ignored at start (a
-// shell's background job ignores SIGINT) stays ignored.
+// SIGINT, SIGTERM and SIGHUP are blocked in every thread (the mask is set before any thread
+// exists and inherited) and taken by one thread, which removes the temporary folders of
+// unfinished writes and ends the process with 128 + the signal, as a shell expects. A signal
+// ignored at start (a shell's background job ignores SIGINT) stays ignored.
 void handle_interrupts() {
     sigset_t signals;
     sigemptyset(&signals);
-    for (const int signal : {SIGINT, SIGTERM}) {
+    for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
         struct sigaction current {};
         if (sigaction(signal, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) sigaddset(&signals, signal);
     }
@@ -31,7 +31,8 @@ void handle_interrupts() {
         while (sigwait(&signals, &signal) != 0) {
         }
         dza::TempFolder::remove_all_live();
-        const std::string message = std::string(isatty(STDERR_FILENO) == 1 ? "\n" : "") + "dza: interrupted (" + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "); unfinished files removed\n";
+        const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
+        const std::string message = std::string(isatty(STDERR_FILENO) == 1 ? "\n" : "") + "dza: interrupted (" + name + "); unfinished files removed\n";
         [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message.data(), message.size());
         _exit(128 + signal);
     }).detach();

@@ -223,6 +223,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     fs::create_directories(out_dir, ec);
     if (ec || access(out_dir.c_str(), W_OK) != 0) throw UsageError(fmt::format("output folder \"{}\" cannot be written", out_dir.string()));
 
+    check_output_path((out_dir / "dza.gpkg").string());  // not a folder, not read-only, not open in QGIS
     if (!options.database.empty()) check_output_path(options.database, options.table);
 
     RunResult result;

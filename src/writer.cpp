@@ -265,6 +265,18 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& nam
     }
 }
 
+// A GeoPackage with a write-ahead log beside it is open in another program (QGIS opens them so),
+// or was not closed: its latest changes may be only in the log, and a log left beside a new file
+// would be replayed into it. `Error` is UsageError before any work, DataError at the write.
+template <typename Error>
+void check_gpkg_not_in_use(const std::string& path) {
+    std::error_code ec;
+    const fs::path wal = path + "-wal";
+    if (fs::exists(wal, ec) && fs::file_size(wal, ec) > 0 && !ec)
+        throw Error(fmt::format("output \"{}\" is in use: {} exists (another program has the GeoPackage open, or did not close it); close it there and try again",
+                                path, wal.string()));
+}
+
 // Closes `ds`, which writes what the driver still holds; a failure there is a failure of the
 // write. (GDAL 3.6's GDALClose returns nothing: its errors are read after it.)
 void close_dataset(gdal::DatasetPtr& ds, const gdal::ErrorCapture& capture, const std::string& target) {
@@ -459,8 +471,9 @@ void check_output_path(const std::string& path, const std::string& table) {
         return;
     }
     if (!table.empty()) validate_output(path, table);
-    driver_for_path(path);
+    const std::string driver = driver_for_path(path);
     check_writable_file(path);
+    if (driver == "GPKG") check_gpkg_not_in_use<UsageError>(path);
 }
 
 void check_writable_file(const std::string& path) {
@@ -578,6 +591,7 @@ void write_layers(const std::vector<const Layer*>& layers, const std::string& pa
     if (std::string(format.driver) == "GPKG") {
         // SQLite checks its own writes. An existing GeoPackage keeps its other layers: a copy is
         // updated beside it, then renamed over it.
+        check_gpkg_not_in_use<DataError>(path);
         TempFolder temp(folder, ".dza-tmp-", path);
         std::error_code ec;
         const bool update = fs::exists(target, ec) && fs::file_size(target, ec) > 0 && !ec;

@@ -6,7 +6,7 @@
 # Cases:
 #   full      a full disk (a small tmpfs, filled): every writer format, stdout, dza run, dza map
 #   partway   the disk fills part-way through (outputs bigger than the free space)
-#   signals   SIGINT and SIGTERM during a long dza run remove its staging folder: exit 130/143
+#   signals   SIGINT, SIGTERM and SIGHUP during a long dza run remove its staging folder: exit 128+N
 #   killed    SIGKILL leaves a staging folder that the next write into the same folder removes;
 #             a live process's folder is never removed
 # The disk cases mount a tmpfs and so need root (CI runs as root); elsewhere they exit 77 (skip).
@@ -21,6 +21,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # through the EXIT trap: the tmpfs is unmounted
 
 failures=0
 fail() {
@@ -143,7 +144,7 @@ layers:
   line: {source: $DATA/ceasefire_line.geojson, name_field: name}
 analyses: [distance]
 EOF
-  for sig in INT TERM; do
+  for sig in INT TERM HUP; do
     out=$T/out-$sig
     mkdir "$out"
     echo previous >"$out/summary.json"
@@ -159,7 +160,7 @@ EOF
     kill -s "$sig" "$pid"
     code=0
     wait "$pid" || code=$?
-    want=$([ "$sig" = INT ] && echo 130 || echo 143)
+    want=$((128 + $(kill -l "$sig")))
     [ "$code" -eq "$want" ] || fail "SIG$sig: exit $code, expected $want: $(cat "$T/err")"
     grep -q "^dza: interrupted (SIG$sig)" "$T/err" || fail "SIG$sig: message: $(cat "$T/err")"
     left=$(leftovers "$out")

@@ -1,8 +1,12 @@
 #pragma once
 // Writing layers through GDAL/OGR. GeoJSON follows RFC 7946 (WGS84 lon/lat, counter-clockwise
 // exterior rings, no `crs` member); other formats are chosen by the output's extension.
-// Every write is atomic: the result is built next to the target and renamed into place, or, for
-// a PostGIS database (`PG:...`), written in one transaction that replaces the tables at commit.
+// Every write is atomic and checked: the result is built next to the target (every write, fsync
+// and close checked), renamed into place and its folder synced, or, for a PostGIS database
+// (`PG:...`), written in one transaction that replaces the tables at commit. A failure is a
+// DataError naming the output and the system's reason ("No space left on device"), the previous
+// file untouched. Writing into an existing GeoPackage adds or replaces the named layers and keeps
+// the others; every other format is replaced whole.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -63,7 +67,7 @@ std::vector<std::string> output_files(const std::string& output);
 void check_not_an_input(const std::string& output, const std::vector<InputSource>& inputs);
 
 // Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
-// database). `path` "-" writes GeoJSON to `stdout_stream`.
+// database). `path` "-" writes GeoJSON to `stdout_stream` (DataError when the stream fails).
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options = {},
                   std::ostream* stdout_stream = nullptr);
 
