@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -13,6 +14,17 @@
 #include "dza/layer.hpp"
 
 namespace dza::test {
+
+// The message of the E that `fn` throws, or "no error".
+template <typename E>
+std::string error_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const E& e) {
+        return e.what();
+    }
+    return "no error";
+}
 
 class ScratchDir {
 public:

@@ -13,6 +13,7 @@
 
 using namespace dza;
 using dza::test::feature_collection;
+using dza::test::error_of;
 using dza::test::ScratchDir;
 using dza::test::write_text;
 
@@ -20,16 +21,6 @@ namespace {
 Layer quiet_load(const std::string& ref, LoadOptions options = {}) {
     options.callbacks.warn = [](const std::string&) {};
     return load_layer(LayerRef::parse(ref), options);
-}
-
-template <typename E>
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "no error";
 }
 
 const std::string two_points = feature_collection(R"(

@@ -8,6 +8,7 @@
 
 using namespace dza;
 using dza::test::feature_collection;
+using dza::test::error_of;
 using dza::test::ScratchDir;
 using dza::test::write_text;
 
@@ -18,16 +19,6 @@ Layer load(const std::string& ref, std::vector<std::string>* warnings = nullptr,
         if (warnings) warnings->push_back(m);
     };
     return load_layer(LayerRef::parse(ref), options);
-}
-
-template <typename E>
-std::string error_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "no error";
 }
 
 bool any_contains(const std::vector<std::string>& items, const std::string& part) {

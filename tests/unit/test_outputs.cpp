@@ -20,14 +20,7 @@ using dza::test::write_text;
 namespace fs = std::filesystem;
 
 namespace {
-std::string message_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const UsageError& e) {
-        return e.what();
-    }
-    return "";
-}
+std::string message_of(const std::function<void()>& fn) { return dza::test::error_of<UsageError>(fn); }
 }  // namespace
 
 TEST_CASE("check_not_an_input compares files by identity, with a Shapefile's sidecars", "[outputs]") {
@@ -39,8 +32,8 @@ TEST_CASE("check_not_an_input compares files by identity, with a Shapefile's sid
 
     CHECK(message_of([&] { check_not_an_input(dir.file("a.geojson"), inputs); }) ==
           "output \"" + dir.file("a.geojson") + "\" is also an input (LAYER); write elsewhere");
-    CHECK(!message_of([&] { check_not_an_input(dir.file("hard.json"), inputs); }).empty());
-    CHECK(!message_of([&] { check_not_an_input((dir.path() / "." / "a.geojson").string(), {{dir.file("a.geojson") + "|layername=a", "L"}}); }).empty());
+    CHECK(message_of([&] { check_not_an_input(dir.file("hard.json"), inputs); }).find("is also an input") != std::string::npos);
+    CHECK(message_of([&] { check_not_an_input((dir.path() / "." / "a.geojson").string(), {{dir.file("a.geojson") + "|layername=a", "L"}}); }).find("is also an input") != std::string::npos);
     // A new file, stdout and a database are not inputs.
     CHECK_NOTHROW(check_not_an_input(dir.file("b.geojson"), inputs));
     CHECK_NOTHROW(check_not_an_input("-", inputs));
