@@ -741,9 +741,12 @@ struct Builder {
     // The buffer of a path. A long path is buffered in stretches of chunk_segments segments
     // (sharing their end vertices; the buffer of a union is the union of the buffers), each
     // stretch's pieces united before the next is built, so memory grows with the size of the
-    // result, not with the number of pieces.
+    // result, not with the number of pieces. Stretches are short because a segment's piece
+    // overlaps every piece within twice the distance: on a densely drawn line, uniting a long
+    // stretch at once costs about the square of its length (8,000 vertices at 100 km: 146 s with
+    // stretches of 1,024, 4.7 s with 64), while short stretches' outlines unite cheaply.
     GeomPtr path_buffer(const std::vector<LonLat>& path, bool closed) {
-        constexpr std::size_t chunk_segments = 1024;
+        constexpr std::size_t chunk_segments = 64;
         const std::size_t segments = path.size() < 2 ? 0 : path.size() - 1 + (closed ? 1 : 0);
         std::vector<GeomPtr> pieces;
         if (segments <= chunk_segments) {

@@ -625,8 +625,8 @@ TEST_CASE("one-sided buffers where the sides meet away from the line are refused
     CHECK_FALSE(geodesic_buffer(Geometry::line(spiral), options).geometry.is_empty());
 }
 
-TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vertex at the distance, the same area as one stretch", "[buffer][long]") {
-    // A wave of 1500 segments (a stretch of 1024 and one of 476), 2 km buffer.
+TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vertex at the distance, the same polygon as its parts united", "[buffer][long]") {
+    // A wave of 1500 segments (many stretches), 2 km buffer.
     std::vector<LonLat> line;
     for (int i = 0; i <= 1500; ++i) line.push_back({30 + i * 0.001, 48 + 0.004 * std::sin(i * 0.3)});
     const double d = 2e3;
@@ -637,5 +637,12 @@ TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vert
     const std::vector<LonLat> head(line.begin(), line.begin() + 701), tail(line.begin() + 700, line.end());
     const BufferResult a = buffer_of(Geometry::line(head), d), b = buffer_of(Geometry::line(tail), d);
     const Geometry united(GEOSUnion_r(geos::ctx(), a.geometry.get(), b.geometry.get()));
-    CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-7));
+    // Grouped differently, the union places the pieces' crossing points on other chords of the
+    // boundary: the two may differ by slivers, each side within max_error_m of the exact curve.
+    // So the boundaries lie within 2 max_error_m of each other (degrees to metres by a bound
+    // above: 111.32 km per degree at most on either axis here), and the areas agree to 1e-6.
+    double hausdorff_deg = 0;
+    REQUIRE(GEOSHausdorffDistance_r(geos::ctx(), r.geometry.get(), united.get(), &hausdorff_deg) == 1);
+    CHECK(hausdorff_deg * 111320.0 <= 2 * r.max_error_m);
+    CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-6));
 }
