@@ -208,6 +208,25 @@ void require_unique_names(const Layer& layer, std::size_t field, std::string_vie
     }
 }
 
+Layer copy_layer(const Layer& layer, const std::function<Geometry(const Geometry&)>& geometry) {
+    Layer out;
+    out.source = layer.source;
+    out.name = layer.name;
+    out.driver = layer.driver;
+    out.crs = layer.crs;
+    out.fields = layer.fields;
+    out.name_field = layer.name_field;
+    out.features.reserve(layer.features.size());
+    for (const Feature& f : layer.features) {
+        Feature copy;
+        copy.fid = f.fid;
+        copy.values = f.values;
+        copy.geometry = f.geometry.is_null() ? Geometry() : geometry(f.geometry);
+        out.features.push_back(std::move(copy));
+    }
+    return out;
+}
+
 std::string Layer::where_text() const { return name.empty() ? source : source + "|layername=" + name; }
 
 // ---------------------------------------------------------------------------------------------

@@ -103,20 +103,8 @@ std::string label_of(const Layer& layer, const Feature& f) {
 
 // A copy of a layer (features cloned) under another name.
 Layer copy_layer(const Layer& in, const std::string& name) {
-    Layer out;
-    out.source = in.source;
+    Layer out = dza::copy_layer(in, [](const Geometry& g) { return g.clone(); });
     out.name = name;
-    out.driver = in.driver;
-    out.crs = in.crs;
-    out.fields = in.fields;
-    out.name_field = in.name_field;
-    for (const auto& f : in.features) {
-        Feature c;
-        c.fid = f.fid;
-        c.values = f.values;
-        c.geometry = f.geometry.clone();
-        out.features.push_back(std::move(c));
-    }
     return out;
 }
 

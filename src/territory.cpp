@@ -178,21 +178,7 @@ Geometry unwrapped(const Geometry& g, double seam) {
 }
 
 Layer unwrapped_layer(const Layer& layer, double seam) {
-    Layer out;
-    out.source = layer.source;
-    out.name = layer.name;
-    out.driver = layer.driver;
-    out.crs = layer.crs;
-    out.fields = layer.fields;
-    out.name_field = layer.name_field;
-    for (const Feature& f : layer.features) {
-        Feature copy;
-        copy.fid = f.fid;
-        copy.values = f.values;
-        copy.geometry = f.geometry.is_null() ? Geometry() : unwrapped(f.geometry, seam);
-        out.features.push_back(std::move(copy));
-    }
-    return out;
+    return copy_layer(layer, [seam](const Geometry& g) { return unwrapped(g, seam); });
 }
 
 void unwrap_points(std::vector<LonLat>& pts, double seam) {

@@ -2,6 +2,7 @@
 // Vector layers as every command sees them: features with attributes and a GEOS geometry in
 // WGS84 lon/lat, loaded through GDAL/OGR from any source it opens, reprojected with PROJ.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,6 +108,10 @@ std::vector<std::string> list_layers(const std::string& source);
 // horizontal, a read error GDAL reports, fewer features than the driver declares, a geometry
 // GEOS cannot hold and a layer over the size limits are errors naming the source and feature.
 Layer load_layer(const LayerRef& ref, const LoadOptions& options = {});
+
+// A copy of `layer` (source, name, driver, CRS, fields, name field; each feature's fid and values)
+// whose features' geometries are `geometry(g)` of their own; a null geometry stays null.
+Layer copy_layer(const Layer& layer, const std::function<Geometry(const Geometry&)>& geometry);
 
 // Names that select features (regions by name) must be set and unique: a DataError naming the
 // layer, the field and the features otherwise. `what` is "region", say.
