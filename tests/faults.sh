@@ -52,6 +52,33 @@ snapshot() { (cd "$disk" && find . -type f ! -name fill -exec sha256sum {} + | s
 
 leftovers() { find "$1" -name '.dza-*' | head -3; }
 
+# A long run: 2000 deployments make a run folder of about 20 MB that takes seconds to write
+# ($T/long.yaml).
+make_long_run() {
+  python3 - "$T/many.geojson" <<'PY'
+import json, sys
+features = [{"type": "Feature", "properties": {"name": f"p{i}", "role": "ground", "radius_km": 50},
+             "geometry": {"type": "Point", "coordinates": [23 + (i % 50) / 20, 48 + (i // 50) / 20]}} for i in range(2000)]
+json.dump({"type": "FeatureCollection", "features": features}, open(sys.argv[1], "w"))
+PY
+  cat >"$T/long.yaml" <<EOF
+name: long
+layers:
+  deployments: {source: many.geojson, name_field: name}
+  line: {source: $DATA/ceasefire_line.geojson, name_field: name}
+analyses: [distance]
+EOF
+}
+
+# Waits up to 30 s for a run's staging folder to appear in folder $1.
+wait_for_staging() {
+  for _ in $(seq 1 1500); do
+    [ -n "$(find "$1" -maxdepth 1 -name '.dza-run-*')" ] && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
 # expect_failure WHAT NAME_REGEX REASON_REGEX ARGS...: dza ARGS exits 1 with one error line that
 # names the file and gives the reason.
 expect_failure() {
@@ -130,20 +157,7 @@ partway)
   grep -Eq '/r/(report\.html|summary\.json): ' <<<"$messages" || fail "no step of the run failed at report.html or summary.json: $messages"
   ;;
 signals)
-  # A long run: 2000 deployments make a run folder of about 20 MB that takes seconds to write.
-  python3 - "$T/many.geojson" <<'PY'
-import json, sys
-features = [{"type": "Feature", "properties": {"name": f"p{i}", "role": "ground", "radius_km": 50},
-             "geometry": {"type": "Point", "coordinates": [23 + (i % 50) / 20, 48 + (i // 50) / 20]}} for i in range(2000)]
-json.dump({"type": "FeatureCollection", "features": features}, open(sys.argv[1], "w"))
-PY
-  cat >"$T/long.yaml" <<EOF
-name: long
-layers:
-  deployments: {source: many.geojson, name_field: name}
-  line: {source: $DATA/ceasefire_line.geojson, name_field: name}
-analyses: [distance]
-EOF
+  make_long_run
   for sig in INT TERM HUP; do
     out=$T/out-$sig
     mkdir "$out"
@@ -151,11 +165,7 @@ EOF
     # A shell's background job ignores SIGINT; env gives dza the default disposition back.
     env --default-signal=INT "$dza" run -q "$T/long.yaml" -o "$out" >/dev/null 2>"$T/err" &
     pid=$!
-    for _ in $(seq 1 1500); do
-      [ -n "$(find "$out" -maxdepth 1 -name '.dza-run-*')" ] && break
-      sleep 0.02
-    done
-    [ -n "$(find "$out" -maxdepth 1 -name '.dza-run-*')" ] || fail "SIG$sig: no staging folder appeared"
+    wait_for_staging "$out" || fail "SIG$sig: no staging folder appeared"
     sleep 0.2  # let it write into the staging folder
     kill -s "$sig" "$pid"
     code=0
@@ -170,32 +180,13 @@ EOF
   done
   ;;
 killed)
-  python3 - "$T/many.geojson" <<'PY'
-import json, sys
-features = [{"type": "Feature", "properties": {"name": f"p{i}", "role": "ground", "radius_km": 50},
-             "geometry": {"type": "Point", "coordinates": [23 + (i % 50) / 20, 48 + (i // 50) / 20]}} for i in range(2000)]
-json.dump({"type": "FeatureCollection", "features": features}, open(sys.argv[1], "w"))
-PY
-  cat >"$T/long.yaml" <<EOF
-name: long
-layers:
-  deployments: {source: many.geojson, name_field: name}
-  line: {source: $DATA/ceasefire_line.geojson, name_field: name}
-analyses: [distance]
-EOF
+  make_long_run
   out=$T/out
   mkdir "$out"
-  wait_for_staging() {
-    for _ in $(seq 1 1500); do
-      [ -n "$(find "$out" -maxdepth 1 -name '.dza-run-*')" ] && return 0
-      sleep 0.02
-    done
-    return 1
-  }
   # A live run's folder survives another write into the same folder, and the run completes.
   "$dza" run -q "$T/long.yaml" -o "$out" >/dev/null 2>"$T/err" &
   pid=$!
-  wait_for_staging || fail "no staging folder appeared"
+  wait_for_staging "$out" || fail "no staging folder appeared"
   live=$(find "$out" -maxdepth 1 -name '.dza-run-*')
   "$dza" convert -q "$DATA/deployments.geojson" -o "$out/other.geojson" || fail "a write beside a live run failed"
   [ -d "$live" ] || fail "a live run's staging folder was removed by another write"
@@ -206,7 +197,7 @@ EOF
   # SIGKILL cannot be caught: its staging folder stays, and the next write into the folder removes it.
   "$dza" run -q "$T/long.yaml" -o "$out" >/dev/null 2>&1 &
   pid=$!
-  wait_for_staging || fail "no staging folder appeared"
+  wait_for_staging "$out" || fail "no staging folder appeared"
   sleep 0.2
   kill -KILL "$pid"
   wait "$pid" 2>/dev/null
