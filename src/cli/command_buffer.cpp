@@ -114,32 +114,44 @@ int BufferCommand::run(Io& io) {
         distances[i] = rings ? rings_m_ : std::vector<double>{field ? field_distance_m(layer, f, *field) : *distance_m_};
     }
 
-    // Buffers: per feature, one per distance (with rings, the source's own area first).
+    // Buffers: per feature, one per distance (with rings, the source's own area first), all
+    // built on every core; results come back in the jobs' order whatever the number of threads.
     struct Buffered {
         std::size_t feature;
         std::vector<BufferResult> levels;  // with rings: level 0 is the 0 m buffer, then one per ring distance
     };
+    std::vector<BufferJob> jobs;
+    std::vector<std::size_t> first_job(layer.features.size(), 0);
+    for (std::size_t i = 0; i < layer.features.size(); ++i) {
+        const Feature& f = layer.features[i];
+        first_job[i] = jobs.size();
+        if (f.geometry.is_empty()) continue;
+        BufferJob job;
+        job.source = &f.geometry;
+        job.options.side = buffer_side_;
+        job.options.tolerance_m = tolerance_m_;
+        job.context = fmt::format("{}: {}", layer.where_text(), layer.describe(f));
+        if (rings) {
+            job.options.distance_m = 0;
+            jobs.push_back(job);
+        }
+        for (double d : distances[i]) {
+            job.options.distance_m = d;
+            jobs.push_back(job);
+        }
+    }
+    std::vector<BufferResult> built = geodesic_buffers(jobs, callbacks);
+
     std::vector<Buffered> buffered;
     for (std::size_t i = 0; i < layer.features.size(); ++i) {
         const Feature& f = layer.features[i];
-        if (!callbacks.report(static_cast<double>(i) / static_cast<double>(layer.features.size()), "buffering"))
-            throw DataError("buffering cancelled");
         if (f.geometry.is_empty()) {
             callbacks.warning(fmt::format("{}: {}: has no geometry; left out", layer.where_text(), layer.describe(f)));
             continue;
         }
         Buffered b{i, {}};
-        BufferOptions options;
-        options.side = buffer_side_;
-        options.tolerance_m = tolerance_m_;
-        if (rings) {
-            options.distance_m = 0;
-            b.levels.push_back(for_feature(layer, f, [&] { return geodesic_buffer(f.geometry, options); }));
-        }
-        for (double d : distances[i]) {
-            options.distance_m = d;
-            b.levels.push_back(for_feature(layer, f, [&] { return geodesic_buffer(f.geometry, options); }));
-        }
+        const std::size_t levels = distances[i].size() + (rings ? 1 : 0);
+        for (std::size_t k = 0; k < levels; ++k) b.levels.push_back(std::move(built[first_job[i] + k]));
         if (!rings && b.levels.back().geometry.is_empty()) {
             callbacks.warning(fmt::format("{}: {}: a {:g} km buffer of a {} has no area; {}", layer.where_text(), layer.describe(f), distances[i].back() / 1000.0,
                                           f.geometry.type_name(), dissolve_ ? "it adds nothing" : "left out"));
@@ -147,7 +159,6 @@ int BufferCommand::run(Io& io) {
         }
         buffered.push_back(std::move(b));
     }
-    callbacks.report(1.0, "buffering");
 
     // The output layer: source fields (not when dissolving) and the buffer's own.
     Layer out;
