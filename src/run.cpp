@@ -54,6 +54,84 @@ Layer copy_layer(const Layer& in, const std::string& name) {
     return out;
 }
 
+// A result or input layer as written: the data (dza.gpkg, the database), and its kind and each
+// feature's title for the styled GeoJSON copy.
+struct Output {
+    Layer layer;
+    LayerKind kind;
+    FeatureTitle title;
+};
+
+// The inputs as used, as data, one per role; deployments carry their check status. Fields named
+// like the styled GeoJSON's columns are renamed here (with one warning a layer), so that every
+// copy has the same fields.
+std::vector<Output> input_copies(const std::map<std::string, Layer>& layers, const CheckResult* check, const Callbacks& callbacks) {
+    std::vector<Output> out;
+    for (const auto& [role, l] : layers) {
+        Layer c = copy_layer(l, role);
+        std::vector<std::string> own = simplestyle_columns();
+        if (role == "deployments" && check) own.push_back(check_column);
+        rename_clashing_fields(c, own, l.where_text(), callbacks);
+        if (role == "deployments" && check) {
+            c.fields.push_back({check_column, FieldType::String});
+            for (auto& f : c.features) f.values.push_back("");
+            for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
+        }
+        const LayerKind kind = role == "deployments"     ? LayerKind::Deployments
+                               : role == "line"          ? LayerKind::Line
+                               : role == "regions"       ? LayerKind::Regions
+                               : role == "neighbours"    ? LayerKind::Neighbours
+                               : role == "basing_areas"  ? LayerKind::BasingAreas
+                               : role == "maritime_zone" ? LayerKind::MaritimeZone
+                                                         : LayerKind::Context;
+        out.push_back({std::move(c), kind, label_of});
+    }
+    return out;
+}
+
+// summary.json's "parameters": the scenario's, as given.
+json parameters_json(const ScenarioParameters& p) {
+    json parameters = {{"standoff_km", p.standoff_m ? json(*p.standoff_m / 1000) : json(nullptr)},
+                       {"controlled_side", p.controlled_side.contains ? json{p.controlled_side.contains->lon, p.controlled_side.contains->lat}
+                                                                      : (p.controlled_side.region.empty() ? json("the larger side") : json(p.controlled_side.region))},
+                       {"radius_field", p.radius_field}, {"radius_km", p.radius_m ? json(*p.radius_m / 1000) : json(nullptr)},
+                       {"speed_field", p.speed_field}, {"speed_kmh", p.speed_kmh ? json(*p.speed_kmh) : json(nullptr)},
+                       {"allowed_regions", p.allowed_regions}, {"west_of_lon", p.west_of_lon ? json(*p.west_of_lon) : json(nullptr)}};
+    json by_role = json::object();
+    for (const auto& [role, m] : p.radius_by_role_m) by_role[role] = m / 1000;
+    parameters["radius_km_by_role"] = by_role;
+    return parameters;
+}
+
+// What the report's map shows: the layers written (by name), and the side beyond the line.
+MapContent map_content(const Scenario& scenario, const std::vector<const Layer*>& written, const Layer* other_side) {
+    const auto find = [&](const std::string& name) -> const Layer* {
+        for (const Layer* l : written)
+            if (l->name == name) return l;
+        return nullptr;
+    };
+    const ScenarioParameters& p = scenario.parameters;
+    MapContent map;
+    map.title = scenario.name.empty() ? "dza scenario" : scenario.name;
+    map.neighbours = find("neighbours");
+    map.regions = find("regions");
+    map.other_side = other_side;
+    map.coverage = find("coverage");
+    map.redundancy = find("redundancy");
+    map.gaps = find("gaps");
+    map.eligible = find("eligible_zones");
+    map.standoff_band = find("standoff_band");
+    map.maritime_zone = find("maritime_zone");
+    map.basing_areas = find("basing_areas");
+    map.line_gaps = find("line_gaps");
+    map.line = find("line");
+    map.deployments = find("deployments");
+    map.occupied = !scenario.has_layer("line") && scenario.has_layer("occupied");
+    map.standoff_m = p.standoff_m.value_or(0.0);
+    map.radius_field = p.radius_field;
+    return map;
+}
+
 class Steps {
 public:
     Steps(std::vector<RunStep>& steps, const Callbacks& callbacks, int total) : steps_(steps), callbacks_(callbacks), total_(total) {}
@@ -199,13 +277,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     };
 
     RunResults results;
-    // The result layers as data, in writing order, each with its kind and title for the styled GeoJSON.
-    struct Output {
-        Layer layer;
-        LayerKind kind;
-        FeatureTitle title;
-    };
-    std::vector<Output> outputs;
+    std::vector<Output> outputs;  // the result layers, in writing order
 
     if (wants("distance")) {
         steps.run("distance", [&] {
@@ -298,30 +370,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             return 0;
         });
     }
-    const std::optional<CheckResult> check = results.check ? std::optional<CheckResult>(results.check->result) : std::nullopt;
-
-    // The inputs as used, as data; deployments carry their check status. Fields named like the
-    // styled GeoJSON's columns are renamed here, so that every copy has the same fields.
-    std::vector<Output> inputs_used;
-    for (const auto& [role, l] : layers) {
-        Layer c = copy_layer(l, role);
-        std::vector<std::string> own = simplestyle_columns();
-        if (role == "deployments" && check) own.push_back(check_column);
-        rename_clashing_fields(c, own, l.where_text(), options.callbacks);
-        if (role == "deployments" && check) {
-            c.fields.push_back({check_column, FieldType::String});
-            for (auto& f : c.features) f.values.push_back("");
-            for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
-        }
-        const LayerKind kind = role == "deployments"    ? LayerKind::Deployments
-                               : role == "line"         ? LayerKind::Line
-                               : role == "regions"      ? LayerKind::Regions
-                               : role == "neighbours"   ? LayerKind::Neighbours
-                               : role == "basing_areas" ? LayerKind::BasingAreas
-                               : role == "maritime_zone" ? LayerKind::MaritimeZone
-                                                         : LayerKind::Context;
-        inputs_used.push_back({std::move(c), kind, label_of});
-    }
+    const std::vector<Output> inputs_used = input_copies(layers, results.check ? &results.check->result : nullptr, options.callbacks);
 
     // Every file is made in a staging folder and moved into place at the end. dza.gpkg is the
     // run's own: it is made anew, never updated.
@@ -348,58 +397,26 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     w.precision = options.precision;
     // The data layers (dza.gpkg, the database) and, for geojson.io and GitHub, the GeoJSON files
     // with simplestyle columns.
+    std::vector<const Output*> written;
+    for (const auto& o : inputs_used) written.push_back(&o);
+    for (const auto& o : outputs) written.push_back(&o);
     std::vector<const Layer*> all;
-    for (const auto& o : inputs_used) all.push_back(&o.layer);
-    for (const auto& o : outputs) all.push_back(&o.layer);
+    for (const Output* o : written) all.push_back(&o->layer);
     steps.run("write layers", [&] {
         staged([&] {
-            for (const auto* list : {&inputs_used, &outputs})
-                for (const Output& o : *list) {
-                    write_layer(styled_copy(o.layer, o.kind, o.title), (staging.path() / (o.layer.name + ".geojson")).string(), w);
-                    result.files.push_back(o.layer.name + ".geojson");
-                }
+            for (const Output* o : written) {
+                write_layer(styled_copy(o->layer, o->kind, o->title), (staging.path() / (o->layer.name + ".geojson")).string(), w);
+                result.files.push_back(o->layer.name + ".geojson");
+            }
             write_layers(all, (staging.path() / "dza.gpkg").string(), w);
             result.files.push_back("dza.gpkg");
         });
         return 0;
     });
 
-    // summary.json before the report, so the report can show the same figures.
-    json parameters = {{"standoff_km", p.standoff_m ? json(*p.standoff_m / 1000) : json(nullptr)},
-                       {"controlled_side", p.controlled_side.contains ? json{p.controlled_side.contains->lon, p.controlled_side.contains->lat}
-                                                                      : (p.controlled_side.region.empty() ? json("the larger side") : json(p.controlled_side.region))},
-                       {"radius_field", p.radius_field}, {"radius_km", p.radius_m ? json(*p.radius_m / 1000) : json(nullptr)},
-                       {"speed_field", p.speed_field}, {"speed_kmh", p.speed_kmh ? json(*p.speed_kmh) : json(nullptr)},
-                       {"allowed_regions", p.allowed_regions}, {"west_of_lon", p.west_of_lon ? json(*p.west_of_lon) : json(nullptr)}};
-    json by_role = json::object();
-    for (const auto& [role, m] : p.radius_by_role_m) by_role[role] = m / 1000;
-    parameters["radius_km_by_role"] = by_role;
-
     steps.run("report", [&] {
-        const auto find = [&](const std::string& name) -> const Layer* {
-            for (const Layer* l : all)
-                if (l->name == name) return l;
-            return nullptr;
-        };
         const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
-        MapContent map;
-        map.title = scenario.name.empty() ? "dza scenario" : scenario.name;
-        map.neighbours = find("neighbours");
-        map.regions = find("regions");
-        map.other_side = other_side ? &*other_side : nullptr;
-        map.coverage = find("coverage");
-        map.redundancy = find("redundancy");
-        map.gaps = find("gaps");
-        map.eligible = find("eligible_zones");
-        map.standoff_band = find("standoff_band");
-        map.maritime_zone = find("maritime_zone");
-        map.basing_areas = find("basing_areas");
-        map.line_gaps = find("line_gaps");
-        map.line = find("line");
-        map.deployments = find("deployments");
-        map.occupied = !scenario.has_layer("line") && scenario.has_layer("occupied");
-        map.standoff_m = p.standoff_m.value_or(0.0);
-        map.radius_field = p.radius_field;
+        const MapContent map = map_content(scenario, all, other_side ? &*other_side : nullptr);
         const std::string svg = render_map_svg(compose_map(map), map_options(map, 1200, 860));
         write_staged("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
         return 0;
@@ -426,7 +443,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     std::sort(files.begin(), files.end());
     result.summary = {{"dza_version", dza::version},
                       {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"sha256", file_sha256(scenario.file)}}},
-                      {"parameters", parameters},
+                      {"parameters", parameters_json(p)},
                       {"analyses_run", scenario.analyses},
                       {"inputs", inputs},
                       {"results", results_json(results)},
