@@ -6,6 +6,7 @@
 #include "dza/report.hpp"
 #include "dza/results_json.hpp"
 #include "dza/version.hpp"
+#include "feature_label.hpp"
 #include "markup.hpp"
 
 namespace dza {
@@ -39,12 +40,6 @@ std::vector<Method> methods(const RunResults& r) {
 }
 
 std::string num(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
-
-std::string feature_label(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && *i < f.values.size() && !f.values[*i].is_null())
-        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
 
 std::string check_html(const CheckSection& c) {
     std::string html = "<h2 id=\"check\">Plan check</h2>\n";

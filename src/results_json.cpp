@@ -1,5 +1,6 @@
 // The JSON form of each result; see include/dza/results_json.hpp for the keys and the rounding.
 #include "dza/results_json.hpp"
+#include "feature_label.hpp"
 
 #include <fmt/format.h>
 
@@ -17,13 +18,6 @@ json km2(double v) { return json_round(v, json_decimals::km2); }
 json pct(double v) { return json_round(v, json_decimals::pct); }
 json deg(double v) { return json_round(v, json_decimals::deg); }
 json metres(double v) { return json_round(v, json_decimals::m); }
-
-// The text that names a feature: its label field's value, else its fid.
-std::string feature_label(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && *i < f.values.size() && !f.values[*i].is_null())
-        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
 
 json area_json(const AreaCoverage& a, bool named, const std::string& layer = {}) {
     json j;

@@ -24,6 +24,7 @@
 #include "dza/version.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
+#include "feature_label.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
@@ -40,11 +41,6 @@ std::string text_of(const Layer& layer, const Feature& f, const char* field) {
     if (auto i = layer.field_index(field); i && *i < f.values.size() && !f.values[*i].is_null())
         return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
     return "";
-}
-
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null()) return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
 }
 
 // A copy of a layer (features cloned) under another name.
@@ -84,7 +80,7 @@ std::vector<Output> input_copies(const std::map<std::string, Layer>& layers, con
                                : role == "basing_areas"  ? LayerKind::BasingAreas
                                : role == "maritime_zone" ? LayerKind::MaritimeZone
                                                          : LayerKind::Context;
-        out.push_back({std::move(c), kind, label_of});
+        out.push_back({std::move(c), kind, feature_label});
     }
     return out;
 }
@@ -288,7 +284,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.speed_kmh = p.speed_kmh;
             results.distance = DistanceSection{&from, &to, compute_distances(from, to, o)};
             outputs.push_back({distance_layer(from, to, results.distance->results, options.callbacks), LayerKind::Distances, [](const Layer& l, const Feature& f) {
-                                   return fmt::format("{}: {:.1f} km to the line", label_of(l, f), f.values[*l.field_index("distance_km")].get<double>());
+                                   return fmt::format("{}: {:.1f} km to the line", feature_label(l, f), f.values[*l.field_index("distance_km")].get<double>());
                                }});
             return 0;
         });
@@ -333,7 +329,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 if (l.name == "regions") {
                     l.name = "coverage_regions";
                     outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {
-                                           return fmt::format("{}: {:.1f}% covered", label_of(c, f), f.values[*c.field_index("covered_pct")].get<double>());
+                                           return fmt::format("{}: {:.1f}% covered", feature_label(c, f), f.values[*c.field_index("covered_pct")].get<double>());
                                        }});
                 } else if (l.name == "coverage") {
                     outputs.push_back({std::move(l), LayerKind::Coverage, fixed("within reach of a deployment")});
@@ -347,7 +343,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                                        }});
                 } else {
                     l.name = "coverage_" + l.name;
-                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, label_of});
+                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, feature_label});
                 }
             }
             return 0;
