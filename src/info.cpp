@@ -62,27 +62,4 @@ std::vector<LayerInfo> inspect(const LayerRef& ref, const LoadOptions& options) 
     return out;
 }
 
-nlohmann::ordered_json to_json(const LayerInfo& info) {
-    nlohmann::ordered_json j;
-    j["source"] = info.source;
-    j["name"] = info.name;
-    j["driver"] = info.driver;
-    // A source without a CRS has "crs": null and names the CRS dza assumed for it.
-    j["crs"] = info.crs_assumed ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(info.crs);
-    j["crs_name"] = info.crs_name;
-    if (info.crs_assumed) j["crs_assumed"] = info.crs;
-    j["geometry_type"] = info.geometry_type;
-    j["feature_count"] = info.feature_count;
-    if (info.extent.empty) j["extent"] = nullptr;
-    else j["extent"] = {info.extent.min_lon, info.extent.min_lat, info.extent.max_lon, info.extent.max_lat};
-    auto fields = nlohmann::ordered_json::array();
-    for (const auto& f : info.fields) fields.push_back({{"name", f.name}, {"type", field_type_name(f.type)}});
-    j["fields"] = fields;
-    j["invalid_geometries"] = info.invalid_count;
-    j["empty_geometries"] = info.empty_count;
-    if (info.length_km) j["length_km"] = *info.length_km;
-    if (info.area_km2) j["area_km2"] = *info.area_km2;
-    return j;
-}
-
 }  // namespace dza

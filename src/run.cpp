@@ -17,13 +17,14 @@
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
 #include "dza/map.hpp"
+#include "dza/report.hpp"
 #include "dza/secrets.hpp"
 #include "dza/territory.hpp"
 #include "dza/text.hpp"
 #include "dza/version.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
-#include "markup.hpp"
+#include "feature_label.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
@@ -33,62 +34,8 @@ namespace dza {
 
 namespace {
 
-// Colours of deployments by role, shared by the map, the styled GeoJSON and the report.
-const std::vector<std::pair<std::string, std::string>> role_colors = {
-    {"air defence", "#d62728"}, {"ground", "#8c564b"}, {"air policing", "#1f77b4"}, {"maritime", "#17becf"}, {"ISR", "#9467bd"}};
-
-std::string role_color(const std::string& role) {
-    for (const auto& [r, c] : role_colors)
-        if (r == role) return c;
-    return "#555555";
-}
-
-// simplestyle-spec properties (stroke, fill, marker-color, title) appended to a layer's fields.
-struct SimpleStyle {
-    std::string stroke = "#555555";
-    double stroke_width = 2;
-    double stroke_opacity = 1;
-    std::string fill;  // "" for lines and points
-    double fill_opacity = 0.3;
-    std::string marker_color;  // "" unless points
-};
-
-// The columns a run adds to every layer it writes (simplestyle-spec's), and to deployments after
-// a plan check. A source field named like one of them, ignoring case, is renamed src_<name>.
-const std::vector<std::string> style_columns = {"title", "stroke", "stroke-width", "stroke-opacity", "fill", "fill-opacity", "marker-color"};
+// The column a plan check adds to the deployments it writes.
 constexpr const char* check_column = "check";
-
-void add_simplestyle(Layer& layer, const SimpleStyle& style, const std::function<std::string(const Feature&)>& title,
-                     const std::function<std::string(const Feature&)>& color = {}) {
-    rename_clashing_fields(layer, style_columns, layer.where_text(), {});  // the input copies warned already
-    const auto add_field = [&](const char* name, FieldType type) {
-        if (!layer.field_index(name)) layer.fields.push_back({name, type});
-        return *layer.field_index(name);
-    };
-    const auto t = add_field("title", FieldType::String);
-    const auto stroke = add_field("stroke", FieldType::String);
-    const auto stroke_width = add_field("stroke-width", FieldType::Real);
-    const auto stroke_opacity = add_field("stroke-opacity", FieldType::Real);
-    std::optional<std::size_t> fill, fill_opacity, marker;
-    if (!style.fill.empty()) {
-        fill = add_field("fill", FieldType::String);
-        fill_opacity = add_field("fill-opacity", FieldType::Real);
-    }
-    if (!style.marker_color.empty()) marker = add_field("marker-color", FieldType::String);
-    for (auto& f : layer.features) {
-        f.values.resize(layer.fields.size());
-        const std::string c = color ? color(f) : "";
-        f.values[t] = title(f);
-        f.values[stroke] = c.empty() || style.marker_color.empty() ? (c.empty() ? style.stroke : c) : style.stroke;
-        f.values[stroke_width] = style.stroke_width;
-        f.values[stroke_opacity] = style.stroke_opacity;
-        if (fill) {
-            f.values[*fill] = c.empty() ? style.fill : c;
-            f.values[*fill_opacity] = style.fill_opacity;
-        }
-        if (marker) f.values[*marker] = c.empty() ? style.marker_color : c;
-    }
-}
 
 std::string text_of(const Layer& layer, const Feature& f, const char* field) {
     if (auto i = layer.field_index(field); i && *i < f.values.size() && !f.values[*i].is_null())
@@ -96,16 +43,89 @@ std::string text_of(const Layer& layer, const Feature& f, const char* field) {
     return "";
 }
 
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null()) return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
-
 // A copy of a layer (features cloned) under another name.
 Layer copy_layer(const Layer& in, const std::string& name) {
     Layer out = dza::copy_layer(in, [](const Geometry& g) { return g.clone(); });
     out.name = name;
     return out;
+}
+
+// A result or input layer as written: the data (dza.gpkg, the database), and its kind and each
+// feature's title for the styled GeoJSON copy.
+struct Output {
+    Layer layer;
+    LayerKind kind;
+    FeatureTitle title;
+};
+
+// The inputs as used, as data, one per role; deployments carry their check status. Fields named
+// like the styled GeoJSON's columns are renamed here (with one warning a layer), so that every
+// copy has the same fields.
+std::vector<Output> input_copies(const std::map<std::string, Layer>& layers, const CheckResult* check, const Callbacks& callbacks) {
+    std::vector<Output> out;
+    for (const auto& [role, l] : layers) {
+        Layer c = copy_layer(l, role);
+        std::vector<std::string> own = simplestyle_columns();
+        if (role == "deployments" && check) own.push_back(check_column);
+        rename_clashing_fields(c, own, l.where_text(), callbacks);
+        if (role == "deployments" && check) {
+            c.fields.push_back({check_column, FieldType::String});
+            for (auto& f : c.features) f.values.push_back("");
+            for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
+        }
+        const LayerKind kind = role == "deployments"     ? LayerKind::Deployments
+                               : role == "line"          ? LayerKind::Line
+                               : role == "regions"       ? LayerKind::Regions
+                               : role == "neighbours"    ? LayerKind::Neighbours
+                               : role == "basing_areas"  ? LayerKind::BasingAreas
+                               : role == "maritime_zone" ? LayerKind::MaritimeZone
+                                                         : LayerKind::Context;
+        out.push_back({std::move(c), kind, feature_label});
+    }
+    return out;
+}
+
+// summary.json's "parameters": the scenario's, as given.
+json parameters_json(const ScenarioParameters& p) {
+    json parameters = {{"standoff_km", p.standoff_m ? json(*p.standoff_m / 1000) : json(nullptr)},
+                       {"controlled_side", p.controlled_side.contains ? json{p.controlled_side.contains->lon, p.controlled_side.contains->lat}
+                                                                      : (p.controlled_side.region.empty() ? json("the larger side") : json(p.controlled_side.region))},
+                       {"radius_field", p.radius_field}, {"radius_km", p.radius_m ? json(*p.radius_m / 1000) : json(nullptr)},
+                       {"speed_field", p.speed_field}, {"speed_kmh", p.speed_kmh ? json(*p.speed_kmh) : json(nullptr)},
+                       {"allowed_regions", p.allowed_regions}, {"west_of_lon", p.west_of_lon ? json(*p.west_of_lon) : json(nullptr)}};
+    json by_role = json::object();
+    for (const auto& [role, m] : p.radius_by_role_m) by_role[role] = m / 1000;
+    parameters["radius_km_by_role"] = by_role;
+    return parameters;
+}
+
+// What the report's map shows: the layers written (by name), and the side beyond the line.
+MapContent map_content(const Scenario& scenario, const std::vector<const Layer*>& written, const Layer* other_side) {
+    const auto find = [&](const std::string& name) -> const Layer* {
+        for (const Layer* l : written)
+            if (l->name == name) return l;
+        return nullptr;
+    };
+    const ScenarioParameters& p = scenario.parameters;
+    MapContent map;
+    map.title = scenario.name.empty() ? "dza scenario" : scenario.name;
+    map.neighbours = find("neighbours");
+    map.regions = find("regions");
+    map.other_side = other_side;
+    map.coverage = find("coverage");
+    map.redundancy = find("redundancy");
+    map.gaps = find("gaps");
+    map.eligible = find("eligible_zones");
+    map.standoff_band = find("standoff_band");
+    map.maritime_zone = find("maritime_zone");
+    map.basing_areas = find("basing_areas");
+    map.line_gaps = find("line_gaps");
+    map.line = find("line");
+    map.deployments = find("deployments");
+    map.occupied = !scenario.has_layer("line") && scenario.has_layer("occupied");
+    map.standoff_m = p.standoff_m.value_or(0.0);
+    map.radius_field = p.radius_field;
+    return map;
 }
 
 class Steps {
@@ -252,9 +272,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         return *territory;
     };
 
-    json analyses = json::object();
-    json methods = json::object();
-    std::vector<Layer> outputs;  // in writing order
+    RunResults results;
+    std::vector<Output> outputs;  // the result layers, in writing order
 
     if (wants("distance")) {
         steps.run("distance", [&] {
@@ -263,21 +282,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             DistanceOptions o;
             o.speed_field = p.speed_field;
             o.speed_kmh = p.speed_kmh;
-            const auto results = compute_distances(from, to, o);
-            Layer lines = distance_layer(from, to, results, options.callbacks);
-            json rows = json::array();
-            for (const auto& r : results) {
-                json row = {{"name", label_of(from, from.features[r.source])}, {"target", label_of(to, to.features[r.target])},
-                            {"distance_km", r.nearest.distance_m / 1000.0}, {"azimuth_deg", std::isnan(r.nearest.azimuth_deg) ? json(nullptr) : json(r.nearest.azimuth_deg)},
-                            {"nearest_lon", r.nearest.to.lon}, {"nearest_lat", r.nearest.to.lat}, {"time_h", r.time_h ? json(*r.time_h) : json(nullptr)}};
-                rows.push_back(row);
-            }
-            analyses["distance"] = {{"results", rows}};
-            methods["distance"] = {{"method", distance_method}, {"max_error_m", distance_max_error_m}};
-            add_simplestyle(lines, {"#444444", 1.5, 0.9, "", 0, ""}, [&](const Feature& f) {
-                return fmt::format("{}: {:.1f} km to the line", label_of(lines, f), f.values[*lines.field_index("distance_km")].get<double>());
-            });
-            outputs.push_back(std::move(lines));
+            results.distance = DistanceSection{&from, &to, compute_distances(from, to, o)};
+            outputs.push_back({distance_layer(from, to, results.distance->results, options.callbacks), LayerKind::Distances, [](const Layer& l, const Feature& f) {
+                                   return fmt::format("{}: {:.1f} km to the line", feature_label(l, f), f.values[*l.field_index("distance_km")].get<double>());
+                               }});
             return 0;
         });
     }
@@ -288,20 +296,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             ZonesOptions o;
             o.standoff_m = p.standoff_m.value_or(0.0);
             o.west_of_lon = p.west_of_lon;
-            const ZonesResult z = compute_zones(regions, get_territory(), o);
-            json rows = json::array();
-            for (const auto& r : z.regions)
-                rows.push_back({{"name", r.name}, {"area_km2", r.area_km2}, {"eligible_km2", r.eligible_km2}, {"eligible_pct", r.eligible_pct}});
-            analyses["zones"] = {{"total_area_km2", z.total_area_km2}, {"controlled_area_km2", z.controlled_area_km2}, {"standoff_km", o.standoff_m / 1000.0},
-                                 {"controlled_side", get_territory().rule}, {"regions", rows}};
-            methods["zones"] = {{"method", z.method}, {"max_error_m", z.max_error_m}};
-            Layer eligible = zones_layer(z, o.standoff_m);
-            add_simplestyle(eligible, {"#2ca02c", 1, 0.8, "#2ca02c", 0.35, ""},
-                            [&](const Feature& f) { return fmt::format("eligible: {}, {}", text_of(eligible, f, "region"), text_of(eligible, f, "band")); });
-            Layer band = standoff_layer(z, o.standoff_m);
-            add_simplestyle(band, {"#d62728", 1, 0.8, "#d62728", 0.25, ""}, [&](const Feature&) { return fmt::format("stand-off band, {:g} km", o.standoff_m / 1000); });
-            outputs.push_back(std::move(band));
-            outputs.push_back(std::move(eligible));
+            results.zones = ZonesSection{compute_zones(regions, get_territory(), o), o.standoff_m, get_territory().rule};
+            const ZonesResult& z = results.zones->result;
+            outputs.push_back({standoff_layer(z, o.standoff_m), LayerKind::StandoffBand,
+                               [standoff_m = o.standoff_m](const Layer&, const Feature&) { return fmt::format("stand-off band, {:g} km", standoff_m / 1000); }});
+            outputs.push_back({zones_layer(z, o.standoff_m), LayerKind::Eligible, [](const Layer& l, const Feature& f) {
+                                   return fmt::format("eligible: {}, {}", text_of(l, f, "region"), text_of(l, f, "band"));
+                               }});
             return 0;
         });
     }
@@ -322,51 +323,33 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             std::vector<const Layer*> targets;
             for (const char* role : {"maritime_zone", "targets"})
                 if (const Layer* l = optional_layer(role)) targets.push_back(l);
-            const CoverageResult c = compute_coverage(deployments, regions, optional_layer("line"), targets, o);
-            const auto area_json = [](const AreaCoverage& a) {
-                return json{{"name", a.name}, {"area_km2", a.area_km2}, {"covered_km2", a.covered_km2}, {"covered_pct", a.covered_pct},
-                            {"redundant_km2", a.redundant_km2}, {"deployments", a.deployments}};
-            };
-            json regions_json = json::array(), targets_json = json::array();
-            for (const auto& a : c.regions) regions_json.push_back(area_json(a));
-            for (const auto& a : c.targets) targets_json.push_back(area_json(a));
-            json cov = {{"regions", regions_json}, {"total", area_json(c.total)}, {"targets", targets_json}, {"gaps_within", c.gaps_within}, {"gaps_km2", c.gaps_km2}};
-            if (c.line) {
-                json gaps = json::array();
-                for (const auto& g : c.line->gaps)
-                    gaps.push_back({{"from_km", g.from_km}, {"to_km", g.to_km}, {"length_km", g.length_km}, {"start", {g.start.lon, g.start.lat}}, {"end", {g.end.lon, g.end.lat}}});
-                cov["line"] = {{"length_km", c.line->length_km}, {"covered_km", c.line->covered_km}, {"covered_pct", c.line->covered_pct}, {"gaps", gaps}};
-            }
-            analyses["coverage"] = cov;
-            methods["coverage"] = {{"method", coverage_method}, {"max_error_m", c.max_error_m}};
-            std::vector<Layer> made = coverage_layers(c, regions, targets, options.callbacks);
-            for (auto& l : made) {
+            results.coverage = CoverageSection{&deployments, &regions, optional_layer("line"), targets, compute_coverage(deployments, regions, optional_layer("line"), targets, o)};
+            const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
+            for (auto& l : coverage_layers(results.coverage->result, regions, targets, options.callbacks)) {
                 if (l.name == "regions") {
                     l.name = "coverage_regions";
-                    add_simplestyle(l, {"#1f77b4", 1, 0.8, "#1f77b4", 0.15, ""}, [&](const Feature& f) {
-                        return fmt::format("{}: {:.1f}% covered", label_of(l, f), f.values[*l.field_index("covered_pct")].get<double>());
-                    });
+                    outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {
+                                           return fmt::format("{}: {:.1f}% covered", feature_label(c, f), f.values[*c.field_index("covered_pct")].get<double>());
+                                       }});
                 } else if (l.name == "coverage") {
-                    add_simplestyle(l, {"#1f77b4", 1, 0.8, "#1f77b4", 0.2, ""}, [](const Feature&) { return std::string("within reach of a deployment"); });
+                    outputs.push_back({std::move(l), LayerKind::Coverage, fixed("within reach of a deployment")});
                 } else if (l.name == "redundancy") {
-                    add_simplestyle(l, {"#9467bd", 1, 0.8, "#9467bd", 0.3, ""}, [](const Feature&) { return std::string("within reach of two or more"); });
+                    outputs.push_back({std::move(l), LayerKind::Redundancy, fixed("within reach of two or more")});
                 } else if (l.name == "gaps") {
-                    add_simplestyle(l, {"#ff7f0e", 1, 0.9, "#ff7f0e", 0.35, ""}, [](const Feature&) { return std::string("not covered"); });
+                    outputs.push_back({std::move(l), LayerKind::Gaps, fixed("not covered")});
                 } else if (l.name == "line_gaps") {
-                    add_simplestyle(l, {"#ff7f0e", 4, 1, "", 0, ""}, [&](const Feature& f) {
-                        return fmt::format("uncovered stretch, {:.1f} km", f.values[*l.field_index("length_km")].get<double>());
-                    });
+                    outputs.push_back({std::move(l), LayerKind::LineGaps, [](const Layer& c, const Feature& f) {
+                                           return fmt::format("uncovered stretch, {:.1f} km", f.values[*c.field_index("length_km")].get<double>());
+                                       }});
                 } else {
                     l.name = "coverage_" + l.name;
-                    add_simplestyle(l, {"#17becf", 1, 0.8, "#17becf", 0.2, ""}, [&](const Feature& f) { return label_of(l, f); });
+                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, feature_label});
                 }
-                outputs.push_back(std::move(l));
             }
             return 0;
         });
     }
 
-    std::optional<CheckResult> check;
     if (wants("check")) {
         steps.run("check", [&] {
             const Layer& deployments = layer("deployments", "the plan check");
@@ -377,50 +360,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.allowed_regions = p.allowed_regions;
             o.basing_areas = optional_layer("basing_areas");
             o.maritime_zone = optional_layer("maritime_zone");
-            check = check_plan(deployments, regions, line, get_territory(), o);
-            json rows = json::array();
-            for (const auto& d : check->deployments) {
-                json v = json::array();
-                for (const auto& x : d.violations) v.push_back({{"rule", x.rule}, {"message", x.message}});
-                rows.push_back({{"name", d.name}, {"region", d.region.empty() ? json(nullptr) : json(d.region)}, {"at_sea", d.at_sea},
-                                {"distance_km", d.distance_km}, {"passed", d.passed()}, {"violations", v}});
-            }
-            analyses["check"] = {{"passed", check->passed()}, {"violation_count", check->violation_count()}, {"standoff_km", o.standoff_m / 1000.0}, {"deployments", rows}};
-            methods["check"] = {{"method", "containment by GEOS (edges straight in lon/lat); distances as for distance"}, {"max_error_m", distance_max_error_m}};
+            results.check = CheckSection{check_plan(deployments, regions, line, get_territory(), o), o.standoff_m, get_territory().rule};
             result.plan_checked = true;
-            result.plan_passed = check->passed();
+            result.plan_passed = results.check->result.passed();
             return 0;
         });
     }
-
-    // The inputs as used, styled; deployments carry their check status.
-    std::vector<Layer> inputs_used;
-    for (const auto& [role, l] : layers) {
-        Layer c = copy_layer(l, role);
-        std::vector<std::string> own = style_columns;
-        if (role == "deployments" && check) own.push_back(check_column);
-        rename_clashing_fields(c, own, l.where_text(), options.callbacks);
-        if (role == "deployments") {
-            if (check) {
-                c.fields.push_back({check_column, FieldType::String});
-                for (auto& f : c.features) f.values.push_back("");
-                for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
-            }
-            add_simplestyle(c, {"#222222", 1, 1, "", 0, "#555555"}, [&](const Feature& f) { return label_of(c, f); },
-                            [&](const Feature& f) { return role_color(text_of(c, f, "role")); });
-        } else if (role == "line") {
-            add_simplestyle(c, {"#8b0000", 4, 1, "", 0, ""}, [&](const Feature& f) { return label_of(c, f); });
-        } else if (role == "regions") {
-            add_simplestyle(c, {"#666666", 1, 0.8, "#f2f2f2", 0.1, ""}, [&](const Feature& f) { return label_of(c, f); });
-        } else if (role == "neighbours") {
-            add_simplestyle(c, {"#999999", 1, 0.6, "#dddddd", 0.3, ""}, [&](const Feature& f) { return label_of(c, f); });
-        } else if (role == "basing_areas") {
-            add_simplestyle(c, {"#006400", 2, 1, "#006400", 0.1, ""}, [&](const Feature& f) { return label_of(c, f); });
-        } else {
-            add_simplestyle(c, {"#17becf", 2, 1, "#17becf", 0.15, ""}, [&](const Feature& f) { return label_of(c, f); });
-        }
-        inputs_used.push_back(std::move(c));
-    }
+    const std::vector<Output> inputs_used = input_copies(layers, results.check ? &results.check->result : nullptr, options.callbacks);
 
     // Every file is made in a staging folder and moved into place at the end. dza.gpkg is the
     // run's own: it is made anew, never updated.
@@ -445,14 +391,18 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     WriteOptions w;
     w.callbacks = options.callbacks;
     w.precision = options.precision;
+    // The data layers (dza.gpkg, the database) and, for geojson.io and GitHub, the GeoJSON files
+    // with simplestyle columns.
+    std::vector<const Output*> written;
+    for (const auto& o : inputs_used) written.push_back(&o);
+    for (const auto& o : outputs) written.push_back(&o);
     std::vector<const Layer*> all;
+    for (const Output* o : written) all.push_back(&o->layer);
     steps.run("write layers", [&] {
-        for (const auto& l : inputs_used) all.push_back(&l);
-        for (const auto& l : outputs) all.push_back(&l);
         staged([&] {
-            for (const Layer* l : all) {
-                write_layer(*l, (staging.path() / (l->name + ".geojson")).string(), w);
-                result.files.push_back(l->name + ".geojson");
+            for (const Output* o : written) {
+                write_layer(styled_copy(o->layer, o->kind, o->title), (staging.path() / (o->layer.name + ".geojson")).string(), w);
+                result.files.push_back(o->layer.name + ".geojson");
             }
             write_layers(all, (staging.path() / "dza.gpkg").string(), w);
             result.files.push_back("dza.gpkg");
@@ -460,156 +410,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         return 0;
     });
 
-    // summary.json before the report, so the report can show the same figures.
-    json parameters = {{"standoff_km", p.standoff_m ? json(*p.standoff_m / 1000) : json(nullptr)},
-                       {"controlled_side", p.controlled_side.contains ? json{p.controlled_side.contains->lon, p.controlled_side.contains->lat}
-                                                                      : (p.controlled_side.region.empty() ? json("the larger side") : json(p.controlled_side.region))},
-                       {"radius_field", p.radius_field}, {"radius_km", p.radius_m ? json(*p.radius_m / 1000) : json(nullptr)},
-                       {"speed_field", p.speed_field}, {"speed_kmh", p.speed_kmh ? json(*p.speed_kmh) : json(nullptr)},
-                       {"allowed_regions", p.allowed_regions}, {"west_of_lon", p.west_of_lon ? json(*p.west_of_lon) : json(nullptr)}};
-    json by_role = json::object();
-    for (const auto& [role, m] : p.radius_by_role_m) by_role[role] = m / 1000;
-    parameters["radius_km_by_role"] = by_role;
-
     steps.run("report", [&] {
-        // The map: context, results, then the line and deployments on top.
-        std::vector<MapLayer> map;
-        const auto add = [&](const std::string& title, const Layer* l, MapStyle style) {
-            if (!l || l->features.empty()) return;
-            MapLayer m;
-            m.title = title;
-            m.layer = l;
-            m.style = std::move(style);
-            map.push_back(std::move(m));
-        };
-        const auto find = [&](const std::string& name) -> const Layer* {
-            for (const Layer* l : all)
-                if (l->name == name) return l;
-            return nullptr;
-        };
-        if (const Layer* l = find("neighbours")) {
-            add("", l, {"#bbbbbb", "#eeeeee", 1, 1, 0.8, {}, 4, 0});
-            map.back().background = true;
-            map.back().label_field = l->label_field() ? l->fields[*l->label_field()].name : "";
-            map.back().label = {10, "#999999", false, true, true, true};
-        }
-        if (const Layer* l = find("regions")) {
-            add("Regions", l, {"#888888", "#ffffff", 1, 1, 0.6, {}, 4, 0});
-            map.back().focus = true;
-        }
-        add("Coverage (within reach)", find("coverage"), {"#1f77b4", "#1f77b4", 0.18, 0.6, 0.8, {}, 4, 0});
-        add("Redundant coverage", find("redundancy"), {"none", "#9467bd", 0.25, 1, 0, {}, 4, 0});
-        add("Coverage gaps", find("gaps"), {"#ff7f0e", "#ff7f0e", 0.3, 0.8, 0.6, {}, 4, 0});
-        add("Eligible basing zones", find("eligible_zones"), {"#2ca02c", "#2ca02c", 0.35, 0.8, 0.5, {}, 4, 0});
-        add("Stand-off band", find("standoff_band"), {"#d62728", "#d62728", 0.18, 0.8, 0.6, {4, 3}, 4, 0});
-        add("Maritime zone", find("maritime_zone"), {"#17becf", "#17becf", 0.15, 1, 1.2, {6, 3}, 4, 0});
-        add("Basing areas", find("basing_areas"), {"#006400", "none", 1, 1, 1.4, {}, 4, 0});
-        add("Uncovered stretches of the line", find("line_gaps"), {"#ff7f0e", "none", 1, 1, 6, {}, 4, 0});
-        add("Cease-fire line (notional)", find("line"), {"#8b0000", "none", 1, 1, 2.6, {}, 4, 0});
-        if (const Layer* l = find("deployments")) {
-            add("Deployments", l, {"#222222", "#555555", 1, 1, 0.8, {}, 5, 0});
-            map.back().color_field = "role";
-            map.back().colors = role_colors;
-            map.back().label_field = l->label_field() ? l->fields[*l->label_field()].name : "";
-            map.back().label = {9, "#222222", false, false, false, true};
-        }
-        MapOptions mo;
-        mo.width_px = 1200;
-        mo.height_px = 860;
-        mo.title = scenario.name.empty() ? "dza scenario" : scenario.name;
-        mo.subtitle = p.standoff_m ? fmt::format("Stand-off {:g} km from the line; reaches from {}", *p.standoff_m / 1000, p.radius_field.empty() ? "the scenario" : p.radius_field)
-                                   : "";
-        mo.credit = "Regions and neighbours: Natural Earth. Line, basing areas, deployments, maritime zone: notional.";
-        mo.background = "#eef5fb";
-        const std::string svg = render_map_svg(map, mo);
-
-        std::string html;
-        html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(mo.title) + "</title>\n";
-        html += R"(<style>
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1240px; color: #222; }
-h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f3f3f3; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.fail { color: #b00; font-weight: bold; } .ok { color: #070; }
-.note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
-</style>
-</head>
-<body>
-)";
-        html += "<h1>" + markup_escape(mo.title) + "</h1>\n";
-        html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario.file.filename().string()) +
-                ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
-        html += "<div id=\"map\">" + svg + "</div>\n";
-        const auto num = [](double v, int d) { return fmt::format("{:.{}f}", v, d); };
-        if (analyses.contains("check")) {
-            const json& c = analyses["check"];
-            html += "<h2 id=\"check\">Plan check</h2>\n";
-            html += c["passed"].get<bool>() ? "<p class=\"ok\">The plan passes every constraint.</p>\n"
-                                            : fmt::format("<p class=\"fail\">The plan fails: {} violations.</p>\n", c["violation_count"].get<std::size_t>());
-            html += "<table id=\"check-table\"><tr><th>deployment</th><th>where</th><th>to the line, km</th><th>result</th></tr>\n";
-            for (const auto& d : c["deployments"]) {
-                std::string where = d["at_sea"].get<bool>() ? "at sea" : (d["region"].is_null() ? "-" : d["region"].get<std::string>());
-                std::string res;
-                for (const auto& v : d["violations"]) res += (res.empty() ? "" : "<br>") + markup_escape(v["message"].get<std::string>());
-                html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", markup_escape(d["name"].get<std::string>()),
-                                    markup_escape(where), num(d["distance_km"].get<double>(), 1), d["passed"].get<bool>() ? "ok" : "fail",
-                                    d["passed"].get<bool>() ? "ok" : res);
-            }
-            html += "</table>\n";
-        }
-        if (analyses.contains("distance")) {
-            html += "<h2 id=\"distances\">Distances to the line</h2>\n<table id=\"distance-table\"><tr><th>deployment</th><th>distance, km</th><th>bearing</th><th>nearest point</th><th>time, h</th></tr>\n";
-            for (const auto& r : analyses["distance"]["results"])
-                html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td class=\"n\">{}</td></tr>\n",
-                                    markup_escape(r["name"].get<std::string>()), num(r["distance_km"].get<double>(), 3),
-                                    r["azimuth_deg"].is_null() ? "-" : num(r["azimuth_deg"].get<double>(), 1) + "&deg;", r["nearest_lon"].get<double>(),
-                                    r["nearest_lat"].get<double>(), r["time_h"].is_null() ? "-" : num(r["time_h"].get<double>(), 2));
-            html += "</table>\n";
-        }
-        if (analyses.contains("coverage")) {
-            const json& c = analyses["coverage"];
-            html += "<h2 id=\"coverage\">Coverage by region</h2>\n<table id=\"coverage-table\"><tr><th>region</th><th>area, km&sup2;</th><th>covered, km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr>\n";
-            const auto row = [&](const json& a, bool bold) {
-                const std::string b = bold ? "<b>" : "", e = bold ? "</b>" : "";
-                return fmt::format("<tr><td>{}{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n", b,
-                                   markup_escape(a["name"].get<std::string>()), e, num(a["area_km2"].get<double>(), 1), num(a["covered_km2"].get<double>(), 1),
-                                   num(a["covered_pct"].get<double>(), 1), num(a["redundant_km2"].get<double>(), 1), a["deployments"].get<std::size_t>());
-            };
-            for (const auto& a : c["regions"]) html += row(a, false);
-            html += row(c["total"], true);
-            for (const auto& a : c["targets"]) html += row(a, false);
-            html += "</table>\n";
-            if (c.contains("line")) {
-                const json& l = c["line"];
-                html += "<h2 id=\"line-coverage\">Line coverage</h2>\n";
-                html += fmt::format("<p>The line is {} km long; {} km ({}%) lie within reach of a deployment.</p>\n", num(l["length_km"].get<double>(), 1),
-                                    num(l["covered_km"].get<double>(), 1), num(l["covered_pct"].get<double>(), 1));
-                html += "<table id=\"line-gaps-table\"><tr><th>uncovered stretch</th><th>from km</th><th>to km</th><th>length, km</th><th>start</th><th>end</th></tr>\n";
-                int i = 0;
-                for (const auto& g : l["gaps"])
-                    html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td>{:.4f}, {:.4f}</td></tr>\n", ++i,
-                                        num(g["from_km"].get<double>(), 1), num(g["to_km"].get<double>(), 1), num(g["length_km"].get<double>(), 1),
-                                        g["start"][0].get<double>(), g["start"][1].get<double>(), g["end"][0].get<double>(), g["end"][1].get<double>());
-                html += "</table>\n";
-            }
-        }
-        if (analyses.contains("zones")) {
-            const json& z = analyses["zones"];
-            html += "<h2 id=\"zones\">Eligible basing zones</h2>\n";
-            html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z["standoff_km"].get<double>(),
-                                markup_escape(z["controlled_side"].get<std::string>()), num(z["total_area_km2"].get<double>(), 1));
-            html += "<table id=\"zones-table\"><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr>\n";
-            for (const auto& r : z["regions"])
-                html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td></tr>\n", markup_escape(r["name"].get<std::string>()),
-                                    num(r["area_km2"].get<double>(), 1), num(r["eligible_km2"].get<double>(), 1), num(r["eligible_pct"].get<double>(), 1));
-            html += "</table>\n";
-        }
-        html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<table><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr>\n";
-        for (const auto& [name, m] : methods.items())
-            html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", name, markup_escape(m["method"].get<std::string>()), m["max_error_m"].dump());
-        html += "</table>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
-        write_staged("report.html", html);
+        const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
+        const MapContent map = map_content(scenario, all, other_side ? &*other_side : nullptr);
+        const std::string svg = render_map_svg(compose_map(map), map_options(map, 1200, 860));
+        write_staged("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
         return 0;
     });
 
@@ -634,11 +439,11 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
     std::sort(files.begin(), files.end());
     result.summary = {{"dza_version", dza::version},
                       {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"sha256", file_sha256(scenario.file)}}},
-                      {"parameters", parameters},
+                      {"parameters", parameters_json(p)},
                       {"analyses_run", scenario.analyses},
                       {"inputs", inputs},
-                      {"results", analyses},
-                      {"methods", methods},
+                      {"results", results_json(results)},
+                      {"methods", methods_json(results)},
                       {"steps", step_times},
                       {"outputs", files},
                       {"database", database}};

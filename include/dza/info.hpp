@@ -4,8 +4,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "dza/layer.hpp"
 
 namespace dza {
@@ -31,7 +29,5 @@ LayerInfo describe_layer(const Layer& layer);
 
 // Every layer `ref` names: its one layer, or all of a multi-layer source when none is picked.
 std::vector<LayerInfo> inspect(const LayerRef& ref, const LoadOptions& options = {});
-
-nlohmann::ordered_json to_json(const LayerInfo& info);
 
 }  // namespace dza

@@ -1,10 +1,12 @@
 #pragma once
 // dza run: a whole scenario in one go. Loads its layers, runs its analyses (distance, zones,
 // coverage, check), and writes into a folder: one RFC 7946 GeoJSON per result layer and input as
-// used (with simplestyle-spec properties so geojson.io and GitHub draw them styled), a
-// GeoPackage holding every layer, summary.json (every figure, the parameters, the inputs with
-// their SHA-256, the version, each measure's method and error bound, the time of each step) and
-// report.html (one self-contained page: an inline SVG map and the tables).
+// used (with simplestyle-spec properties so geojson.io and GitHub draw them styled, in the map's
+// colours: dza/report.hpp), a GeoPackage holding every layer as data (no style columns),
+// summary.json (every figure, as results_json.hpp writes it under "results", the parameters, the
+// inputs with their SHA-256, the version, each measure's method and error bound, the time of
+// each step) and report.html (one self-contained page: the map `dza map` draws, with the run's
+// results, and the tables).
 //
 // Nothing in the folder changes unless the whole run succeeds: results are built in a temporary
 // folder inside it and moved into place at the end. With a database, its tables are replaced in

@@ -5,6 +5,8 @@
 #include "cli/format.hpp"
 #include "dza/check.hpp"
 #include "dza/error.hpp"
+#include "dza/results_json.hpp"
+#include "dza/secrets.hpp"
 #include "dza/text.hpp"
 #include "dza/units.hpp"
 
@@ -96,19 +98,7 @@ int CheckCommand::run(Io& io) {
     const CheckResult result = check_plan(deployments, regions, line, territory, options);
 
     if (json_) {
-        nlohmann::ordered_json j;
-        j["passed"] = result.passed();
-        j["violation_count"] = result.violation_count();
-        j["standoff_km"] = options.standoff_m / 1000.0;
-        j["controlled_side"] = territory.rule;
-        j["deployments"] = nlohmann::ordered_json::array();
-        for (const auto& d : result.deployments) {
-            nlohmann::ordered_json v = nlohmann::ordered_json::array();
-            for (const auto& x : d.violations) v.push_back({{"rule", x.rule}, {"message", x.message}});
-            j["deployments"].push_back({{"name", d.name}, {"region", d.region.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d.region)},
-                                        {"at_sea", d.at_sea}, {"distance_km", d.distance_km}, {"passed", d.passed()}, {"violations", v}});
-        }
-        io.out << json_text(j, 2) << '\n';
+        io.out << scrub_secrets(json_text(to_json(result, options.standoff_m, territory.rule), 2)) << '\n';
     } else {
         Table table;
         table.add_column("deployment");

@@ -11,6 +11,8 @@
 #include "dza/buffer.hpp"
 #include "dza/coverage.hpp"
 #include "dza/error.hpp"
+#include "dza/results_json.hpp"
+#include "dza/secrets.hpp"
 #include "dza/text.hpp"
 #include "dza/scenario.hpp"
 #include "dza/territory.hpp"
@@ -133,24 +135,6 @@ void check_output_folder(const std::string& folder) {
     if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", folder, parent.string()));
 }
 
-// Fixed decimals, printed as the shortest number that reads back the same.
-double rounded(double value, int decimals) { return std::strtod(fmt::format("{:.{}f}", value, decimals).c_str(), nullptr); }
-double km(double v) { return rounded(v, 3); }
-double pct(double v) { return rounded(v, 4); }
-double deg(double v) { return rounded(v, 7); }
-
-nlohmann::ordered_json area_json(const AreaCoverage& a, bool named, const std::string& layer = {}) {
-    nlohmann::ordered_json j;
-    if (!layer.empty()) j["layer"] = layer;
-    if (named) j["name"] = a.name;
-    j["area_km2"] = km(a.area_km2);
-    j["covered_km2"] = km(a.covered_km2);
-    j["covered_pct"] = pct(a.covered_pct);
-    j["redundant_km2"] = km(a.redundant_km2);
-    j["deployments"] = a.deployments;
-    return j;
-}
-
 std::vector<std::string> area_row(const AreaCoverage& a, const std::string& name) {
     return {name,
             format_number(a.area_km2, 1),
@@ -268,47 +252,7 @@ int CoverageCommand::run(Io& io) {
     }
 
     if (json_) {
-        nlohmann::ordered_json j;
-        j["inputs"] = {{"deployments", deployments.where_text()},
-                       {"regions", regions.where_text()},
-                       {"line", line ? nlohmann::json(line->where_text()) : nlohmann::json()},
-                       {"targets", [&] {
-                            nlohmann::json t = nlohmann::json::array();
-                            for (const Layer* l : targets) t.push_back(l->where_text());
-                            return t;
-                        }()}};
-        j["reaches"] = result.reaches;
-        j["regions"] = nlohmann::ordered_json::array();
-        for (const auto& a : result.regions) j["regions"].push_back(area_json(a, true));
-        j["total"] = area_json(result.total, false);
-        if (result.line) {
-            nlohmann::ordered_json l;
-            l["length_km"] = km(result.line->length_km);
-            l["covered_km"] = km(result.line->covered_km);
-            l["covered_pct"] = pct(result.line->covered_pct);
-            l["gaps"] = nlohmann::ordered_json::array();
-            for (const auto& g : result.line->gaps) {
-                nlohmann::ordered_json gj;
-                gj["line"] = g.name;
-                gj["from_km"] = km(g.from_km);
-                gj["to_km"] = km(g.to_km);
-                gj["length_km"] = km(g.length_km);
-                gj["start_lon"] = deg(g.start.lon);
-                gj["start_lat"] = deg(g.start.lat);
-                gj["end_lon"] = deg(g.end.lon);
-                gj["end_lat"] = deg(g.end.lat);
-                l["gaps"].push_back(gj);
-            }
-            j["line"] = l;
-        } else {
-            j["line"] = nullptr;
-        }
-        j["targets"] = nlohmann::ordered_json::array();
-        for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
-        j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km(result.gaps_km2)}};
-        j["method"] = coverage_method;
-        j["max_error_m"] = result.max_error_m;
-        io.out << json_text(j, 2) << '\n';
+        io.out << scrub_secrets(json_text(to_json(result, deployments, regions, line ? &*line : nullptr, targets), 2)) << '\n';
         return 0;
     }
 

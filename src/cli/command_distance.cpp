@@ -7,6 +7,7 @@
 #include "cli/format.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/results_json.hpp"
 #include "dza/text.hpp"
 #include "dza/scenario.hpp"
 #include "dza/units.hpp"
@@ -91,19 +92,7 @@ int DistanceCommand::run(Io& io) {
     }
 
     if (json_) {
-        const Layer table = distance_layer(from, to, results, output_.empty() ? io.callbacks() : Callbacks{});  // warned once
-        nlohmann::ordered_json j;
-        j["from"] = from.where_text();
-        j["to"] = to.where_text();
-        j["method"] = distance_method;
-        j["max_error_m"] = distance_max_error_m;
-        j["results"] = nlohmann::ordered_json::array();
-        for (const auto& f : table.features) {
-            nlohmann::ordered_json row;
-            for (std::size_t i = 0; i < table.fields.size(); ++i) row[table.fields[i].name] = f.values[i];
-            j["results"].push_back(row);
-        }
-        io.out << scrub_secrets(json_text(j, 2)) << '\n';
+        io.out << scrub_secrets(json_text(to_json(results, from, to), 2)) << '\n';
         return 0;
     }
 

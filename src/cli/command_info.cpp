@@ -4,6 +4,7 @@
 
 #include "cli/format.hpp"
 #include "dza/info.hpp"
+#include "dza/results_json.hpp"
 #include "dza/text.hpp"
 
 namespace dza::cli {
@@ -48,10 +49,7 @@ int InfoCommand::run(Io& io) {
             infos.push_back(std::move(info));
         }
     if (json_) {
-        nlohmann::ordered_json j;
-        j["layers"] = nlohmann::ordered_json::array();
-        for (const auto& info : infos) j["layers"].push_back(to_json(info));
-        io.out << scrub_secrets(json_text(j, 2)) << '\n';
+        io.out << scrub_secrets(json_text(to_json(infos), 2)) << '\n';
         return 0;
     }
     for (std::size_t i = 0; i < infos.size(); ++i) {

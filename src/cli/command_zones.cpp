@@ -4,8 +4,10 @@
 
 #include "cli/format.hpp"
 #include "dza/error.hpp"
+#include "dza/results_json.hpp"
 #include "dza/text.hpp"
 #include "dza/scenario.hpp"
+#include "dza/secrets.hpp"
 #include "dza/units.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
@@ -135,17 +137,7 @@ int ZonesCommand::run(Io& io) {
     if (output_ == "-" || band_output_ == "-") return 0;
 
     if (json_) {
-        nlohmann::ordered_json j;
-        j["total_area_km2"] = result.total_area_km2;
-        j["controlled_area_km2"] = result.controlled_area_km2;
-        j["standoff_km"] = options.standoff_m / 1000.0;
-        j["controlled_side"] = territory.rule;
-        j["method"] = result.method;
-        j["max_error_m"] = result.max_error_m;
-        j["regions"] = nlohmann::ordered_json::array();
-        for (const auto& r : result.regions)
-            j["regions"].push_back({{"name", r.name}, {"area_km2", r.area_km2}, {"eligible_km2", r.eligible_km2}, {"eligible_pct", r.eligible_pct}});
-        io.out << json_text(j, 2) << '\n';
+        io.out << scrub_secrets(json_text(to_json(result, options.standoff_m, territory.rule), 2)) << '\n';
         return 0;
     }
     Table table;

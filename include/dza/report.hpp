@@ -1,0 +1,162 @@
+#pragma once
+// How dza shows its results: one palette and one style per kind of layer, used by the map (dza
+// map and the map in report.html) and by the simplestyle-spec columns of the GeoJSON files a run
+// writes for geojson.io and GitHub; one map composition; report.html and the "results" of
+// summary.json rendered from the typed results.
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dza/callbacks.hpp"
+#include "dza/check.hpp"
+#include "dza/coverage.hpp"
+#include "dza/distance.hpp"
+#include "dza/layer.hpp"
+#include "dza/map.hpp"
+#include "dza/scenario.hpp"
+#include "dza/zones.hpp"
+
+namespace dza {
+
+// ---------------------------------------------------------------------------------------------
+// Palette and styles
+
+// Colours of deployments (and their reach) by role, in legend order; other roles get the map's
+// fixed palette.
+const std::vector<std::pair<std::string, std::string>>& role_colors();
+// A role's colour; `fallback` for a role without one.
+std::string role_color(const std::string& role, const std::string& fallback = "#555555");
+
+// Every kind of layer dza draws or writes styled.
+enum class LayerKind {
+    Neighbours,
+    Regions,
+    OtherSide,  // beyond the line, or the occupied area
+    Coverage,
+    Redundancy,
+    Gaps,
+    Eligible,
+    StandoffBand,
+    MaritimeZone,
+    BasingAreas,
+    Reach,
+    LineGaps,
+    Line,
+    Deployments,
+    Distances,        // GeoJSON only: lines from deployments to the line
+    CoverageRegions,  // GeoJSON only: regions with their coverage figures
+    CoverageTargets,  // GeoJSON only: target areas with their coverage figures
+    Context,          // any other input layer
+};
+
+// The style of a kind of layer on the map. The GeoJSON's simplestyle columns come from it:
+// stroke (the fill where the stroke is "none"), stroke-width, stroke-opacity, and for polygons
+// fill and fill-opacity (0.2 where the map's fill is opaque, so a web map's basemap shows
+// through), for points marker-color (the role's colour for deployments).
+const MapStyle& layer_style(LayerKind kind);
+
+// The simplestyle-spec columns (title, stroke, stroke-width, stroke-opacity, fill,
+// fill-opacity, marker-color) a styled GeoJSON copy of a layer gets.
+const std::vector<std::string>& simplestyle_columns();
+
+// `layer` with the simplestyle columns of `kind` appended and `title(copy, feature)` as each
+// feature's title; deployments are coloured by their `role`. Source fields named like a style
+// column (ignoring case) are renamed src_<name> first (the caller warned about them already).
+// For GeoJSON meant for geojson.io and GitHub only: GeoPackages and database tables hold data.
+using FeatureTitle = std::function<std::string(const Layer&, const Feature&)>;
+Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title);
+
+// ---------------------------------------------------------------------------------------------
+// The map composition
+
+// What a map shows; null where there is nothing of that kind. Layers must outlive the map.
+struct MapContent {
+    std::string title;
+    const Layer* neighbours = nullptr;
+    const Layer* regions = nullptr;
+    const Layer* other_side = nullptr;  // beyond the line (or the occupied area)
+    const Layer* coverage = nullptr;
+    const Layer* redundancy = nullptr;
+    const Layer* gaps = nullptr;
+    const Layer* eligible = nullptr;
+    const Layer* standoff_band = nullptr;
+    const Layer* maritime_zone = nullptr;
+    const Layer* basing_areas = nullptr;
+    const Layer* reach = nullptr;
+    const Layer* line_gaps = nullptr;
+    const Layer* line = nullptr;
+    const Layer* deployments = nullptr;
+    bool occupied = false;             // the line is an occupied area
+    double standoff_m = 0;
+    bool allowed_regions = false;      // the eligible zone is limited to allowed regions
+    std::string radius_field;          // where reaches come from, for the legend
+};
+
+// The layers in drawing order (context, results, then the line and deployments on top), each
+// with its title and style; empty layers are left out.
+std::vector<MapLayer> compose_map(const MapContent& content);
+
+// Title, subtitle, credit (from the layers' `source` fields: Natural Earth, notional layers) and
+// background of the map of `content`, at this size.
+MapOptions map_options(const MapContent& content, int width_px, int height_px);
+
+// One geometry as a layer of one feature (none when it is empty), to draw it.
+Layer geometry_layer(const std::string& name, Geometry geometry);
+
+// The reach of each deployment as drawn (role radius, else the radius field in km, else the one
+// radius; buffers within 100 m), with its role. Deployments without a reach are left out with
+// one warning.
+Layer reach_layer(const Layer& deployments, const ScenarioParameters& parameters, const Callbacks& callbacks);
+
+// ---------------------------------------------------------------------------------------------
+// The results of a run, typed
+
+struct DistanceSection {
+    const Layer* from = nullptr;
+    const Layer* to = nullptr;
+    std::vector<DistanceResult> results;
+};
+
+struct ZonesSection {
+    ZonesResult result;
+    double standoff_m = 0;
+    std::string controlled_side;
+};
+
+struct CoverageSection {
+    const Layer* deployments = nullptr;
+    const Layer* regions = nullptr;
+    const Layer* line = nullptr;
+    std::vector<const Layer*> targets;
+    CoverageResult result;
+};
+
+struct CheckSection {
+    CheckResult result;
+    double standoff_m = 0;
+    std::string controlled_side;
+};
+
+struct RunResults {
+    std::optional<DistanceSection> distance;
+    std::optional<ZonesSection> zones;
+    std::optional<CoverageSection> coverage;
+    std::optional<CheckSection> check;
+};
+
+// summary.json's "results": each analysis run, in the order distance, zones, coverage, check,
+// as results_json.hpp writes it (what `dza COMMAND --json` prints).
+nlohmann::ordered_json results_json(const RunResults& results);
+// summary.json's "methods": {"<analysis>": {"method", "max_error_m"}}, in the same order.
+nlohmann::ordered_json methods_json(const RunResults& results);
+
+// report.html: one self-contained page with the map (`map_svg`) and a table per result. Ids:
+// map, check, check-table, distances, distance-table, coverage, coverage-table, line-coverage,
+// line-gaps-table, zones, zones-table, methods.
+std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg);
+
+}  // namespace dza

@@ -1,0 +1,82 @@
+#pragma once
+// The JSON form of each result, in one place: `dza COMMAND --json` prints it and summary.json
+// (dza run) embeds the same object under "results": {"distance": ..., "zones": ...,
+// "coverage": ..., "check": ...}.
+//
+// Every object starts with "schema": "dza.<result>/<version>". The version changes when a key is
+// renamed, removed or changes meaning; adding a key does not change it.
+//
+// Rounding. Figures are rounded once, here, to a fixed number of decimals and printed as the
+// shortest number that reads back the same:
+//   lengths and distances in km ........ 6 decimals (1 mm)
+//   areas in km² ....................... 6 decimals (1 m²)
+//   percentages ........................ 4 decimals
+//   degrees (lon, lat, azimuth, extent)  9 decimals (about 0.1 mm)
+//   hours .............................. 6 decimals (3.6 ms)
+//   metres (error bounds) .............. 3 decimals (1 mm)
+// Counts, names and the attributes of input features are given as they are. A figure that is
+// not a number (an azimuth at distance 0) is null. Coordinates are lon, lat (GeoJSON order),
+// always as two keys `<what>_lon`, `<what>_lat`.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dza/check.hpp"
+#include "dza/coverage.hpp"
+#include "dza/distance.hpp"
+#include "dza/info.hpp"
+#include "dza/layer.hpp"
+#include "dza/zones.hpp"
+
+namespace dza {
+
+// The decimals of each kind of figure (see above).
+namespace json_decimals {
+inline constexpr int km = 6;
+inline constexpr int km2 = 6;
+inline constexpr int pct = 4;
+inline constexpr int deg = 9;
+inline constexpr int hours = 6;
+inline constexpr int m = 3;
+}  // namespace json_decimals
+
+// `value` rounded to `decimals` decimals as JSON: the double nearest the decimal text, so it
+// prints as that text; null when not finite.
+nlohmann::ordered_json json_round(double value, int decimals);
+
+// How containment is decided in the plan check (the distances are those of the distance analysis).
+inline constexpr const char* check_method = "containment by GEOS (edges straight in lon/lat); distances as for distance";
+
+// "dza.distance/1": {"schema", "from", "to", "method", "max_error_m", "results": [{"name" (the
+// source feature's label), "target" (the target's label), "distance_km", "azimuth_deg",
+// "nearest_lon", "nearest_lat", "time_h" (null without a speed), "properties" (the source
+// feature's attributes)}]}, in the results' order.
+nlohmann::ordered_json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to);
+
+// "dza.zones/1": {"schema", "total_area_km2" (eligible), "controlled_area_km2", "standoff_km",
+// "controlled_side" (the rule that chose it), "method", "max_error_m", "regions": [{"name",
+// "area_km2", "eligible_km2", "eligible_pct"}]}.
+nlohmann::ordered_json to_json(const ZonesResult& result, double standoff_m, const std::string& controlled_side);
+
+// "dza.coverage/1": {"schema", "inputs": {"deployments", "regions", "line" (or null), "targets"},
+// "reaches", "regions": [area], "total": area without "name", "line": {"length_km",
+// "covered_km", "covered_pct", "gaps": [{"line", "from_km", "to_km", "length_km", "start_lon",
+// "start_lat", "end_lon", "end_lat"}]} or null, "targets": [area with "layer" first], "gaps":
+// {"within", "area_km2"}, "method", "max_error_m"}; an area is {"name", "area_km2",
+// "covered_km2", "covered_pct", "redundant_km2", "deployments"}.
+nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line,
+                               const std::vector<const Layer*>& targets);
+
+// "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "controlled_side",
+// "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",
+// "passed", "violations": [{"rule", "message"}]}]}.
+nlohmann::ordered_json to_json(const CheckResult& result, double standoff_m, const std::string& controlled_side);
+
+// "dza.info/1": {"schema", "layers": [one object a layer: "source", "name", "driver", "crs" (null
+// when none is declared, and then "crs_assumed"), "crs_name", "geometry_type", "feature_count",
+// "extent" ([min_lon, min_lat, max_lon, max_lat] or null), "fields": [{"name", "type"}],
+// "invalid_geometries", "empty_geometries", "length_km" and "area_km2" where they apply]}.
+nlohmann::ordered_json to_json(const std::vector<LayerInfo>& layers);
+
+}  // namespace dza

@@ -1,0 +1,160 @@
+// Drawing the layers, and the whole map in order.
+#include <algorithm>
+
+#include "map/renderer.hpp"
+
+namespace dza::map_detail {
+
+namespace {
+
+void add_rings(cairo_t* cr, const Part& part) {
+    for (const auto& ring : part.rings) {
+        cairo_move_to(cr, ring[0].x_px, ring[0].y_px);
+        for (std::size_t i = 1; i < ring.size(); ++i) cairo_line_to(cr, ring[i].x_px, ring[i].y_px);
+        if (part.dimension == 2) cairo_close_path(cr);
+    }
+}
+
+}  // namespace
+
+// The style of one feature (or legend entry): a value's colour fills points and filled polygons,
+// and strokes lines and outlines.
+ResolvedStyle with_value(const ResolvedStyle& base, int dimension, const std::optional<Rgba>& value) {
+    ResolvedStyle s = base;
+    if (!value) return s;
+    if (dimension == 0 || !base.fill.none) s.fill = *value;
+    else s.stroke = *value;
+    return s;
+}
+
+void Renderer::draw_hatch(cairo_t* cr, const ResolvedStyle& style) const {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    cairo_clip_extents(cr, &x0, &y0, &x1, &y1);
+    const double step = px(style.style.hatch_spacing_px) * std::sqrt(2.0);
+    cairo_new_path(cr);
+    for (double c = std::floor((x0 + y0) / step) * step; c <= x1 + y1; c += step) {
+        cairo_move_to(cr, c - y0, y0);
+        cairo_line_to(cr, c - y1, y1);
+    }
+    set_color(cr, style.stroke, style.style.stroke_opacity);
+    cairo_set_line_width(cr, px(0.8));
+    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo_stroke(cr);
+}
+
+void Renderer::draw_layer(cairo_t* cr, const DrawnLayer& layer) const {
+    auto set_stroke = [&](const ResolvedStyle& s) {
+        set_color(cr, s.stroke, s.style.stroke_opacity);
+        cairo_set_line_width(cr, px(s.style.stroke_width_px));
+        std::vector<double> dash;
+        for (double d : s.style.dash_px) dash.push_back(px(d));
+        cairo_set_dash(cr, dash.data(), static_cast<int>(dash.size()), 0);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    };
+    for (const auto& f : layer.features) {
+        // Polygons: all parts in one path (even-odd, so holes stay open).
+        const auto polygons = std::count_if(f.parts.begin(), f.parts.end(), [](const Part& p) { return p.dimension == 2; });
+        if (polygons > 0) {
+            const ResolvedStyle s = with_value(layer.style, 2, f.value_color);
+            auto build = [&] {
+                cairo_new_path(cr);
+                for (const auto& part : f.parts)
+                    if (part.dimension == 2) add_rings(cr, part);
+            };
+            cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+            const bool hatch = s.style.hatch_spacing_px > 0 && !s.stroke.none, outline = !s.stroke.none && s.style.stroke_width_px > 0;
+            build();
+            if (!s.fill.none) {
+                set_color(cr, s.fill, s.style.fill_opacity);
+                cairo_fill_preserve(cr);  // then stroked on the same path: one element in SVG
+            }
+            if (hatch) {
+                cairo_save(cr);
+                cairo_clip(cr);
+                draw_hatch(cr, s);
+                cairo_restore(cr);
+                build();
+            }
+            if (outline) {
+                set_stroke(s);
+                cairo_stroke(cr);
+            }
+            cairo_new_path(cr);
+        }
+        const ResolvedStyle line_style = with_value(layer.style, 1, f.value_color);
+        if (!line_style.stroke.none && line_style.style.stroke_width_px > 0) {
+            cairo_new_path(cr);
+            bool any = false;
+            for (const auto& part : f.parts)
+                if (part.dimension == 1) add_rings(cr, part), any = true;
+            if (any) {
+                set_stroke(line_style);
+                cairo_stroke(cr);
+            }
+        }
+        const ResolvedStyle point_style = with_value(layer.style, 0, f.value_color);
+        for (const auto& part : f.parts) {
+            if (part.dimension != 0) continue;
+            const PixelXY p = part.rings[0][0];
+            cairo_new_path(cr);
+            cairo_arc(cr, p.x_px, p.y_px, px(point_style.style.marker_radius_px), 0, 2 * M_PI);
+            if (!point_style.fill.none) {
+                set_color(cr, point_style.fill, point_style.style.fill_opacity);
+                cairo_fill_preserve(cr);
+            }
+            if (!point_style.stroke.none && point_style.style.stroke_width_px > 0) {
+                set_stroke(point_style);
+                cairo_set_dash(cr, nullptr, 0, 0);
+                cairo_stroke(cr);
+            }
+            cairo_new_path(cr);
+        }
+    }
+    cairo_set_dash(cr, nullptr, 0, 0);
+}
+
+void Renderer::draw(cairo_t* cr) {
+    std::unique_ptr<cairo_font_options_t, FontOptionsDeleter> fo(cairo_font_options_create());
+    cairo_font_options_set_hint_metrics(fo.get(), CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo.get(), CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_antialias(fo.get(), CAIRO_ANTIALIAS_GRAY);
+    cairo_set_font_options(cr, fo.get());
+
+    layout(cr);
+    project_layers();
+    legend_entries();
+    if (!legend_.empty()) {
+        double width = 0;
+        for (const auto& e : legend_)
+            width = std::max(width, (e.indent ? px(12) : 0) + (e.heading ? 0 : px(34)) + measure(cr, e.text, {px(12), e.heading}).width);
+        legend_rect_.width_px = width + px(20);
+        legend_rect_.height_px = static_cast<double>(legend_.size()) * px(19) + px(20);
+    }
+    place_legend();
+
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_save(cr);
+    cairo_new_path(cr);
+    cairo_rectangle(cr, frame_.x_px, frame_.y_px, frame_.width_px, frame_.height_px);
+    cairo_clip(cr);
+    set_color(cr, parse_color(options_.background, "background"));
+    cairo_paint(cr);
+    for (const auto& layer : drawn_) draw_layer(cr, layer);
+    if (options_.graticule) draw_graticule_lines(cr);
+    draw_labels(cr);
+    if (options_.graticule) draw_graticule_labels(cr);
+    cairo_restore(cr);
+
+    cairo_new_path(cr);
+    cairo_rectangle(cr, frame_.x_px, frame_.y_px, frame_.width_px, frame_.height_px);
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    cairo_set_line_width(cr, px(1));
+    cairo_stroke(cr);
+    draw_legend(cr);
+    draw_scale_and_north(cr);
+    draw_title_and_credit(cr);
+}
+
+}  // namespace dza::map_detail

@@ -1,0 +1,131 @@
+// Labels placed where they overlap nothing, and the graticule with its labels along the frame.
+#include <algorithm>
+
+#include "map/renderer.hpp"
+
+namespace dza::map_detail {
+
+bool Renderer::place(const PixelRect& r, bool force) {
+    const PixelRect inside{frame_.x_px + 1, frame_.y_px + 1, frame_.width_px - 2, frame_.height_px - 2};
+    bool free = rect_inside(r, inside);
+    if (free) free = !taken_.overlaps(r);
+    if (free || force) taken_.add(r);
+    return free || force;
+}
+
+void Renderer::draw_labels(cairo_t* cr) {
+    // Every marker is an obstacle for every label.
+    for (const auto& layer : drawn_)
+        for (const auto& f : layer.features)
+            for (const auto& part : f.parts)
+                if (part.dimension == 0) {
+                    const double r = px(layer.style.style.marker_radius_px) + 1;
+                    taken_.add({part.rings[0][0].x_px - r, part.rings[0][0].y_px - r, 2 * r, 2 * r});
+                }
+    // Top layers first: their labels matter most.
+    for (auto it = drawn_.rbegin(); it != drawn_.rend(); ++it) {
+        const MapLayer& l = *it->source;
+        if (l.label_field.empty()) continue;
+        const Font font{px(l.label.size_px), l.label.bold, l.label.italic};
+        const Rgba color = parse_color(l.label.color, "label");
+        const double halo = l.label.halo ? px(3) : 0;
+        for (const auto& f : it->features) {
+            if (f.label.empty() || !f.label_anchor) continue;
+            const TextBox tb = measure(cr, f.label, font);
+            const double w = tb.width, h = tb.height();
+            const PixelXY p = *f.label_anchor;
+            std::optional<PixelRect> chosen;
+            if (it->dimension == 0) {
+                std::vector<PixelRect> candidates;
+                for (double gap : {px(l.style.marker_radius_px) + px(3), px(l.style.marker_radius_px) + px(9), px(l.style.marker_radius_px) + px(18)}) {
+                    const double d = gap * 0.75;
+                    candidates.insert(candidates.end(), {
+                        {p.x_px + gap, p.y_px - h / 2, w, h},           // right
+                        {p.x_px - gap - w, p.y_px - h / 2, w, h},       // left
+                        {p.x_px + d, p.y_px - d - h, w, h},             // upper right
+                        {p.x_px + d, p.y_px + d, w, h},                 // lower right
+                        {p.x_px - d - w, p.y_px - d - h, w, h},         // upper left
+                        {p.x_px - d - w, p.y_px + d, w, h},             // lower left
+                        {p.x_px - w / 2, p.y_px - gap - h, w, h},       // above
+                        {p.x_px - w / 2, p.y_px + gap, w, h},           // below
+                    });
+                }
+                for (const auto& c : candidates)
+                    if (place(c, false)) {
+                        chosen = c;
+                        break;
+                    }
+                if (!chosen && place(candidates.front(), true)) chosen = candidates.front();
+            } else {
+                if (it->dimension == 2 && (f.anchor_radius_px < h * 0.6 || f.anchor_radius_px * 2.6 < w)) continue;
+                const PixelRect c{p.x_px - w / 2, p.y_px - h / 2, w, h};
+                if (place(c, false)) chosen = c;
+            }
+            if (chosen) draw_text(cr, f.label, chosen->x_px, chosen->y_px + tb.ascent, font, color, halo);
+        }
+    }
+}
+
+void Renderer::draw_graticule_lines(cairo_t* cr) {
+    const double span = std::max(visible_.max_lon - visible_.min_lon, visible_.max_lat - visible_.min_lat) - 2;
+    graticule_step_ = 30;
+    for (double step : {0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0})
+        if (span / step <= 14) {
+            graticule_step_ = step;
+            break;
+        }
+    const Projector projector(*projection_);
+    const double lat_lo = std::max(visible_.min_lat, -89.0), lat_hi = std::min(visible_.max_lat, 89.0);
+    for (double lon = std::ceil(visible_.min_lon / graticule_step_) * graticule_step_; lon <= visible_.max_lon + 1e-9; lon += graticule_step_)
+        graticule_.push_back({lon, true, projector.project({{lon, lat_lo}, {lon, lat_hi}}, false)});
+    for (double lat = std::ceil(lat_lo / graticule_step_) * graticule_step_; lat <= lat_hi + 1e-9; lat += graticule_step_)
+        graticule_.push_back({lat, false, projector.project({{visible_.min_lon, lat}, {visible_.max_lon, lat}}, false)});
+    cairo_new_path(cr);
+    for (const auto& g : graticule_) {
+        if (g.path.size() < 2) continue;
+        cairo_move_to(cr, g.path[0].x_px, g.path[0].y_px);
+        for (std::size_t i = 1; i < g.path.size(); ++i) cairo_line_to(cr, g.path[i].x_px, g.path[i].y_px);
+    }
+    cairo_set_source_rgba(cr, 0.25, 0.35, 0.5, 0.35);
+    cairo_set_line_width(cr, px(0.6));
+    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo_stroke(cr);
+}
+
+void Renderer::draw_graticule_labels(cairo_t* cr) {
+    const Font font{px(10)};
+    const Rgba color{0.25, 0.32, 0.42, 1, false};
+    const int decimals = graticule_step_ < 1 ? 2 : 0;
+    const double edge = px(2);
+    const double bottom = frame_.y_px + frame_.height_px - edge, top = frame_.y_px + edge;
+    const double left = frame_.x_px + edge, right = frame_.x_px + frame_.width_px - edge;
+    // Where a graticule line crosses a horizontal (y = at) or vertical (x = at) line, if it does.
+    auto crossing = [](const std::vector<PixelXY>& path, bool horizontal, double at) -> std::optional<PixelXY> {
+        for (std::size_t i = 1; i < path.size(); ++i) {
+            const PixelXY a = path[i - 1], b = path[i];
+            const double va = (horizontal ? a.y_px : a.x_px) - at, vb = (horizontal ? b.y_px : b.x_px) - at;
+            if ((va < 0) == (vb < 0) || va == vb) continue;
+            const double t = va / (va - vb);
+            return PixelXY{a.x_px + t * (b.x_px - a.x_px), a.y_px + t * (b.y_px - a.y_px)};
+        }
+        return std::nullopt;
+    };
+    for (const auto& g : graticule_) {
+        // Meridians along the bottom edge, else the top; parallels along the left edge, else the right.
+        const std::string text = g.meridian ? format_lon(g.value, decimals) : format_lat(g.value, decimals);
+        const TextBox tb = measure(cr, text, font);
+        for (const bool first : {true, false}) {
+            const double at = g.meridian ? (first ? bottom : top) : (first ? left : right);
+            const auto p = crossing(g.path, g.meridian, at);
+            if (!p) continue;
+            const PixelRect r = g.meridian ? PixelRect{p->x_px - tb.width / 2, first ? at - px(3) - tb.height() : at + px(3), tb.width, tb.height()}
+                                           : PixelRect{first ? at + px(3) : at - px(3) - tb.width, p->y_px - tb.height() / 2, tb.width, tb.height()};
+            if (place(r, false)) {
+                draw_text(cr, text, r.x_px, r.y_px + tb.ascent, font, color, px(3));
+                break;
+            }
+        }
+    }
+}
+
+}  // namespace dza::map_detail

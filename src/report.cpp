@@ -1,0 +1,149 @@
+// report.html and summary.json's results, from the typed results of a run.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "dza/report.hpp"
+#include "dza/results_json.hpp"
+#include "dza/version.hpp"
+#include "feature_label.hpp"
+#include "markup.hpp"
+
+namespace dza {
+
+using json = nlohmann::ordered_json;
+
+json results_json(const RunResults& r) {
+    json out = json::object();
+    if (r.distance) out["distance"] = to_json(r.distance->results, *r.distance->from, *r.distance->to);
+    if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->standoff_m, r.zones->controlled_side);
+    if (r.coverage) out["coverage"] = to_json(r.coverage->result, *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
+    if (r.check) out["check"] = to_json(r.check->result, r.check->standoff_m, r.check->controlled_side);
+    return out;
+}
+
+namespace {
+
+struct Method {
+    const char* analysis;
+    std::string method;
+    double max_error_m;
+};
+
+std::vector<Method> methods(const RunResults& r) {
+    std::vector<Method> out;
+    if (r.distance) out.push_back({"distance", distance_method, distance_max_error_m});
+    if (r.zones) out.push_back({"zones", r.zones->result.method, r.zones->result.max_error_m});
+    if (r.coverage) out.push_back({"coverage", coverage_method, r.coverage->result.max_error_m});
+    if (r.check) out.push_back({"check", check_method, distance_max_error_m});
+    return out;
+}
+
+std::string num(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+
+std::string check_html(const CheckSection& c) {
+    std::string html = "<h2 id=\"check\">Plan check</h2>\n";
+    html += c.result.passed() ? "<p class=\"ok\">The plan passes every constraint.</p>\n"
+                              : fmt::format("<p class=\"fail\">The plan fails: {} violations.</p>\n", c.result.violation_count());
+    html += "<table id=\"check-table\"><tr><th>deployment</th><th>where</th><th>to the line, km</th><th>result</th></tr>\n";
+    for (const auto& d : c.result.deployments) {
+        const std::string where = d.at_sea ? "at sea" : (d.region.empty() ? "-" : d.region);
+        std::string res;
+        for (const auto& v : d.violations) res += (res.empty() ? "" : "<br>") + markup_escape(v.message);
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", markup_escape(d.name), markup_escape(where),
+                            num(d.distance_km, 1), d.passed() ? "ok" : "fail", d.passed() ? "ok" : res);
+    }
+    return html + "</table>\n";
+}
+
+std::string distance_html(const DistanceSection& d) {
+    std::string html =
+        "<h2 id=\"distances\">Distances to the line</h2>\n<table id=\"distance-table\"><tr><th>deployment</th><th>distance, km</th><th>bearing</th><th>nearest "
+        "point</th><th>time, h</th></tr>\n";
+    for (const auto& r : d.results)
+        html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td class=\"n\">{}</td></tr>\n",
+                            markup_escape(feature_label(*d.from, d.from->features[r.source])), num(r.nearest.distance_m / 1000.0, 3),
+                            std::isnan(r.nearest.azimuth_deg) ? "-" : num(r.nearest.azimuth_deg, 1) + "&deg;", r.nearest.to.lon, r.nearest.to.lat,
+                            r.time_h ? num(*r.time_h, 2) : "-");
+    return html + "</table>\n";
+}
+
+std::string coverage_html(const CoverageSection& s) {
+    const CoverageResult& c = s.result;
+    std::string html =
+        "<h2 id=\"coverage\">Coverage by region</h2>\n<table id=\"coverage-table\"><tr><th>region</th><th>area, km&sup2;</th><th>covered, "
+        "km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr>\n";
+    const auto row = [&](const AreaCoverage& a, bool bold) {
+        const std::string b = bold ? "<b>" : "", e = bold ? "</b>" : "";
+        return fmt::format("<tr><td>{}{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n", b,
+                           markup_escape(a.name), e, num(a.area_km2, 1), num(a.covered_km2, 1), num(a.covered_pct, 1), num(a.redundant_km2, 1), a.deployments);
+    };
+    for (const auto& a : c.regions) html += row(a, false);
+    html += row(c.total, true);
+    for (const auto& a : c.targets) html += row(a, false);
+    html += "</table>\n";
+    if (c.line) {
+        const LineCoverage& l = *c.line;
+        html += "<h2 id=\"line-coverage\">Line coverage</h2>\n";
+        html += fmt::format("<p>The line is {} km long; {} km ({}%) lie within reach of a deployment.</p>\n", num(l.length_km, 1), num(l.covered_km, 1),
+                            num(l.covered_pct, 1));
+        html += "<table id=\"line-gaps-table\"><tr><th>uncovered stretch</th><th>from km</th><th>to km</th><th>length, km</th><th>start</th><th>end</th></tr>\n";
+        int i = 0;
+        for (const auto& g : l.gaps)
+            html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td>{:.4f}, {:.4f}</td></tr>\n", ++i,
+                                num(g.from_km, 1), num(g.to_km, 1), num(g.length_km, 1), g.start.lon, g.start.lat, g.end.lon, g.end.lat);
+        html += "</table>\n";
+    }
+    return html;
+}
+
+std::string zones_html(const ZonesSection& z) {
+    std::string html = "<h2 id=\"zones\">Eligible basing zones</h2>\n";
+    html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z.standoff_m / 1000.0, markup_escape(z.controlled_side),
+                        num(z.result.total_area_km2, 1));
+    html += "<table id=\"zones-table\"><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr>\n";
+    for (const auto& r : z.result.regions)
+        html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td></tr>\n", markup_escape(r.name), num(r.area_km2, 1),
+                            num(r.eligible_km2, 1), num(r.eligible_pct, 1));
+    return html + "</table>\n";
+}
+
+}  // namespace
+
+json methods_json(const RunResults& r) {
+    json out = json::object();
+    for (const auto& m : methods(r)) out[m.analysis] = {{"method", m.method}, {"max_error_m", json_round(m.max_error_m, json_decimals::m)}};
+    return out;
+}
+
+std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg) {
+    std::string html;
+    html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(title) + "</title>\n";
+    html += R"(<style>
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1240px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f3f3f3; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.fail { color: #b00; font-weight: bold; } .ok { color: #070; }
+.note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
+</style>
+</head>
+<body>
+)";
+    html += "<h1>" + markup_escape(title) + "</h1>\n";
+    html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario_file_name) +
+            ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
+    html += "<div id=\"map\">" + map_svg + "</div>\n";
+    if (results.check) html += check_html(*results.check);
+    if (results.distance) html += distance_html(*results.distance);
+    if (results.coverage) html += coverage_html(*results.coverage);
+    if (results.zones) html += zones_html(*results.zones);
+    html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<table><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr>\n";
+    for (const auto& m : methods(results))
+        html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", m.analysis, markup_escape(m.method), json(m.max_error_m).dump());
+    html += "</table>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
+    return html;
+}
+
+}  // namespace dza

@@ -1,0 +1,263 @@
+// The palette, the style of each kind of layer, the styled GeoJSON copies and the map
+// composition shared by `dza map` and report.html. See include/dza/report.hpp.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dza/buffer.hpp"
+#include "dza/report.hpp"
+#include "dza/version.hpp"
+
+namespace dza {
+
+namespace {
+
+MapStyle style(const char* stroke, const char* fill, double fill_opacity, double stroke_width_px, double stroke_opacity = 1) {
+    MapStyle s;
+    s.stroke = stroke;
+    s.fill = fill;
+    s.fill_opacity = fill_opacity;
+    s.stroke_width_px = stroke_width_px;
+    s.stroke_opacity = stroke_opacity;
+    return s;
+}
+
+MapStyle dashed(MapStyle s, std::vector<double> dash_px) {
+    s.dash_px = std::move(dash_px);
+    return s;
+}
+
+MapLabelStyle label_style(double size_px, const char* color) {
+    MapLabelStyle s;
+    s.size_px = size_px;
+    s.color = color;
+    return s;
+}
+
+std::string label_field_name(const Layer& layer) {
+    const auto i = layer.label_field();
+    return i ? layer.fields[*i].name : "";
+}
+
+// "Made with Natural Earth" and a caveat for notional layers, from the layers' `source` fields.
+std::string credit_for(const std::vector<const Layer*>& layers) {
+    bool natural_earth = false, notional = false;
+    for (const Layer* layer : layers) {
+        if (!layer) continue;
+        const auto index = layer->field_index("source");
+        if (!index) continue;
+        for (const auto& f : layer->features) {
+            if (*index >= f.values.size() || !f.values[*index].is_string()) continue;
+            const auto& s = f.values[*index].get_ref<const std::string&>();
+            natural_earth = natural_earth || s.find("Natural Earth") != std::string::npos;
+            notional = notional || s == "notional";
+        }
+    }
+    std::string credit = fmt::format("dza {}", version);
+    if (natural_earth) credit += " · Made with Natural Earth";
+    if (notional) credit += " · notional layers: not an authoritative depiction of any line, border or plan";
+    return credit;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& role_colors() {
+    static const std::vector<std::pair<std::string, std::string>> colors = {
+        {"air defence", "#6a3d9a"}, {"air policing", "#e66101"}, {"ground", "#8c510a"}, {"maritime", "#08519c"}, {"ISR", "#c51b7d"}};
+    return colors;
+}
+
+std::string role_color(const std::string& role, const std::string& fallback) {
+    for (const auto& [r, c] : role_colors())
+        if (r == role) return c;
+    return fallback;
+}
+
+const MapStyle& layer_style(LayerKind kind) {
+    static const std::vector<std::pair<LayerKind, MapStyle>> styles = [] {
+        std::vector<std::pair<LayerKind, MapStyle>> s;
+        s.emplace_back(LayerKind::Neighbours, style("#b9b9b2", "#e6e5df", 1, 0.7));
+        s.emplace_back(LayerKind::Regions, style("#9a9a94", "#fbfaf5", 1, 0.6));
+        MapStyle other = style("#9e3d22", "#9e3d22", 0.10, 0, 0.55);  // hatched, no outline
+        other.hatch_spacing_px = 6;
+        s.emplace_back(LayerKind::OtherSide, other);
+        s.emplace_back(LayerKind::Coverage, style("#1f77b4", "#1f77b4", 0.18, 0.8, 0.6));
+        s.emplace_back(LayerKind::Redundancy, style("none", "#9467bd", 0.25, 0));
+        s.emplace_back(LayerKind::Gaps, style("#ff7f0e", "#ff7f0e", 0.3, 0.6, 0.8));
+        s.emplace_back(LayerKind::Eligible, style("#1b7a3a", "#31a354", 0.32, 0.8));
+        s.emplace_back(LayerKind::StandoffBand, style("#d7301f", "#ef6548", 0.32, 0.6));
+        s.emplace_back(LayerKind::MaritimeZone, dashed(style("#2171b5", "#4292c6", 0.25, 1.2), {6, 3}));
+        s.emplace_back(LayerKind::BasingAreas, style("#00441b", "#00441b", 0.15, 1.6));
+        s.emplace_back(LayerKind::Reach, dashed(style("#555555", "none", 1, 1.1, 0.85), {5, 3}));
+        s.emplace_back(LayerKind::LineGaps, style("#ff7f0e", "none", 1, 6));
+        s.emplace_back(LayerKind::Line, style("#7f0000", "none", 1, 3.2));
+        MapStyle deployments = style("#ffffff", "#333333", 1, 1.3);  // filled by role, white rim
+        deployments.marker_radius_px = 5.5;
+        s.emplace_back(LayerKind::Deployments, deployments);
+        s.emplace_back(LayerKind::Distances, style("#444444", "none", 1, 1.5, 0.9));
+        s.emplace_back(LayerKind::CoverageRegions, style("#1f77b4", "#1f77b4", 0.15, 1, 0.8));
+        s.emplace_back(LayerKind::CoverageTargets, style("#4292c6", "#4292c6", 0.2, 1, 0.8));
+        s.emplace_back(LayerKind::Context, style("#17becf", "#17becf", 0.15, 2));
+        return s;
+    }();
+    for (const auto& [k, s] : styles)
+        if (k == kind) return s;
+    return styles.back().second;
+}
+
+const std::vector<std::string>& simplestyle_columns() {
+    static const std::vector<std::string> columns = {"title", "stroke", "stroke-width", "stroke-opacity", "fill", "fill-opacity", "marker-color"};
+    return columns;
+}
+
+Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title) {
+    Layer out = copy_layer(layer, [](const Geometry& g) { return g.clone(); });
+    out.name = layer.name;
+    rename_clashing_fields(out, simplestyle_columns(), out.where_text(), {});  // the caller warned already
+    const MapStyle& s = layer_style(kind);
+    const bool points = kind == LayerKind::Deployments;
+    const bool filled = !points && s.fill != "none";
+    const auto add_field = [&](const char* name, FieldType type) {
+        if (!out.field_index(name)) out.fields.push_back({name, type});
+        return *out.field_index(name);
+    };
+    // The map draws land opaque over its sea-blue background; on a web map the basemap must show through.
+    constexpr double opaque_fill_opacity = 0.2;
+    const auto role = out.field_index("role");
+    const auto t = add_field("title", FieldType::String);
+    const auto stroke = add_field("stroke", FieldType::String);
+    const auto stroke_width = add_field("stroke-width", FieldType::Real);
+    const auto stroke_opacity = add_field("stroke-opacity", FieldType::Real);
+    std::optional<std::size_t> fill, fill_opacity, marker;
+    if (filled) {
+        fill = add_field("fill", FieldType::String);
+        fill_opacity = add_field("fill-opacity", FieldType::Real);
+    }
+    if (points) marker = add_field("marker-color", FieldType::String);
+    for (auto& f : out.features) {
+        f.values.resize(out.fields.size());
+        f.values[t] = title(out, f);
+        f.values[stroke] = s.stroke == "none" ? s.fill : s.stroke;
+        f.values[stroke_width] = s.stroke_width_px;
+        f.values[stroke_opacity] = s.stroke_opacity;
+        if (fill) {
+            f.values[*fill] = s.fill;
+            f.values[*fill_opacity] = s.fill_opacity < 1 ? s.fill_opacity : opaque_fill_opacity;
+        }
+        if (marker) {
+            const bool has_role = role && *role < f.values.size() && f.values[*role].is_string();
+            f.values[*marker] = has_role ? role_color(f.values[*role].get<std::string>(), s.fill) : s.fill;
+        }
+    }
+    return out;
+}
+
+std::vector<MapLayer> compose_map(const MapContent& c) {
+    std::vector<MapLayer> layers;
+    const auto add = [&](const Layer* layer, LayerKind kind, std::string title) -> MapLayer* {
+        if (!layer || layer->features.empty()) return nullptr;
+        MapLayer l;
+        l.title = std::move(title);
+        l.layer = layer;
+        l.style = layer_style(kind);
+        layers.push_back(std::move(l));
+        return &layers.back();
+    };
+    if (MapLayer* l = add(c.neighbours, LayerKind::Neighbours, "Neighbouring countries")) {
+        l->label_field = label_field_name(*c.neighbours);
+        l->label = label_style(12, "#8f8f88");
+        l->label.uppercase = true;
+        l->background = true;
+    }
+    if (MapLayer* l = add(c.regions, LayerKind::Regions, "Regions")) {
+        l->label_field = label_field_name(*c.regions);
+        l->label = label_style(9.5, "#77776f");
+        l->label.italic = true;
+        l->focus = true;
+    }
+    add(c.other_side, LayerKind::OtherSide, c.occupied ? "Occupied area" : "Beyond the cease-fire line");
+    add(c.coverage, LayerKind::Coverage, "Coverage (within reach)");
+    add(c.redundancy, LayerKind::Redundancy, "Redundant coverage");
+    add(c.gaps, LayerKind::Gaps, "Coverage gaps");
+    add(c.eligible, LayerKind::Eligible, c.allowed_regions ? "Eligible for basing (allowed regions)" : "Eligible for basing");
+    add(c.standoff_band, LayerKind::StandoffBand, fmt::format("Stand-off band ({:g} km from the {})", c.standoff_m / 1000, c.occupied ? "occupied area" : "line"));
+    add(c.maritime_zone, LayerKind::MaritimeZone, "Maritime security zone");
+    add(c.basing_areas, LayerKind::BasingAreas, "Basing areas");
+    if (MapLayer* l = add(c.reach, LayerKind::Reach,
+                          c.radius_field.empty() ? "Reach (geodesic circle)" : fmt::format("Reach ({}, geodesic circle)", c.radius_field))) {
+        if (c.reach->field_index("role")) l->color_field = "role", l->colors = role_colors(), l->legend_values = false;
+    }
+    add(c.line_gaps, LayerKind::LineGaps, "Uncovered stretches of the line");
+    add(c.line, LayerKind::Line, "Cease-fire line");
+    if (MapLayer* l = add(c.deployments, LayerKind::Deployments, "Deployments")) {
+        if (c.deployments->field_index("role")) l->color_field = "role", l->colors = role_colors(), l->title = "Deployments by role";
+        l->label_field = c.deployments->field_index("id") ? "id" : label_field_name(*c.deployments);
+        l->label = label_style(10.5, "#1a1a1a");
+        l->label.bold = true;
+    }
+    return layers;
+}
+
+MapOptions map_options(const MapContent& c, int width_px, int height_px) {
+    MapOptions options;
+    options.width_px = width_px;
+    options.height_px = height_px;
+    options.title = c.title;
+    std::string subtitle;
+    if (c.standoff_band && !c.standoff_band->features.empty())
+        subtitle = fmt::format("Stand-off {:g} km from the {}", c.standoff_m / 1000, c.occupied ? "occupied area" : "cease-fire line");
+    if (c.deployments) subtitle += fmt::format("{}{} deployments", subtitle.empty() ? "" : " · ", c.deployments->features.size());
+    options.subtitle = subtitle + (subtitle.empty() ? "" : " · ") + "distances and reach geodesic on WGS84";
+    options.credit = credit_for({c.regions, c.neighbours, c.maritime_zone, c.basing_areas, c.line, c.deployments});
+    options.background = "#d4e6f1";
+    return options;
+}
+
+Layer geometry_layer(const std::string& name, Geometry geometry) {
+    Layer layer;
+    layer.name = name;
+    layer.source = name;
+    if (!geometry.is_empty()) {
+        Feature f;
+        f.geometry = std::move(geometry);
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+Layer reach_layer(const Layer& deployments, const ScenarioParameters& p, const Callbacks& callbacks) {
+    Layer out;
+    out.name = "reach";
+    out.source = deployments.source;
+    const auto role_index = deployments.field_index("role");
+    const std::size_t radius_index = p.radius_field.empty() ? std::string::npos : deployments.require_field(p.radius_field);
+    if (role_index) out.fields.push_back({"role", FieldType::String});
+    std::size_t skipped = 0;
+    for (const auto& f : deployments.features) {
+        if (f.geometry.is_empty()) continue;
+        std::optional<double> radius_m;
+        const nlohmann::json role = role_index && *role_index < f.values.size() ? f.values[*role_index] : nlohmann::json();
+        if (role.is_string() && p.radius_by_role_m.count(role.get<std::string>())) radius_m = p.radius_by_role_m.at(role.get<std::string>());
+        if (!radius_m && radius_index < f.values.size() && f.values[radius_index].is_number()) radius_m = f.values[radius_index].get<double>() * 1000.0;
+        if (!radius_m && p.radius_m) radius_m = *p.radius_m;
+        if (!radius_m || !(*radius_m > 0) || !std::isfinite(*radius_m)) {
+            ++skipped;
+            continue;
+        }
+        BufferOptions options;
+        options.distance_m = std::min(*radius_m, buffer_max_distance_m);
+        options.tolerance_m = 100;  // far below a pixel
+        Feature reach;
+        reach.fid = f.fid;
+        reach.geometry = geodesic_buffer(f.geometry, options).geometry;
+        if (role_index) reach.values.push_back(role);
+        out.features.push_back(std::move(reach));
+    }
+    if (skipped > 0)
+        callbacks.warning(fmt::format("{}: {} deployment(s) have no reach (no {}); their circles are not drawn", deployments.where_text(), skipped,
+                                      p.radius_field.empty() ? "radius" : "value in " + p.radius_field));
+    return out;
+}
+
+}  // namespace dza

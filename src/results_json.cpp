@@ -1,0 +1,175 @@
+// The JSON form of each result; see include/dza/results_json.hpp for the keys and the rounding.
+#include "dza/results_json.hpp"
+#include "feature_label.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace dza {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+json km(double v) { return json_round(v, json_decimals::km); }
+json km2(double v) { return json_round(v, json_decimals::km2); }
+json pct(double v) { return json_round(v, json_decimals::pct); }
+json deg(double v) { return json_round(v, json_decimals::deg); }
+json metres(double v) { return json_round(v, json_decimals::m); }
+
+json area_json(const AreaCoverage& a, bool named, const std::string& layer = {}) {
+    json j;
+    if (!layer.empty()) j["layer"] = layer;
+    if (named) j["name"] = a.name;
+    j["area_km2"] = km2(a.area_km2);
+    j["covered_km2"] = km2(a.covered_km2);
+    j["covered_pct"] = pct(a.covered_pct);
+    j["redundant_km2"] = km2(a.redundant_km2);
+    j["deployments"] = a.deployments;
+    return j;
+}
+
+json info_json(const LayerInfo& info) {
+    json j;
+    j["source"] = info.source;
+    j["name"] = info.name;
+    j["driver"] = info.driver;
+    // A source without a CRS has "crs": null and names the CRS dza assumed for it.
+    j["crs"] = info.crs_assumed ? json(nullptr) : json(info.crs);
+    j["crs_name"] = info.crs_name;
+    if (info.crs_assumed) j["crs_assumed"] = info.crs;
+    j["geometry_type"] = info.geometry_type;
+    j["feature_count"] = info.feature_count;
+    if (info.extent.empty) j["extent"] = nullptr;
+    else j["extent"] = {deg(info.extent.min_lon), deg(info.extent.min_lat), deg(info.extent.max_lon), deg(info.extent.max_lat)};
+    auto fields = json::array();
+    for (const auto& f : info.fields) fields.push_back({{"name", f.name}, {"type", field_type_name(f.type)}});
+    j["fields"] = fields;
+    j["invalid_geometries"] = info.invalid_count;
+    j["empty_geometries"] = info.empty_count;
+    if (info.length_km) j["length_km"] = km(*info.length_km);
+    if (info.area_km2) j["area_km2"] = km2(*info.area_km2);
+    return j;
+}
+
+}  // namespace
+
+json json_round(double value, int decimals) {
+    if (!std::isfinite(value)) return nullptr;
+    const double rounded = std::strtod(fmt::format("{:.{}f}", value, decimals).c_str(), nullptr);
+    return rounded == 0 ? 0.0 : rounded;  // no "-0.0"
+}
+
+json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to) {
+    json j;
+    j["schema"] = "dza.distance/1";
+    j["from"] = from.where_text();
+    j["to"] = to.where_text();
+    j["method"] = distance_method;
+    j["max_error_m"] = metres(distance_max_error_m);
+    j["results"] = json::array();
+    for (const auto& r : results) {
+        const Feature& source = from.features[r.source];
+        json properties = json::object();
+        for (std::size_t i = 0; i < from.fields.size(); ++i) properties[from.fields[i].name] = i < source.values.size() ? json(source.values[i]) : json(nullptr);
+        j["results"].push_back({{"name", feature_label(from, source)},
+                                {"target", feature_label(to, to.features[r.target])},
+                                {"distance_km", km(r.nearest.distance_m / 1000.0)},
+                                {"azimuth_deg", deg(r.nearest.azimuth_deg)},
+                                {"nearest_lon", deg(r.nearest.to.lon)},
+                                {"nearest_lat", deg(r.nearest.to.lat)},
+                                {"time_h", r.time_h ? json_round(*r.time_h, json_decimals::hours) : json(nullptr)},
+                                {"properties", properties}});
+    }
+    return j;
+}
+
+json to_json(const ZonesResult& result, double standoff_m, const std::string& controlled_side) {
+    json j;
+    j["schema"] = "dza.zones/1";
+    j["total_area_km2"] = km2(result.total_area_km2);
+    j["controlled_area_km2"] = km2(result.controlled_area_km2);
+    j["standoff_km"] = km(standoff_m / 1000.0);
+    j["controlled_side"] = controlled_side;
+    j["method"] = result.method;
+    j["max_error_m"] = metres(result.max_error_m);
+    j["regions"] = json::array();
+    for (const auto& r : result.regions)
+        j["regions"].push_back({{"name", r.name}, {"area_km2", km2(r.area_km2)}, {"eligible_km2", km2(r.eligible_km2)}, {"eligible_pct", pct(r.eligible_pct)}});
+    return j;
+}
+
+json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets) {
+    json j;
+    j["schema"] = "dza.coverage/1";
+    json target_names = json::array();
+    for (const Layer* l : targets) target_names.push_back(l->where_text());
+    j["inputs"] = {{"deployments", deployments.where_text()},
+                   {"regions", regions.where_text()},
+                   {"line", line ? json(line->where_text()) : json(nullptr)},
+                   {"targets", target_names}};
+    j["reaches"] = result.reaches;
+    j["regions"] = json::array();
+    for (const auto& a : result.regions) j["regions"].push_back(area_json(a, true));
+    j["total"] = area_json(result.total, false);
+    if (result.line) {
+        json l;
+        l["length_km"] = km(result.line->length_km);
+        l["covered_km"] = km(result.line->covered_km);
+        l["covered_pct"] = pct(result.line->covered_pct);
+        l["gaps"] = json::array();
+        for (const auto& g : result.line->gaps)
+            l["gaps"].push_back({{"line", g.name},
+                                 {"from_km", km(g.from_km)},
+                                 {"to_km", km(g.to_km)},
+                                 {"length_km", km(g.length_km)},
+                                 {"start_lon", deg(g.start.lon)},
+                                 {"start_lat", deg(g.start.lat)},
+                                 {"end_lon", deg(g.end.lon)},
+                                 {"end_lat", deg(g.end.lat)}});
+        j["line"] = l;
+    } else {
+        j["line"] = nullptr;
+    }
+    j["targets"] = json::array();
+    for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
+    j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km2(result.gaps_km2)}};
+    j["method"] = coverage_method;
+    j["max_error_m"] = metres(result.max_error_m);
+    return j;
+}
+
+json to_json(const CheckResult& result, double standoff_m, const std::string& controlled_side) {
+    json j;
+    j["schema"] = "dza.check/1";
+    j["passed"] = result.passed();
+    j["violation_count"] = result.violation_count();
+    j["standoff_km"] = km(standoff_m / 1000.0);
+    j["controlled_side"] = controlled_side;
+    j["method"] = check_method;
+    j["max_error_m"] = metres(distance_max_error_m);
+    j["deployments"] = json::array();
+    for (const auto& d : result.deployments) {
+        json v = json::array();
+        for (const auto& x : d.violations) v.push_back({{"rule", x.rule}, {"message", x.message}});
+        j["deployments"].push_back({{"name", d.name},
+                                    {"region", d.region.empty() ? json(nullptr) : json(d.region)},
+                                    {"at_sea", d.at_sea},
+                                    {"distance_km", km(d.distance_km)},
+                                    {"passed", d.passed()},
+                                    {"violations", v}});
+    }
+    return j;
+}
+
+json to_json(const std::vector<LayerInfo>& layers) {
+    json j;
+    j["schema"] = "dza.info/1";
+    j["layers"] = json::array();
+    for (const auto& info : layers) j["layers"].push_back(info_json(info));
+    return j;
+}
+
+}  // namespace dza

@@ -1,0 +1,121 @@
+// The report module: one palette for the map and the styled GeoJSON, style columns only in the
+// styled copies, one map composition, the report's tables from typed results, one JSON form.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dza/report.hpp"
+#include "dza/results_json.hpp"
+#include "helpers.hpp"
+
+using namespace dza;
+
+namespace {
+Layer one_feature(const std::string& layer, const std::string& name, Geometry g) {
+    std::vector<std::pair<std::string, Geometry>> items;
+    items.emplace_back(name, std::move(g));
+    return dza::test::named_layer(layer, std::move(items));
+}
+
+Layer deployments_layer() {
+    std::vector<std::pair<std::string, Geometry>> items;
+    items.emplace_back("AD-1", Geometry::point({24.0, 49.8}));
+    items.emplace_back("G-1", Geometry::point({26.2, 50.6}));
+    items.emplace_back("X-1", Geometry::point({28.0, 49.2}));
+    Layer layer = dza::test::named_layer("deployments", std::move(items));
+    layer.fields.push_back({"role", FieldType::String});
+    layer.fields.push_back({"Stroke", FieldType::String});  // a source field named like a style column
+    const char* roles[] = {"air defence", "ground", "logistics"};
+    for (std::size_t i = 0; i < layer.features.size(); ++i) {
+        layer.features[i].values.push_back(roles[i]);
+        layer.features[i].values.push_back("mine");
+    }
+    return layer;
+}
+}  // namespace
+
+TEST_CASE("The styled GeoJSON copy and the map colour deployments from one palette", "[report]") {
+    const Layer deployments = deployments_layer();
+    const Layer styled = styled_copy(deployments, LayerKind::Deployments, [](const Layer&, const Feature& f) { return f.values[0].get<std::string>(); });
+    // The data layer keeps its fields; the copy renames the clashing one and adds the style columns.
+    REQUIRE(deployments.fields.size() == 3);
+    CHECK(deployments.fields[2].name == "Stroke");
+    REQUIRE(styled.field_index("marker-color"));
+    CHECK(styled.field_index("src_Stroke"));
+    CHECK(styled.features[0].values[*styled.field_index("src_Stroke")] == "mine");
+    CHECK(styled.features[0].values[*styled.field_index("title")] == "AD-1");
+    CHECK_FALSE(styled.field_index("fill"));  // points: a marker colour, no fill
+
+    MapContent content;
+    content.deployments = &deployments;
+    const std::vector<MapLayer> map = compose_map(content);
+    REQUIRE(map.size() == 1);
+    CHECK(map[0].color_field == "role");
+    for (std::size_t i = 0; i < 2; ++i) {
+        const std::string role = deployments.features[i].values[1].get<std::string>();
+        const auto on_map = std::find_if(map[0].colors.begin(), map[0].colors.end(), [&](const auto& c) { return c.first == role; });
+        REQUIRE(on_map != map[0].colors.end());
+        CHECK(styled.features[i].values[*styled.field_index("marker-color")] == on_map->second);
+    }
+    // Air defence is not drawn in the stand-off band's red.
+    CHECK(role_color("air defence") != layer_style(LayerKind::StandoffBand).stroke);
+    CHECK(role_color("air defence") != layer_style(LayerKind::StandoffBand).fill);
+    // A role without a colour gets the style's fill in the GeoJSON.
+    CHECK(styled.features[2].values[*styled.field_index("marker-color")] == layer_style(LayerKind::Deployments).fill);
+}
+
+TEST_CASE("The map composition draws context first, the line and deployments last, and leaves out empty layers", "[report]") {
+    const Layer regions = dza::test::named_polygons({{"A", {{24, 48}, {26, 48}, {26, 50}, {24, 50}, {24, 48}}}});
+    const Layer line = one_feature("line", "L", Geometry::line({{24, 49}, {26, 49}}));
+    const Layer deployments = deployments_layer();
+    const Layer empty = dza::test::named_layer("eligible", std::vector<std::pair<std::string, Geometry>>{});
+    MapContent content;
+    content.regions = &regions;
+    content.line = &line;
+    content.deployments = &deployments;
+    content.eligible = &empty;
+    content.standoff_m = 100000;
+    const auto map = compose_map(content);
+    REQUIRE(map.size() == 3);
+    CHECK(map[0].title == "Regions");
+    CHECK(map[0].focus);
+    CHECK(map[1].title == "Cease-fire line");
+    CHECK(map[2].title == "Deployments by role");
+    CHECK(map[1].style.stroke == layer_style(LayerKind::Line).stroke);
+}
+
+TEST_CASE("report.html shows the typed results with the page's ids", "[report]") {
+    RunResults results;
+    CheckSection check;
+    DeploymentCheck d;
+    d.name = "FR-3 <ground>";
+    d.region = "Zaporizhzhia";
+    d.distance_km = 50.25;
+    d.violations.push_back({"standoff", "FR-3 is 50.2 km from the line; the stand-off is 100 km"});
+    check.result.deployments.push_back(d);
+    check.standoff_m = 100000;
+    check.controlled_side = "the side containing 30.52, 50.45";
+    results.check = check;
+    const std::string html = report_html(results, "T", "scenario.yaml", "<svg></svg>");
+    CHECK_THAT(html, Catch::Contains("<div id=\"map\"><svg></svg></div>"));
+    CHECK_THAT(html, Catch::Contains("<h2 id=\"check\">Plan check</h2>"));
+    CHECK_THAT(html, Catch::Contains("The plan fails: 1 violations."));
+    CHECK_THAT(html, Catch::Contains("<td>FR-3 &lt;ground&gt;</td><td>Zaporizhzhia</td><td class=\"n\">50.2</td>"));  // 50.25 to 1 decimal: 50.2 (binary)
+    CHECK_THAT(html, Catch::Contains("<h2 id=\"methods\">"));
+    CHECK_THAT(html, !Catch::Contains("id=\"zones\""));
+
+    // summary.json's results are what `dza check --json` prints.
+    const auto j = results_json(results);
+    CHECK(j["check"] == to_json(check.result, check.standoff_m, check.controlled_side));
+    CHECK(j["check"]["schema"] == "dza.check/1");
+    CHECK(j["check"]["violation_count"] == 1);
+}
+
+TEST_CASE("JSON figures are rounded by one rule", "[report]") {
+    CHECK(json_round(1.23456749, json_decimals::km).get<double>() == 1.234567);
+    CHECK(json_round(1.2345675001, json_decimals::km).get<double>() == 1.234568);
+    CHECK(json_round(-0.0000001, json_decimals::km).dump() == "0.0");
+    CHECK(json_round(std::nan(""), json_decimals::deg).is_null());
+    CHECK(json_round(30.123456789012, json_decimals::deg).dump() == "30.123456789");
+}
