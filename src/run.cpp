@@ -16,6 +16,7 @@
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/secrets.hpp"
 #include "dza/territory.hpp"
@@ -223,33 +224,32 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadOptions load;
     load.callbacks.warn = options.callbacks.warn;
 
-    // Layers.
-    std::map<std::string, Layer> layers;
+    // Layers, parameters and the territory, as every command resolves them.
+    AnalysisInputs in;
     json inputs = json::array();
     steps.run("load layers", [&] {
-        for (const auto& [role, spec] : scenario.layers) {
-            layers.emplace(role, load_scenario_layer(spec, load));
-            json input = {{"role", role}, {"source", spec.ref.display()}, {"features", layers.at(role).features.size()}};
+        InputRequest request;
+        request.command = "the run";
+        request.scenario = &scenario;
+        for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
+        request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon"};
+        in = resolve_inputs(request, load);
+        for (const auto& [role, spec] : in.refs) {
+            json input = {{"role", role}, {"source", spec.ref.display()}, {"features", in.layers.at(role).features.size()}};
             input["sha256"] = fs::is_regular_file(spec.ref.source, ec) ? json(file_sha256(spec.ref.source)) : json(nullptr);
-            input["content_sha256"] = layer_sha256(layers.at(role));
+            input["content_sha256"] = layer_sha256(in.layers.at(role));
             inputs.push_back(input);
         }
         return 0;
     });
-    const auto layer = [&](const char* role, const char* needed_by) -> const Layer& {
-        scenario.layer(role, needed_by);
-        return layers.at(role);
-    };
-    const auto optional_layer = [&](const char* role) -> const Layer* { return layers.count(role) ? &layers.at(role) : nullptr; };
-    const ScenarioParameters& p = scenario.parameters;
-
-    std::optional<Territory> territory;
+    const std::map<std::string, Layer>& layers = in.layers;
+    const auto layer = [&](const char* role, const char* needed_by) -> const Layer& { return in.require(role, needed_by); };
+    const auto optional_layer = [&](const char* role) -> const Layer* { return in.layer(role); };
+    const ScenarioParameters& p = in.parameters;
     const auto get_territory = [&]() -> const Territory& {
-        if (!territory) {
-            if (scenario.has_layer("line")) territory = split_territory(layer("regions", "the run"), layers.at("line"), p.controlled_side, options.callbacks);
-            else territory = territory_from_occupied(layer("regions", "the run"), layer("occupied", "the run without a line"), options.callbacks);
-        }
-        return *territory;
+        layer("regions", "the run");
+        if (!in.has("line")) layer("occupied", "the run without a line");
+        return in.territory(options.callbacks);
     };
 
     json analyses = json::object();
@@ -286,20 +286,19 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         steps.run("zones", [&] {
             const Layer& regions = layer("regions", "the zones analysis");
             ZonesOptions o;
-            o.standoff_m = p.standoff_m.value_or(0.0);
-            o.west_of_lon = p.west_of_lon;
+            o.eligibility = in.eligibility();
             const ZonesResult z = compute_zones(regions, get_territory(), o);
             json rows = json::array();
             for (const auto& r : z.regions)
                 rows.push_back({{"name", r.name}, {"area_km2", r.area_km2}, {"eligible_km2", r.eligible_km2}, {"eligible_pct", r.eligible_pct}});
-            analyses["zones"] = {{"total_area_km2", z.total_area_km2}, {"controlled_area_km2", z.controlled_area_km2}, {"standoff_km", o.standoff_m / 1000.0},
+            analyses["zones"] = {{"total_area_km2", z.total_area_km2}, {"controlled_area_km2", z.controlled_area_km2}, {"standoff_km", o.eligibility.standoff_m / 1000.0},
                                  {"controlled_side", get_territory().rule}, {"regions", rows}};
             methods["zones"] = {{"method", z.method}, {"max_error_m", z.max_error_m}};
-            Layer eligible = zones_layer(z, o.standoff_m);
+            Layer eligible = zones_layer(z, o.eligibility.standoff_m);
             add_simplestyle(eligible, {"#2ca02c", 1, 0.8, "#2ca02c", 0.35, ""},
                             [&](const Feature& f) { return fmt::format("eligible: {}, {}", text_of(eligible, f, "region"), text_of(eligible, f, "band")); });
-            Layer band = standoff_layer(z, o.standoff_m);
-            add_simplestyle(band, {"#d62728", 1, 0.8, "#d62728", 0.25, ""}, [&](const Feature&) { return fmt::format("stand-off band, {:g} km", o.standoff_m / 1000); });
+            Layer band = standoff_layer(z, o.eligibility.standoff_m);
+            add_simplestyle(band, {"#d62728", 1, 0.8, "#d62728", 0.25, ""}, [&](const Feature&) { return fmt::format("stand-off band, {:g} km", o.eligibility.standoff_m / 1000); });
             outputs.push_back(std::move(band));
             outputs.push_back(std::move(eligible));
             return 0;
@@ -314,7 +313,6 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.radius_m = p.radius_m;
             o.radius_field = p.radius_field;
             o.radius_by_role_m = p.radius_by_role_m;
-            if (!o.radius_m && o.radius_field.empty() && o.radius_by_role_m.empty()) o.radius_field = "radius_km";
             const Territory& t = get_territory();
             o.territory = &t.land;  // the union of the regions, already made for the split
             o.gaps_within = &t.controlled;
@@ -373,9 +371,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             const Layer& regions = layer("regions", "the plan check");
             const Layer& line = layer("line", "the plan check");
             CheckOptions o;
-            o.standoff_m = p.standoff_m.value_or(0.0);
-            o.allowed_regions = p.allowed_regions;
-            o.basing_areas = optional_layer("basing_areas");
+            o.eligibility = in.eligibility();
             o.maritime_zone = optional_layer("maritime_zone");
             check = check_plan(deployments, regions, line, get_territory(), o);
             json rows = json::array();
@@ -385,7 +381,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 rows.push_back({{"name", d.name}, {"region", d.region.empty() ? json(nullptr) : json(d.region)}, {"at_sea", d.at_sea},
                                 {"distance_km", d.distance_km}, {"passed", d.passed()}, {"violations", v}});
             }
-            analyses["check"] = {{"passed", check->passed()}, {"violation_count", check->violation_count()}, {"standoff_km", o.standoff_m / 1000.0}, {"deployments", rows}};
+            analyses["check"] = {{"passed", check->passed()}, {"violation_count", check->violation_count()}, {"standoff_km", o.eligibility.standoff_m / 1000.0}, {"deployments", rows}};
             methods["check"] = {{"method", "containment by GEOS (edges straight in lon/lat); distances as for distance"}, {"max_error_m", distance_max_error_m}};
             result.plan_checked = true;
             result.plan_passed = check->passed();
