@@ -30,7 +30,7 @@ void CoverageCommand::setup(CLI::App& app) {
         ->type_name("LAYER");
     inputs_.add_scenario(app);
     inputs_.add_keep(app);
-    auto* radius = app.add_option("--radius", radius_, fmt::format("one reach for every deployment ({})", distance_units_help))->type_name("D");
+    auto* radius = radius_.add(app, "--radius", "one reach for every deployment", buffer_max_distance_m);
     auto* field = app.add_option("--radius-field", radius_field_, "field with each deployment's reach in km (default: the scenario's radius_field, else radius_km)")
                       ->type_name("FIELD");
     radius->excludes(field);
@@ -63,11 +63,7 @@ void CoverageCommand::validate() {
     const auto check_max = [](double m, const std::string& what) {
         if (m > buffer_max_distance_m) throw UsageError(fmt::format("{} is {:g} km, more than the {:g} km dza reaches", what, m / 1000, buffer_max_distance_m / 1000));
     };
-    radius_m_.reset();
-    if (!radius_.empty()) {
-        radius_m_ = parse_distance_m(radius_, "--radius");
-        check_max(*radius_m_, "--radius");
-    }
+    radius_.parse();
     radius_by_role_m_.clear();
     if (!radius_by_role_.empty()) {
         std::size_t pos = 0;
@@ -176,7 +172,7 @@ int CoverageCommand::run(Io& io) {
 
     InputRequest request = inputs_.request("coverage");
     request.uses = {"controlled_side", "radius_km", "radius_field", "radius_km_by_role"};
-    request.parameters.radius_m = radius_m_;
+    request.parameters.radius_m = radius_.metres();
     request.parameters.radius_field = radius_field_;
     request.parameters.radius_by_role_m = radius_by_role_m_;
     request.uses_targets = true;

@@ -24,14 +24,14 @@ public:
 private:
     InputOptions inputs_;
     std::vector<std::string> targets_;
-    std::string radius_, radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
+    DistanceOption radius_;
+    std::string radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
     std::string output_;
     bool json_ = false;
     std::string table_;
     int precision_ = 6;
 
     // Parsed by validate().
-    std::optional<double> radius_m_;
     std::map<std::string, double> radius_by_role_m_;
     double tolerance_m_ = 10;
     bool output_is_dataset_ = false;

@@ -20,7 +20,7 @@ void DistanceCommand::setup(CLI::App& app) {
     inputs_.add_layer(app, "line", true, "layer to measure to, the line", "TO");
     inputs_.add_scenario(app);
     app.add_flag("--matrix", matrix_, "every source to every target, not only the nearest");
-    app.add_option("--within", within_text_, fmt::format("keep results at most this far ({})", distance_units_help))->type_name("DISTANCE");
+    within_.add(app, "--within", "keep results at most this far");
     app.add_option("--speed", speed_text_, "speed for the time to reach the target (km/h, kn, mph, m/s; bare number km/h); default: a speed_kmh field")
         ->type_name("SPEED");
     app.add_option("--speed-field", speed_field_, "field with each feature's speed in km/h (default: speed_kmh when present)")->type_name("FIELD");
@@ -32,9 +32,8 @@ void DistanceCommand::setup(CLI::App& app) {
 
 void DistanceCommand::validate() {
     inputs_.validate();
-    within_m_.reset();
     speed_kmh_.reset();
-    if (!within_text_.empty()) within_m_ = parse_distance_m(within_text_, "--within");
+    within_.parse();
     if (!speed_text_.empty()) speed_kmh_ = parse_speed_kmh(speed_text_, "--speed");
     if (!output_.empty() || !table_.empty()) validate_output(output_, table_);
     if (output_ == "-" && (json_ || csv_)) throw UsageError("-o - and --json/--csv both write to stdout; pick one");
@@ -68,7 +67,7 @@ int DistanceCommand::run(Io& io) {
 
     DistanceOptions options;
     options.matrix = matrix_;
-    options.within_m = within_m_;
+    options.within_m = within_.metres();
     options.speed_kmh = inputs.parameters.speed_kmh;
     options.speed_field = inputs.parameters.speed_field;
     options.callbacks = io.callbacks();

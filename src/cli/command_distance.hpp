@@ -17,11 +17,12 @@ public:
 
 private:
     InputOptions inputs_;
-    std::string output_, within_text_, speed_text_, speed_field_;
+    DistanceOption within_;
+    std::string output_, speed_text_, speed_field_;
     bool matrix_ = false, json_ = false, csv_ = false;
     std::string table_;
     int precision_ = 6;
-    std::optional<double> within_m_, speed_kmh_;
+    std::optional<double> speed_kmh_;
 };
 
 }  // namespace dza::cli

@@ -66,10 +66,10 @@ ControlledSide parse_keep(const std::string& text) {
     return side;
 }
 
-void DistanceOption::add(CLI::App& app, const char* name, const std::string& help, double max_m) {
+CLI::Option* DistanceOption::add(CLI::App& app, const char* name, const std::string& help, double max_m) {
     name_ = name;
     max_m_ = max_m;
-    app.add_option(name, text_, fmt::format("{} ({})", help, distance_units_help))->type_name("DISTANCE");
+    return app.add_option(name, text_, fmt::format("{} ({})", help, distance_units_help))->type_name("DISTANCE");
 }
 
 void DistanceOption::parse() {

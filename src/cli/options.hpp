@@ -5,6 +5,7 @@
 // files; request() hands them to resolve_inputs.
 #include <CLI/CLI.hpp>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ ControlledSide parse_keep(const std::string& text);
 // A distance option ("100km", "50 nmi", ...), parsed with parse_distance_m within [0, max_m].
 class DistanceOption {
 public:
-    void add(CLI::App& app, const char* name, const std::string& help, double max_m);
+    CLI::Option* add(CLI::App& app, const char* name, const std::string& help, double max_m = std::numeric_limits<double>::infinity());
     void parse();
     std::optional<double> metres() const { return metres_; }
 
