@@ -199,7 +199,7 @@ AnalysisInputs resolve_inputs(const InputRequest& request, const LoadOptions& lo
     // Nothing is read before every output is known not to be an input.
     if (!request.outputs.empty()) {
         std::vector<InputSource> inputs = out.sources();
-        for (const auto& t : target_refs) inputs.push_back({t.ref.source, t.scenario_file.empty() ? "--target" : t.role});
+        for (const auto& t : target_refs) inputs.push_back({t.ref.source, t.scenario_file.empty() ? "--target" : "the scenario's " + t.role});
         for (const auto& output : request.outputs)
             if (!output.empty()) check_not_an_input(output, inputs);
     }
