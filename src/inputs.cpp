@@ -50,12 +50,14 @@ void merge_parameters(const InputRequest& request, const Scenario* scenario, Ana
     // A reach given on the command line replaces the scenario's reach as a whole.
     const bool reach_given = given.radius_m || !given.radius_field.empty() || !given.radius_by_role_m.empty();
     take("radius_km", reach_given, s.radius_m.has_value(), [&] { p.radius_m = s.radius_m; });
-    take("radius_field", reach_given, !s.radius_field.empty(), [&] { p.radius_field = s.radius_field; });
+    // The scenario's field names are fields of its deployments: explicit deployments keep their own.
+    const bool own_deployments = request.layers.count("deployments") && !request.layers.at("deployments").empty();
+    take("radius_field", reach_given || own_deployments, !s.radius_field.empty(), [&] { p.radius_field = s.radius_field; });
     take("radius_km_by_role", reach_given, !s.radius_by_role_m.empty(), [&] { p.radius_by_role_m = s.radius_by_role_m; });
     // A speed given on the command line (one for all, or a field) replaces the scenario's.
     const bool speed_given = given.speed_kmh || !given.speed_field.empty();
     take("speed_kmh", speed_given, s.speed_kmh.has_value(), [&] { p.speed_kmh = s.speed_kmh; });
-    take("speed_field", speed_given, !s.speed_field.empty(), [&] { p.speed_field = s.speed_field; });
+    take("speed_field", speed_given || own_deployments, !s.speed_field.empty(), [&] { p.speed_field = s.speed_field; });
     take("allowed_regions", !given.allowed_regions.empty(), !s.allowed_regions.empty(), [&] { p.allowed_regions = s.allowed_regions; });
     take("west_of_lon", given.west_of_lon.has_value(), s.west_of_lon.has_value(), [&] { p.west_of_lon = s.west_of_lon; });
 }

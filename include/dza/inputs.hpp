@@ -10,7 +10,8 @@
 // scenario, an explicit layer replaces the scenario's layer of the same role (an explicit line or
 // occupied area replaces both of the scenario's: they are two ways to give the front) and an
 // explicit parameter replaces the scenario's; an explicit reach (radius, radius field or radius
-// by role) replaces the scenario's reach as a whole.
+// by role) replaces the scenario's reach as a whole. The scenario's radius_field and speed_field
+// name fields of its deployments: they do not apply to deployments given explicitly.
 //
 // The territory rule. The controlled side is split off the regions' union by the line when there
 // is one, else it is the complement of the occupied area.

@@ -189,3 +189,18 @@ TEST_CASE("the note goes to stderr unless --quiet", "[resolve][cli]") {
     CHECK(code == 0);
     CHECK(err.empty());
 }
+
+TEST_CASE("the scenario's field names apply only to its own deployments", "[resolve]") {
+    InputRequest r;
+    r.command = "distance";
+    r.scenario_file = data + "/scenario.yaml";
+    r.roles = {{"deployments", "FROM", true}, {"line", "TO", true}};
+    r.uses = {"speed_kmh", "speed_field", "radius_field"};
+    CHECK(resolve_inputs(r, quiet()).parameters.speed_field == "speed_kmh");
+    CHECK(resolve_inputs(r, quiet()).parameters.radius_field == "radius_km");
+    r.layers["deployments"] = data + "/basing_areas.geojson";  // has neither field
+    const AnalysisInputs in = resolve_inputs(r, quiet());
+    CHECK(in.parameters.speed_field.empty());
+    CHECK(in.parameters.radius_field.empty());
+    CHECK(in.note() == "using " + data + "/scenario.yaml for line");
+}
