@@ -227,7 +227,7 @@ std::vector<Case> cases() {
                        return median_seconds(runs, [&] {
                            const dza::Territory t = dza::split_territory(regions, line, kyiv);
                            dza::ZonesOptions o;
-                           o.standoff_m = 100000.0;
+                           o.eligibility.standoff_m = 100000.0;
                            dza::compute_zones(regions, t, o);
                        });
                    }});

@@ -33,14 +33,15 @@ std::size_t CheckResult::violation_count() const {
 }
 
 CheckResult check_plan(const Layer& deployments, const Layer& regions, const Layer& line, const Territory& territory, const CheckOptions& options) {
-    if (options.standoff_m < 0) throw UsageError("the stand-off distance is negative; give 0 or more");
+    const EligibilityRule& rule = options.eligibility;
+    if (rule.standoff_m < 0) throw UsageError("the stand-off distance is negative; give 0 or more");
     std::vector<std::size_t> allowed;
-    for (const auto& name : options.allowed_regions) allowed.push_back(find_region(regions, name));
+    for (const auto& name : rule.allowed_regions) allowed.push_back(find_region(regions, name));
 
     const Prepared land(territory.land), controlled(territory.controlled);
     std::optional<Geometry> basing_union, maritime_union;
     std::optional<Prepared> basing, maritime;
-    if (options.basing_areas) basing.emplace(basing_union.emplace(union_of(*options.basing_areas)));
+    if (rule.basing_areas) basing.emplace(basing_union.emplace(union_of(*rule.basing_areas)));
     if (options.maritime_zone) maritime.emplace(maritime_union.emplace(union_of(*options.maritime_zone)));
     std::vector<std::unique_ptr<Prepared>> region_shapes;
     for (const auto& r : regions.features) region_shapes.push_back(r.geometry.is_empty() ? nullptr : std::make_unique<Prepared>(r.geometry));
@@ -62,12 +63,12 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
     for (const auto& f : line.features) line_parts.push_back(&f.geometry);
     const DistanceIndex to_line(line_parts);
     std::vector<const Geometry*> basing_parts;
-    if (options.basing_areas)
-        for (const auto& f : options.basing_areas->features) basing_parts.push_back(&f.geometry);
+    if (rule.basing_areas)
+        for (const auto& f : rule.basing_areas->features) basing_parts.push_back(&f.geometry);
     const DistanceIndex to_basing(basing_parts);
 
     std::string allowed_list;
-    for (const auto& name : options.allowed_regions) allowed_list += (allowed_list.empty() ? "" : ", ") + name;
+    for (const auto& name : rule.allowed_regions) allowed_list += (allowed_list.empty() ? "" : ", ") + name;
 
     CheckResult result;
     for (std::size_t i = 0; i < deployments.features.size(); ++i) {
@@ -94,12 +95,14 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
                                       : fmt::format("{} is outside the territory", c.name));
         }
         if (on_land && !controlled.covers(f.geometry)) add("controlled_side", fmt::format("{} is on the other side of the line, not the controlled side", c.name));
-        if (c.distance_km * 1000.0 < options.standoff_m)
-            add("standoff", fmt::format("{} is {:.1f} km from the line; the stand-off is {:g} km", c.name, c.distance_km, options.standoff_m / 1000.0));
+        if (c.distance_km * 1000.0 < rule.standoff_m)
+            add("standoff", fmt::format("{} is {:.1f} km from the line; the stand-off is {:g} km", c.name, c.distance_km, rule.standoff_m / 1000.0));
+        if (on_land && rule.west_of_lon && !(f.geometry.extent().max_lon < *rule.west_of_lon))
+            add("west_of", fmt::format("{} reaches {:.4f}°E, not west of the meridian {:g}°E", c.name, f.geometry.extent().max_lon, *rule.west_of_lon));
         if (on_land && basing && !basing->covers(f.geometry)) {
             std::string nearest;
             if (const auto b = to_basing.nearest(f.geometry))
-                nearest = fmt::format(" (nearest: {}, {:.1f} km away)", label(*options.basing_areas, options.basing_areas->features[b->target]), b->nearest.distance_m / 1000.0);
+                nearest = fmt::format(" (nearest: {}, {:.1f} km away)", label(*rule.basing_areas, rule.basing_areas->features[b->target]), b->nearest.distance_m / 1000.0);
             add("basing_area", fmt::format("{} is outside every basing area{}", c.name, nearest));
         }
         if (on_land && !allowed.empty()) {

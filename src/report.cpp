@@ -16,9 +16,9 @@ using json = nlohmann::ordered_json;
 json results_json(const RunResults& r) {
     json out = json::object();
     if (r.distance) out["distance"] = to_json(r.distance->results, *r.distance->from, *r.distance->to);
-    if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->standoff_m, r.zones->controlled_side);
+    if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->eligibility, r.zones->controlled_side);
     if (r.coverage) out["coverage"] = to_json(r.coverage->result, *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
-    if (r.check) out["check"] = to_json(r.check->result, r.check->standoff_m, r.check->controlled_side);
+    if (r.check) out["check"] = to_json(r.check->result, r.check->eligibility, r.check->controlled_side);
     return out;
 }
 
@@ -99,7 +99,7 @@ std::string coverage_html(const CoverageSection& s) {
 
 std::string zones_html(const ZonesSection& z) {
     std::string html = "<h2 id=\"zones\">Eligible basing zones</h2>\n";
-    html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z.standoff_m / 1000.0, markup_escape(z.controlled_side),
+    html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z.eligibility.standoff_m / 1000.0, markup_escape(z.controlled_side),
                         num(z.result.total_area_km2, 1));
     html += "<table id=\"zones-table\"><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr>\n";
     for (const auto& r : z.result.regions)

@@ -86,12 +86,22 @@ json to_json(const std::vector<DistanceResult>& results, const Layer& from, cons
     return j;
 }
 
-json to_json(const ZonesResult& result, double standoff_m, const std::string& controlled_side) {
+json eligibility_json(const EligibilityRule& e) {
+    json j;
+    j["standoff_km"] = km(e.standoff_m / 1000.0);
+    j["allowed_regions"] = e.allowed_regions;
+    j["west_of_lon"] = e.west_of_lon ? json(*e.west_of_lon) : json(nullptr);
+    j["basing_areas"] = e.basing_areas ? json(e.basing_areas->name) : json(nullptr);
+    return j;
+}
+
+json to_json(const ZonesResult& result, const EligibilityRule& eligibility, const std::string& controlled_side) {
     json j;
     j["schema"] = "dza.zones/1";
     j["total_area_km2"] = km2(result.total_area_km2);
     j["controlled_area_km2"] = km2(result.controlled_area_km2);
-    j["standoff_km"] = km(standoff_m / 1000.0);
+    j["standoff_km"] = km(eligibility.standoff_m / 1000.0);
+    j["eligibility"] = eligibility_json(eligibility);
     j["controlled_side"] = controlled_side;
     j["method"] = result.method;
     j["max_error_m"] = metres(result.max_error_m);
@@ -141,12 +151,13 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     return j;
 }
 
-json to_json(const CheckResult& result, double standoff_m, const std::string& controlled_side) {
+json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side) {
     json j;
     j["schema"] = "dza.check/1";
     j["passed"] = result.passed();
     j["violation_count"] = result.violation_count();
-    j["standoff_km"] = km(standoff_m / 1000.0);
+    j["standoff_km"] = km(eligibility.standoff_m / 1000.0);
+    j["eligibility"] = eligibility_json(eligibility);
     j["controlled_side"] = controlled_side;
     j["method"] = check_method;
     j["max_error_m"] = metres(distance_max_error_m);

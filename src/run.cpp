@@ -16,6 +16,7 @@
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/report.hpp"
 #include "dza/secrets.hpp"
@@ -100,13 +101,12 @@ json parameters_json(const ScenarioParameters& p) {
 }
 
 // What the report's map shows: the layers written (by name), and the side beyond the line.
-MapContent map_content(const Scenario& scenario, const std::vector<const Layer*>& written, const Layer* other_side) {
+MapContent map_content(const Scenario& scenario, const ScenarioParameters& p, const std::vector<const Layer*>& written, const Layer* other_side) {
     const auto find = [&](const std::string& name) -> const Layer* {
         for (const Layer* l : written)
             if (l->name == name) return l;
         return nullptr;
     };
-    const ScenarioParameters& p = scenario.parameters;
     MapContent map;
     map.title = scenario.name.empty() ? "dza scenario" : scenario.name;
     map.neighbours = find("neighbours");
@@ -124,6 +124,7 @@ MapContent map_content(const Scenario& scenario, const std::vector<const Layer*>
     map.deployments = find("deployments");
     map.occupied = !scenario.has_layer("line") && scenario.has_layer("occupied");
     map.standoff_m = p.standoff_m.value_or(0.0);
+    map.allowed_regions = !p.allowed_regions.empty();
     map.radius_field = p.radius_field;
     return map;
 }
@@ -243,33 +244,32 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadOptions load;
     load.callbacks.warn = options.callbacks.warn;
 
-    // Layers.
-    std::map<std::string, Layer> layers;
+    // Layers, parameters and the territory, as every command resolves them.
+    AnalysisInputs in;
     json inputs = json::array();
     steps.run("load layers", [&] {
-        for (const auto& [role, spec] : scenario.layers) {
-            layers.emplace(role, load_scenario_layer(spec, load));
-            json input = {{"role", role}, {"source", spec.ref.display()}, {"features", layers.at(role).features.size()}};
+        InputRequest request;
+        request.command = "the run";
+        request.scenario = &scenario;
+        for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
+        request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon"};
+        in = resolve_inputs(request, load);
+        for (const auto& [role, spec] : in.refs) {
+            json input = {{"role", role}, {"source", spec.ref.display()}, {"features", in.layers.at(role).features.size()}};
             input["sha256"] = fs::is_regular_file(spec.ref.source, ec) ? json(file_sha256(spec.ref.source)) : json(nullptr);
-            input["content_sha256"] = layer_sha256(layers.at(role));
+            input["content_sha256"] = layer_sha256(in.layers.at(role));
             inputs.push_back(input);
         }
         return 0;
     });
-    const auto layer = [&](const char* role, const char* needed_by) -> const Layer& {
-        scenario.layer(role, needed_by);
-        return layers.at(role);
-    };
-    const auto optional_layer = [&](const char* role) -> const Layer* { return layers.count(role) ? &layers.at(role) : nullptr; };
-    const ScenarioParameters& p = scenario.parameters;
-
-    std::optional<Territory> territory;
+    const std::map<std::string, Layer>& layers = in.layers;
+    const auto layer = [&](const char* role, const char* needed_by) -> const Layer& { return in.require(role, needed_by); };
+    const auto optional_layer = [&](const char* role) -> const Layer* { return in.layer(role); };
+    const ScenarioParameters& p = in.parameters;
     const auto get_territory = [&]() -> const Territory& {
-        if (!territory) {
-            if (scenario.has_layer("line")) territory = split_territory(layer("regions", "the run"), layers.at("line"), p.controlled_side, options.callbacks);
-            else territory = territory_from_occupied(layer("regions", "the run"), layer("occupied", "the run without a line"), options.callbacks);
-        }
-        return *territory;
+        layer("regions", "the run");
+        if (!in.has("line")) layer("occupied", "the run without a line");
+        return in.territory(options.callbacks);
     };
 
     RunResults results;
@@ -294,13 +294,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         steps.run("zones", [&] {
             const Layer& regions = layer("regions", "the zones analysis");
             ZonesOptions o;
-            o.standoff_m = p.standoff_m.value_or(0.0);
-            o.west_of_lon = p.west_of_lon;
-            results.zones = ZonesSection{compute_zones(regions, get_territory(), o), o.standoff_m, get_territory().rule};
+            o.eligibility = in.eligibility();
+            const double standoff_m = o.eligibility.standoff_m;
+            results.zones = ZonesSection{compute_zones(regions, get_territory(), o), o.eligibility, get_territory().rule};
             const ZonesResult& z = results.zones->result;
-            outputs.push_back({standoff_layer(z, o.standoff_m), LayerKind::StandoffBand,
-                               [standoff_m = o.standoff_m](const Layer&, const Feature&) { return fmt::format("stand-off band, {:g} km", standoff_m / 1000); }});
-            outputs.push_back({zones_layer(z, o.standoff_m), LayerKind::Eligible, [](const Layer& l, const Feature& f) {
+            outputs.push_back({standoff_layer(z, standoff_m), LayerKind::StandoffBand,
+                               [standoff_m](const Layer&, const Feature&) { return fmt::format("stand-off band, {:g} km", standoff_m / 1000); }});
+            outputs.push_back({zones_layer(z, standoff_m), LayerKind::Eligible, [](const Layer& l, const Feature& f) {
                                    return fmt::format("eligible: {}, {}", text_of(l, f, "region"), text_of(l, f, "band"));
                                }});
             return 0;
@@ -315,7 +315,6 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.radius_m = p.radius_m;
             o.radius_field = p.radius_field;
             o.radius_by_role_m = p.radius_by_role_m;
-            if (!o.radius_m && o.radius_field.empty() && o.radius_by_role_m.empty()) o.radius_field = "radius_km";
             const Territory& t = get_territory();
             o.territory = &t.land;  // the union of the regions, already made for the split
             o.gaps_within = &t.controlled;
@@ -356,11 +355,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             const Layer& regions = layer("regions", "the plan check");
             const Layer& line = layer("line", "the plan check");
             CheckOptions o;
-            o.standoff_m = p.standoff_m.value_or(0.0);
-            o.allowed_regions = p.allowed_regions;
-            o.basing_areas = optional_layer("basing_areas");
+            o.eligibility = in.eligibility();
             o.maritime_zone = optional_layer("maritime_zone");
-            results.check = CheckSection{check_plan(deployments, regions, line, get_territory(), o), o.standoff_m, get_territory().rule};
+            results.check = CheckSection{check_plan(deployments, regions, line, get_territory(), o), o.eligibility, get_territory().rule};
             result.plan_checked = true;
             result.plan_passed = results.check->result.passed();
             return 0;
@@ -411,8 +408,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     });
 
     steps.run("report", [&] {
+        const Territory* territory = in.built_territory();
         const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
-        const MapContent map = map_content(scenario, all, other_side ? &*other_side : nullptr);
+        const MapContent map = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr);
         const std::string svg = render_map_svg(compose_map(map), map_options(map, 1200, 860));
         write_staged("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
         return 0;

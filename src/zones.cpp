@@ -45,22 +45,23 @@ std::string region_name(const Layer& regions, const Feature& f) {
 }  // namespace
 
 ZonesResult compute_zones(const Layer& regions, const Territory& territory, const ZonesOptions& options) {
-    if (options.standoff_m < 0) throw UsageError("the stand-off distance is negative; give 0 or more");
+    const EligibilityRule& rule = options.eligibility;
+    if (rule.standoff_m < 0) throw UsageError("the stand-off distance is negative; give 0 or more");
     ZonesResult r;
     r.controlled_area_km2 = territory.controlled_area_km2;
 
     // Every name is resolved before any work, so an unknown one costs nothing.
-    std::vector<bool> allowed(regions.features.size(), options.only_regions.empty());
-    for (const auto& name : options.only_regions) allowed[find_region(regions, name)] = true;
+    std::vector<bool> allowed(regions.features.size(), rule.allowed_regions.empty());
+    for (const auto& name : rule.allowed_regions) allowed[find_region(regions, name)] = true;
 
     // The buffers, each on its own and built in parallel: the stand-off band, then the outer edge
     // of each distance band. The stand-off is measured from the line, or from the occupied area
     // when that was given.
     const Geometry& from = territory.line.is_null() ? territory.other : territory.line;
     std::vector<double> distances_m;
-    if (options.standoff_m > 0) distances_m.push_back(options.standoff_m);
+    if (rule.standoff_m > 0) distances_m.push_back(rule.standoff_m);
     std::vector<std::pair<double, std::optional<double>>> bands;  // km
-    double inner = options.standoff_m;
+    double inner = rule.standoff_m;
     for (double width : options.band_widths_m) {
         distances_m.push_back(inner + width);
         bands.emplace_back(inner / 1000.0, (inner + width) / 1000.0);
@@ -79,27 +80,27 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     options.callbacks.report(0.1, "stand-off band");
     std::vector<BufferResult> buffers = geodesic_buffers(jobs);
     std::reverse(buffers.begin(), buffers.end());  // in the order of distances_m
-    const std::size_t first_band = options.standoff_m > 0 ? 1 : 0;
+    const std::size_t first_band = rule.standoff_m > 0 ? 1 : 0;
 
     Geometry eligible = territory.controlled.clone();
-    if (options.standoff_m > 0) {
+    if (rule.standoff_m > 0) {
         r.max_error_m = buffers[0].max_error_m;
         eligible = polygonal(difference(eligible, buffers[0].geometry));
     }
 
-    // Limits: named regions, a meridian, basing areas.
-    if (!options.only_regions.empty()) {
+    // Limits: allowed regions, a meridian, basing areas.
+    if (!rule.allowed_regions.empty()) {
         std::vector<GEOSGeometry*> parts;
         for (std::size_t i = 0; i < regions.features.size(); ++i)
             if (allowed[i]) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), regions.features[i].geometry.get()), "copy"));
         Geometry all = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collect");
         eligible = polygonal(intersection(eligible, own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "union")));
     }
-    if (options.west_of_lon) {
-        const Geometry west = Geometry::polygon({{-180, -90}, {*options.west_of_lon, -90}, {*options.west_of_lon, 90}, {-180, 90}});
+    if (rule.west_of_lon) {
+        const Geometry west = Geometry::polygon({{-180, -90}, {*rule.west_of_lon, -90}, {*rule.west_of_lon, 90}, {-180, 90}});
         eligible = polygonal(intersection(eligible, west));
     }
-    if (options.basing_areas) eligible = polygonal(intersection(eligible, union_of(*options.basing_areas)));
+    if (rule.basing_areas) eligible = polygonal(intersection(eligible, union_of(*rule.basing_areas)));
     r.eligible = std::move(eligible);
     r.total_area_km2 = km2(r.eligible);
 
@@ -115,7 +116,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
         [&](std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
                 if (k == bands.size()) {
-                    r.standoff_band = options.standoff_m > 0 ? polygonal(intersection(buffers[0].geometry, territory.land))
+                    r.standoff_band = rule.standoff_m > 0 ? polygonal(intersection(buffers[0].geometry, territory.land))
                                                              : own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty");
                     continue;
                 }
@@ -132,9 +133,9 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     // prepared geometries tell exactly (and cheaply: "contains properly" never falls back to a
     // full relate, as "covers" does where boundaries touch; such regions get the overlay).
     options.callbacks.report(0.7, "regions");
-    std::vector<std::size_t> listed;  // with only_regions, only those are listed
+    std::vector<std::size_t> listed;  // every region; one not allowed has nothing eligible
     for (std::size_t i = 0; i < regions.features.size(); ++i)
-        if (!regions.features[i].geometry.is_empty() && allowed[i]) listed.push_back(i);
+        if (!regions.features[i].geometry.is_empty()) listed.push_back(i);
     for (std::size_t i : listed) geos::share_between_threads(regions.features[i].geometry.get());
     for (const Geometry& b : band_areas) geos::share_between_threads(b.get());
     struct RegionResult {
@@ -171,7 +172,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
                 RegionResult& out = per_region[k];
                 out.zone.name = region_name(regions, region);
                 out.zone.area_km2 = km2(region.geometry);
-                if (!r.eligible.is_empty()) {
+                if (!r.eligible.is_empty() && allowed[listed[k]]) {
                     const Extent region_extent = region.geometry.extent();
                     const std::optional<Geometry> in_eligible = part(region.geometry, region_extent, r.eligible, eligible_extent, eligible_prepared.get());
                     out.zone.eligible_km2 = in_eligible ? km2(*in_eligible) : 0.0;

@@ -1,28 +1,27 @@
 #pragma once
 // dza check: does a deployment plan respect its constraints? For each deployment: inside the
 // territory (or at sea inside the maritime zone), on the controlled side, at least the stand-off
-// from the line, inside a basing area, inside an allowed region. Every violation names the
-// deployment and the measured figure.
+// from the line, west of the meridian, inside a basing area, inside an allowed region: on land,
+// the eligibility rule of eligibility.hpp. Every violation names the deployment and the measured figure.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/eligibility.hpp"
 #include "dza/layer.hpp"
 #include "dza/territory.hpp"
 
 namespace dza {
 
 struct CheckOptions {
-    double standoff_m = 0;
-    const Layer* basing_areas = nullptr;      // when set, deployments on land must be inside one
-    std::vector<std::string> allowed_regions;  // when set, deployments on land must be in one
+    EligibilityRule eligibility;              // basing areas and allowed regions apply to deployments on land
     const Layer* maritime_zone = nullptr;     // deployments at sea must be inside it
     Callbacks callbacks;
 };
 
 struct Violation {
-    std::string rule;     // territory, controlled_side, standoff, basing_area, allowed_region, maritime_zone
+    std::string rule;     // territory, controlled_side, standoff, west_of, basing_area, allowed_region, maritime_zone
     std::string message;  // "FR-3 Zaporizhzhia ground is 50.2 km from the line; the stand-off is 100 km"
 };
 

@@ -123,7 +123,7 @@ struct DistanceSection {
 
 struct ZonesSection {
     ZonesResult result;
-    double standoff_m = 0;
+    EligibilityRule eligibility;
     std::string controlled_side;
 };
 
@@ -137,7 +137,7 @@ struct CoverageSection {
 
 struct CheckSection {
     CheckResult result;
-    double standoff_m = 0;
+    EligibilityRule eligibility;
     std::string controlled_side;
 };
 

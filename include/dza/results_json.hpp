@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dza/check.hpp"
+#include "dza/eligibility.hpp"
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/info.hpp"
@@ -55,9 +56,13 @@ inline constexpr const char* check_method = "containment by GEOS (edges straight
 nlohmann::ordered_json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to);
 
 // "dza.zones/1": {"schema", "total_area_km2" (eligible), "controlled_area_km2", "standoff_km",
-// "controlled_side" (the rule that chose it), "method", "max_error_m", "regions": [{"name",
-// "area_km2", "eligible_km2", "eligible_pct"}]}.
-nlohmann::ordered_json to_json(const ZonesResult& result, double standoff_m, const std::string& controlled_side);
+// "eligibility" (the rule applied, see eligibility_json), "controlled_side" (the rule that chose
+// it), "method", "max_error_m", "regions": [{"name", "area_km2", "eligible_km2", "eligible_pct"}]}.
+nlohmann::ordered_json to_json(const ZonesResult& result, const EligibilityRule& eligibility, const std::string& controlled_side);
+
+// The eligibility rule as applied: {"standoff_km", "allowed_regions" ([] for every region),
+// "west_of_lon" (or null), "basing_areas" (the basing areas layer's name, or null)}.
+nlohmann::ordered_json eligibility_json(const EligibilityRule& eligibility);
 
 // "dza.coverage/1": {"schema", "inputs": {"deployments", "regions", "line" (or null), "targets"},
 // "reaches", "regions": [area], "total": area without "name", "line": {"length_km",
@@ -68,10 +73,10 @@ nlohmann::ordered_json to_json(const ZonesResult& result, double standoff_m, con
 nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line,
                                const std::vector<const Layer*>& targets);
 
-// "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "controlled_side",
+// "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "eligibility", "controlled_side",
 // "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",
 // "passed", "violations": [{"rule", "message"}]}]}.
-nlohmann::ordered_json to_json(const CheckResult& result, double standoff_m, const std::string& controlled_side);
+nlohmann::ordered_json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side);
 
 // "dza.info/1": {"schema", "layers": [one object a layer: "source", "name", "driver", "crs" (null
 // when none is declared, and then "crs_assumed"), "crs_name", "geometry_type", "feature_count",

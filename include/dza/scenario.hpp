@@ -64,7 +64,4 @@ Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options
 // named by role, for check_not_an_input.
 std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::vector<std::string>& roles = {});
 
-// data/scenario.yaml, where commands look when their layers are not given.
-inline constexpr const char* default_scenario_path = "data/scenario.yaml";
-
 }  // namespace dza

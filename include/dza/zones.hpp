@@ -1,12 +1,14 @@
 #pragma once
 // Eligible basing zones: the controlled side of the territory, minus a geodesic stand-off band
-// from the line (or from the occupied area), optionally limited to named regions, to the part
-// west of a meridian, and to basing areas; split by region and by distance band from the line.
+// from the line (or from the occupied area), limited by the eligibility rule (eligibility.hpp) to
+// the allowed regions, to the part west of a meridian, and to basing areas; split by region and
+// by distance band from the line.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/eligibility.hpp"
 #include "dza/geometry.hpp"
 #include "dza/layer.hpp"
 #include "dza/territory.hpp"
@@ -14,10 +16,7 @@
 namespace dza {
 
 struct ZonesOptions {
-    double standoff_m = 0;
-    std::vector<std::string> only_regions;  // empty: all regions
-    std::optional<double> west_of_lon;
-    const Layer* basing_areas = nullptr;
+    EligibilityRule eligibility;
     // Widths of the distance bands beyond the stand-off, in metres; the last band is open.
     std::vector<double> band_widths_m = {50000.0, 50000.0, 100000.0};
     double tolerance_m = 10;
@@ -42,7 +41,7 @@ struct ZonePiece {
 struct ZonesResult {
     Geometry standoff_band;  // the part of the territory within the stand-off
     Geometry eligible;
-    std::vector<RegionZone> regions;  // in the regions layer's order; only the named ones with only_regions
+    std::vector<RegionZone> regions;  // in the regions layer's order; a region not allowed has nothing eligible
     std::vector<ZonePiece> pieces;    // by region, then band
     double total_area_km2 = 0;        // eligible, total
     double controlled_area_km2 = 0;

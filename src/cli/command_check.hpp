@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 
 namespace dza::cli {
 
@@ -15,11 +16,7 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string deployments_, regions_, line_, basing_areas_, maritime_zone_, allowed_text_, standoff_text_, keep_;
-    std::string scenario_ = "data/scenario.yaml";
-    std::optional<double> standoff_m_;
-    std::vector<std::string> allowed_;
-    ControlledSide keep_side_;
+    InputOptions inputs_;
     bool json_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include "dza/buffer.hpp"
 #include "dza/coverage.hpp"
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/results_json.hpp"
 #include "dza/secrets.hpp"
 #include "dza/text.hpp"
@@ -23,19 +24,15 @@ namespace fs = std::filesystem;
 
 namespace dza::cli {
 
-const char* CoverageCommand::default_scenario_path_text() { return dza::default_scenario_path; }
-
 void CoverageCommand::setup(CLI::App& app) {
-    app.add_option("DEPLOYMENTS", deployments_, "deployments, points or areas (default: the scenario's deployments)")->type_name("LAYER");
-    app.add_option("--regions", regions_, "regions whose coverage is measured; their union is the territory (default: the scenario's regions)")
-        ->type_name("LAYER");
-    app.add_option("--line", line_, "a line whose coverage and gaps are measured (default: the scenario's line)")->type_name("LAYER");
+    inputs_.add_layer(app, "deployments", true);
+    inputs_.add_layer(app, "regions", true, "regions whose coverage is measured; their union is the territory");
+    inputs_.add_layer(app, "line", false, "a line whose coverage and gaps are measured");
     app.add_option("--target", targets_, "further areas to measure, e.g. a maritime zone; repeatable (default: the scenario's maritime_zone and targets)")
         ->type_name("LAYER");
-    scenario_option_ = app.add_option("--scenario", scenario_, "scenario file for the default layers, reach and controlled side")
-                           ->type_name("FILE")
-                           ->capture_default_str();
-    auto* radius = app.add_option("--radius", radius_, fmt::format("one reach for every deployment ({})", distance_units_help))->type_name("D");
+    inputs_.add_scenario(app);
+    inputs_.add_keep(app);
+    auto* radius = radius_.add(app, "--radius", "one reach for every deployment", buffer_max_distance_m);
     auto* field = app.add_option("--radius-field", radius_field_, "field with each deployment's reach in km (default: the scenario's radius_field, else radius_km)")
                       ->type_name("FIELD");
     radius->excludes(field);
@@ -63,17 +60,12 @@ void CoverageCommand::setup(CLI::App& app) {
 }
 
 void CoverageCommand::validate() {
-    for (const std::string* ref : {&deployments_, &regions_, &line_})
-        if (!ref->empty()) LayerRef::parse(*ref);
+    inputs_.validate();
     for (const auto& t : targets_) LayerRef::parse(t);
     const auto check_max = [](double m, const std::string& what) {
         if (m > buffer_max_distance_m) throw UsageError(fmt::format("{} is {:g} km, more than the {:g} km dza reaches", what, m / 1000, buffer_max_distance_m / 1000));
     };
-    radius_m_.reset();
-    if (!radius_.empty()) {
-        radius_m_ = parse_distance_m(radius_, "--radius");
-        check_max(*radius_m_, "--radius");
-    }
+    radius_.parse();
     radius_by_role_m_.clear();
     if (!radius_by_role_.empty()) {
         std::size_t pos = 0;
@@ -160,68 +152,44 @@ int CoverageCommand::run(Io& io) {
         if (output_is_dataset_) check_output_path(output_, table_);
         else check_output_folder(output_);
     }
-    const LoadOptions load = io.load_options();
     const Callbacks callbacks = io.callbacks();
 
-    // The scenario supplies what the command line leaves out.
-    std::optional<Scenario> scenario;
-    if (deployments_.empty() || regions_.empty() || scenario_option_->count() > 0) scenario = load_scenario(scenario_);
+    InputRequest request = inputs_.request("coverage");
+    request.uses = {"controlled_side", "radius_km", "radius_field", "radius_km_by_role"};
+    request.parameters.radius_m = radius_.metres();
+    request.parameters.radius_field = radius_field_;
+    request.parameters.radius_by_role_m = radius_by_role_m_;
+    request.uses_targets = true;
+    request.targets = targets_;
     if (!output_.empty()) {
-        std::vector<InputSource> inputs;
-        if (scenario)
-            inputs = scenario_inputs(*scenario, {deployments_.empty() ? "deployments" : "", regions_.empty() ? "regions" : "", line_.empty() ? "line" : "",
-                                                 targets_.empty() ? "maritime_zone" : "", targets_.empty() ? "targets" : ""});
-        for (const auto& [given, name] : {std::pair{deployments_, "DEPLOYMENTS"}, {regions_, "--regions"}, {line_, "--line"}})
-            if (!given.empty()) inputs.push_back({LayerRef::parse(given).source, name});
-        for (const auto& t : targets_) inputs.push_back({LayerRef::parse(t).source, "--target"});
-        if (output_is_dataset_) check_not_an_input(output_, inputs);
+        if (output_is_dataset_) request.outputs = {output_};
         else
-            for (const char* name : layer_files) check_not_an_input((fs::path(output_) / (std::string(name) + ".geojson")).string(), inputs);
+            for (const char* name : layer_files) request.outputs.push_back((fs::path(output_) / (std::string(name) + ".geojson")).string());
     }
-    const Layer deployments = deployments_.empty() ? load_scenario_layer(scenario->layer("deployments", "coverage without DEPLOYMENTS"), load)
-                                                   : load_layer(LayerRef::parse(deployments_), load);
-    const Layer regions = regions_.empty() ? load_scenario_layer(scenario->layer("regions", "coverage without --regions"), load)
-                                           : load_layer(LayerRef::parse(regions_), load);
-    if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");  // before any work
-    std::optional<Layer> line;
-    if (!line_.empty()) line = load_layer(LayerRef::parse(line_), load);
-    else if (scenario && scenario->has_layer("line")) line = load_scenario_layer(scenario->layer("line", "coverage"), load);
-    std::vector<Layer> target_layers;
-    if (!targets_.empty()) {
-        for (const auto& t : targets_) target_layers.push_back(load_layer(LayerRef::parse(t), load));
-    } else if (scenario) {
-        for (const char* role : {"maritime_zone", "targets"})
-            if (scenario->has_layer(role)) target_layers.push_back(load_scenario_layer(scenario->layer(role, "coverage"), load));
-    }
+    const AnalysisInputs inputs = resolve(request, io);
+    const Layer& deployments = inputs.require("deployments", "coverage");
+    const Layer& regions = inputs.require("regions", "coverage");
+    const Layer* line = inputs.layer("line");
     std::vector<const Layer*> targets;
-    for (const auto& t : target_layers) targets.push_back(&t);
+    for (const auto& t : inputs.targets) targets.push_back(&t);
 
     // Reach: the command line's, else the scenario's, else a radius_km field.
     CoverageOptions options;
     options.tolerance_m = tolerance_m_;
     options.role_field = role_field_;
     options.callbacks = callbacks;
-    if (radius_m_ || !radius_field_.empty() || !radius_by_role_m_.empty()) {
-        options.radius_m = radius_m_;
-        options.radius_field = radius_field_;
-        options.radius_by_role_m = radius_by_role_m_;
-    } else if (scenario && (scenario->parameters.radius_m || !scenario->parameters.radius_field.empty() || !scenario->parameters.radius_by_role_m.empty())) {
-        options.radius_m = scenario->parameters.radius_m;
-        options.radius_field = scenario->parameters.radius_field;
-        options.radius_by_role_m = scenario->parameters.radius_by_role_m;
-    } else if (deployments.field_index("radius_km")) {
-        options.radius_field = "radius_km";
-    } else {
+    options.radius_m = inputs.parameters.radius_m;
+    options.radius_field = inputs.parameters.radius_field;
+    options.radius_by_role_m = inputs.parameters.radius_by_role_m;
+    if (!options.radius_m && options.radius_field.empty() && options.radius_by_role_m.empty())
         throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field or --radius-by-role", deployments.where_text()));
-    }
     deployment_reaches_m(deployments, options);  // every reach checked before the work
 
     // Gaps within the controlled side when there is a line, unless told otherwise.
-    std::optional<Territory> territory;
     if (gaps_within_ == "controlled" && !line) throw UsageError("--gaps-within controlled needs a line: give --line or a scenario with one");
     if (line && gaps_within_ != "territory") {
         try {
-            territory = split_territory(regions, *line, scenario ? scenario->parameters.controlled_side : ControlledSide{}, callbacks);
+            const Territory* territory = &inputs.territory(callbacks);
             options.territory = &territory->land;  // the union of the regions, already made for the split
             options.gaps_within = &territory->controlled;
             options.gaps_within_name = "controlled side";
@@ -231,7 +199,7 @@ int CoverageCommand::run(Io& io) {
         }
     }
 
-    const CoverageResult result = compute_coverage(deployments, regions, line ? &*line : nullptr, targets, options);
+    const CoverageResult result = compute_coverage(deployments, regions, line, targets, options);
 
     if (!output_.empty()) {
         const std::vector<Layer> layers = coverage_layers(result, regions, targets, callbacks);

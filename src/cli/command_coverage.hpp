@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 
 namespace dza::cli {
 
@@ -21,22 +22,19 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string deployments_, regions_, line_, scenario_ = default_scenario_path_text();
+    InputOptions inputs_;
     std::vector<std::string> targets_;
-    std::string radius_, radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
+    DistanceOption radius_;
+    std::string radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
     std::string output_;
     bool json_ = false;
     std::string table_;
     int precision_ = 6;
-    CLI::Option* scenario_option_ = nullptr;
 
     // Parsed by validate().
-    std::optional<double> radius_m_;
     std::map<std::string, double> radius_by_role_m_;
     double tolerance_m_ = 10;
     bool output_is_dataset_ = false;
-
-    static const char* default_scenario_path_text();
 };
 
 }  // namespace dza::cli

@@ -7,6 +7,7 @@
 #include "cli/format.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/results_json.hpp"
 #include "dza/text.hpp"
 #include "dza/scenario.hpp"
@@ -15,14 +16,12 @@
 
 namespace dza::cli {
 
-const char* DistanceCommand::default_scenario_path_text() { return dza::default_scenario_path; }
-
 void DistanceCommand::setup(CLI::App& app) {
-    app.add_option("FROM", from_, "layer to measure from (default: the scenario's deployments)")->type_name("LAYER");
-    app.add_option("TO", to_, "layer to measure to (default: the scenario's line)")->type_name("LAYER");
-    app.add_option("--scenario", scenario_, "scenario file for the default layers and speed field")->type_name("FILE")->capture_default_str();
+    inputs_.add_layer(app, "deployments", true, "layer to measure from, the deployments", "FROM");
+    inputs_.add_layer(app, "line", true, "layer to measure to, the line", "TO");
+    inputs_.add_scenario(app);
     app.add_flag("--matrix", matrix_, "every source to every target, not only the nearest");
-    app.add_option("--within", within_text_, fmt::format("keep results at most this far ({})", distance_units_help))->type_name("DISTANCE");
+    within_.add(app, "--within", "keep results at most this far");
     app.add_option("--speed", speed_text_, "speed for the time to reach the target (km/h, kn, mph, m/s; bare number km/h); default: a speed_kmh field")
         ->type_name("SPEED");
     app.add_option("--speed-field", speed_field_, "field with each feature's speed in km/h (default: speed_kmh when present)")->type_name("FIELD");
@@ -33,11 +32,9 @@ void DistanceCommand::setup(CLI::App& app) {
 }
 
 void DistanceCommand::validate() {
-    if (!from_.empty()) LayerRef::parse(from_);
-    if (!to_.empty()) LayerRef::parse(to_);
-    within_m_.reset();
+    inputs_.validate();
     speed_kmh_.reset();
-    if (!within_text_.empty()) within_m_ = parse_distance_m(within_text_, "--within");
+    within_.parse();
     if (!speed_text_.empty()) speed_kmh_ = parse_speed_kmh(speed_text_, "--speed");
     if (!output_.empty() || !table_.empty()) validate_output(output_, table_);
     if (output_ == "-" && (json_ || csv_)) throw UsageError("-o - and --json/--csv both write to stdout; pick one");
@@ -60,25 +57,20 @@ std::string csv_cell(const std::string& s) {
 
 int DistanceCommand::run(Io& io) {
     if (!output_.empty()) check_output_path(output_, table_);
-    const LoadOptions load = io.load_options();
-    std::optional<Scenario> scenario;
-    if (from_.empty() || to_.empty() || speed_field_.empty()) {
-        if (from_.empty() || to_.empty() || std::filesystem::exists(scenario_)) scenario = load_scenario(scenario_);
-    }
-    std::vector<InputSource> inputs;
-    if (scenario) inputs = scenario_inputs(*scenario, {from_.empty() ? "deployments" : "", to_.empty() ? "line" : ""});
-    if (!from_.empty()) inputs.push_back({LayerRef::parse(from_).source, "FROM"});
-    if (!to_.empty()) inputs.push_back({LayerRef::parse(to_).source, "TO"});
-    check_not_an_input(output_, inputs);
-    const Layer from = from_.empty() ? load_scenario_layer(scenario->layer("deployments", "distance without FROM"), load) : load_layer(LayerRef::parse(from_), load);
-    const Layer to = to_.empty() ? load_scenario_layer(scenario->layer("line", "distance without TO"), load) : load_layer(LayerRef::parse(to_), load);
+    InputRequest request = inputs_.request("distance");
+    request.uses = {"speed_kmh", "speed_field"};
+    request.parameters.speed_kmh = speed_kmh_;
+    request.parameters.speed_field = speed_field_;
+    request.outputs = {output_};
+    const AnalysisInputs inputs = resolve(request, io);
+    const Layer& from = inputs.require("deployments", "distance");
+    const Layer& to = inputs.require("line", "distance");
 
     DistanceOptions options;
     options.matrix = matrix_;
-    options.within_m = within_m_;
-    options.speed_kmh = speed_kmh_;
-    options.speed_field = speed_field_;
-    if (options.speed_field.empty() && from_.empty() && scenario) options.speed_field = scenario->parameters.speed_field;
+    options.within_m = within_.metres();
+    options.speed_kmh = inputs.parameters.speed_kmh;
+    options.speed_field = inputs.parameters.speed_field;
     options.callbacks = io.callbacks();
     const auto results = compute_distances(from, to, options);
 

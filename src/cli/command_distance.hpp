@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 
 namespace dza::cli {
 
@@ -15,12 +16,13 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string from_, to_, scenario_ = default_scenario_path_text(), output_, within_text_, speed_text_, speed_field_;
+    InputOptions inputs_;
+    DistanceOption within_;
+    std::string output_, speed_text_, speed_field_;
     bool matrix_ = false, json_ = false, csv_ = false;
     std::string table_;
     int precision_ = 6;
-    std::optional<double> within_m_, speed_kmh_;
-    static const char* default_scenario_path_text();
+    std::optional<double> speed_kmh_;
 };
 
 }  // namespace dza::cli

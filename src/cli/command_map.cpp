@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/report.hpp"
 #include "dza/territory.hpp"
@@ -13,41 +14,38 @@
 namespace dza::cli {
 
 void MapCommand::setup(CLI::App& app) {
-    app.add_option("--scenario", scenario_, "scenario file to draw")->type_name("FILE")->capture_default_str();
+    inputs_.add_scenario(app);
+    for (const char* role : {"regions", "neighbours", "line", "occupied", "basing_areas", "deployments", "maritime_zone"}) inputs_.add_scenario_layer(role);
     app.add_option("-o,--output", output_, "the map: .png or .svg")->type_name("FILE")->required();
     app.add_option("--width", width_px_, "image width in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
     app.add_option("--height", height_px_, "image height in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
     app.add_option("--title", title_, "title above the map (default: the scenario's name)")->type_name("TEXT");
 }
 
-void MapCommand::validate() { map_format_for_path(output_); }
+void MapCommand::validate() {
+    inputs_.validate();
+    map_format_for_path(output_);
+}
 
 int MapCommand::run(Io& io) {
     check_map_output_path(output_);
-    const LoadOptions load = io.load_options();
-    const Scenario scenario = load_scenario(scenario_);
-    check_not_an_input(output_, scenario_inputs(scenario));
-    const ScenarioParameters& p = scenario.parameters;
-    auto optional_layer = [&](const std::string& role) -> std::optional<Layer> {
-        if (!scenario.has_layer(role)) return std::nullopt;
-        return load_scenario_layer(scenario.layer(role, "map"), load);
-    };
-    const Layer regions = load_scenario_layer(scenario.layer("regions", "map"), load);
-    const std::optional<Layer> neighbours = optional_layer("neighbours"), line = optional_layer("line"), occupied = optional_layer("occupied"),
-                               basing = optional_layer("basing_areas"), deployments = optional_layer("deployments"),
-                               maritime = optional_layer("maritime_zone");
+    InputRequest request = inputs_.request("map");
+    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "allowed_regions", "west_of_lon"};
+    request.outputs = {output_};
+    const AnalysisInputs inputs = resolve(request, io);
+    const Scenario& scenario = *inputs.scenario;
+    const ScenarioParameters& p = inputs.parameters;
+    const Layer& regions = inputs.require("regions", "map");
+    const Layer *neighbours = inputs.layer("neighbours"), *line = inputs.layer("line"), *occupied = inputs.layer("occupied"),
+                *basing = inputs.layer("basing_areas"), *deployments = inputs.layer("deployments"), *maritime = inputs.layer("maritime_zone");
 
-    // The two sides of the line, the stand-off band and the eligible zone, as `dza zones` finds them,
-    // limited to the plan's allowed regions.
+    // The two sides of the line, the stand-off band and the eligible zone, as `dza zones` finds them.
     std::optional<Layer> other, band, eligible;
     const double standoff_m = p.standoff_m.value_or(0.0);
     if (line || occupied) {
-        const Territory territory = line ? split_territory(regions, *line, p.controlled_side, io.callbacks())
-                                         : territory_from_occupied(regions, *occupied, io.callbacks());
+        const Territory& territory = inputs.territory(io.callbacks());
         ZonesOptions zo;
-        zo.standoff_m = standoff_m;
-        zo.only_regions = p.allowed_regions;
-        zo.west_of_lon = p.west_of_lon;
+        zo.eligibility = inputs.eligibility();
         zo.tolerance_m = 100;  // far below a pixel
         zo.band_widths_m = {};  // the map shows the eligible zone whole
         zo.callbacks = io.callbacks();

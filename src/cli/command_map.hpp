@@ -1,5 +1,6 @@
 #pragma once
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 
 namespace dza::cli {
 
@@ -13,7 +14,8 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string scenario_ = default_scenario_path, output_, title_;
+    InputOptions inputs_;
+    std::string output_, title_;
     int width_px_ = 1200, height_px_ = 900;
 };
 

@@ -4,13 +4,14 @@
 #include <fmt/ranges.h>
 
 #include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/run.hpp"
 #include "dza/writer.hpp"
 
 namespace dza::cli {
 
 void RunCommand::setup(CLI::App& app) {
-    app.add_option("SCENARIO", scenario_, "scenario file (YAML or JSON)")->type_name("FILE")->capture_default_str();
+    app.add_option("SCENARIO", scenario_, "scenario file (YAML or JSON); default: data/scenario.yaml here, else the installed one")->type_name("FILE");
     app.add_option("-o,--output", output_, "folder for the results (created if missing; files in it are replaced only when the run succeeds)")
         ->type_name("DIR")
         ->capture_default_str();
@@ -27,7 +28,9 @@ void RunCommand::validate() {
 }
 
 int RunCommand::run(Io& io) {
-    const Scenario scenario = load_scenario(scenario_);
+    const std::string file = scenario_.empty() ? default_scenario_path().string() : scenario_;
+    if (scenario_.empty() && !io.quiet) io.err << "dza: using " << file << " for the run\n";
+    const Scenario scenario = load_scenario(file);
     RunOptions options;
     options.output_dir = output_;
     options.precision = precision_;
@@ -43,7 +46,7 @@ int RunCommand::run(Io& io) {
         };
     }
     const RunResult result = run_scenario(scenario, options);
-    io.out << fmt::format("{}: {} files in {}/\n", scenario.name.empty() ? scenario_ : scenario.name, result.files.size(), output_);
+    io.out << fmt::format("{}: {} files in {}/\n", scenario.name.empty() ? file : scenario.name, result.files.size(), output_);
     for (const auto& step : result.steps) io.out << fmt::format("  {:<14} {:7.3f} s\n", step.name, step.seconds);
     if (result.plan_checked) io.out << (result.plan_passed ? "plan check: passed\n" : "plan check: FAILED (see report.html or summary.json)\n");
     io.out << fmt::format("open {}/report.html in a browser; load {}/dza.gpkg in QGIS\n", output_, output_);

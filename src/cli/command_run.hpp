@@ -13,7 +13,7 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string scenario_ = "data/scenario.yaml";
+    std::string scenario_;  // "": the default scenario
     std::string output_ = "out";
     std::string database_, table_ = "dza";
     int precision_ = 6;

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 
 namespace dza::cli {
 
@@ -15,12 +16,8 @@ public:
     int run(Io& io) override;
 
 private:
-    std::string regions_, line_, occupied_, basing_areas_, keep_, only_regions_text_, standoff_text_, output_, band_output_;
-    std::string scenario_ = "data/scenario.yaml";
-    std::optional<double> west_of_;
-    std::optional<double> standoff_m_;
-    std::vector<std::string> only_regions_;
-    ControlledSide keep_side_;
+    InputOptions inputs_;
+    std::string output_, band_output_;
     bool json_ = false;
     std::string table_;
     int precision_ = 6;

@@ -12,8 +12,9 @@
 # and may define setup() (run first) and check() (run last; return non-zero to fail).
 #   expect_report=1          a non-zero exit that is a finding, not an error (dza check): stdout
 #                            may carry the report
-# A failing run (non-zero exit) must print exactly one line on stderr besides warnings,
-# and nothing on stdout unless expect_report=1.
+# A failing run (non-zero exit) must print exactly one line on stderr besides warnings and the
+# note of what a scenario supplied ("dza: using FILE for ..."), and nothing on stdout unless
+# expect_report=1.
 set -uo pipefail
 dza=$1 case_file=$2 root=$3
 DZA=$dza
@@ -47,7 +48,7 @@ fail() {
 if [ -n "$expect_stdout" ]; then grep -Eq -- "$expect_stdout" "$io/stdout" || fail "stdout does not match: $expect_stdout"; fi
 if [ -n "$expect_stderr" ]; then grep -Eq -- "$expect_stderr" "$io/stderr" || fail "stderr does not match: $expect_stderr"; fi
 if [ "$code" -ne 0 ]; then
-  errors=$(grep -vc '^dza: warning: ' "$io/stderr")
+  errors=$(grep -Evc '^dza: (warning: |using .* for )' "$io/stderr")
   [ "$errors" -eq 1 ] || fail "a failure must print exactly one error line on stderr (found $errors)"
   [ "$expect_report" = 1 ] || [ ! -s "$io/stdout" ] || fail "a failure must print nothing on stdout"
 fi

@@ -48,10 +48,10 @@ TEST_CASE("a plan check finds every violation with its measured figure", "[check
     west.contains = LonLat{21, 46};
     const Territory t = split_territory(regions, line, west);
     CheckOptions options;
-    options.standoff_m = 100000.0;
-    options.basing_areas = &basing;
+    options.eligibility.standoff_m = 100000.0;
+    options.eligibility.basing_areas = &basing;
     options.maritime_zone = &maritime;
-    options.allowed_regions = {"West"};
+    options.eligibility.allowed_regions = {"West"};
     const CheckResult result = check_plan(deployments, regions, line, t, options);
     REQUIRE(result.deployments.size() == plan.size());
     CHECK(result.deployments[0].passed());
@@ -70,6 +70,6 @@ TEST_CASE("a plan check finds every violation with its measured figure", "[check
     CHECK(result.violation_count() == 8);
     CHECK_FALSE(result.passed());
 
-    options.allowed_regions = {"Wset"};
+    options.eligibility.allowed_regions = {"Wset"};
     CHECK_THROWS_AS(check_plan(deployments, regions, line, t, options), UsageError);
 }

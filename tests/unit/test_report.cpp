@@ -94,7 +94,7 @@ TEST_CASE("report.html shows the typed results with the page's ids", "[report]")
     d.distance_km = 50.25;
     d.violations.push_back({"standoff", "FR-3 is 50.2 km from the line; the stand-off is 100 km"});
     check.result.deployments.push_back(d);
-    check.standoff_m = 100000;
+    check.eligibility.standoff_m = 100000;
     check.controlled_side = "the side containing 30.52, 50.45";
     results.check = check;
     const std::string html = report_html(results, "T", "scenario.yaml", "<svg></svg>");
@@ -107,7 +107,7 @@ TEST_CASE("report.html shows the typed results with the page's ids", "[report]")
 
     // summary.json's results are what `dza check --json` prints.
     const auto j = results_json(results);
-    CHECK(j["check"] == to_json(check.result, check.standoff_m, check.controlled_side));
+    CHECK(j["check"] == to_json(check.result, check.eligibility, check.controlled_side));
     CHECK(j["check"]["schema"] == "dza.check/1");
     CHECK(j["check"]["violation_count"] == 1);
 }

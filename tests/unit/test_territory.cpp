@@ -189,7 +189,7 @@ TEST_CASE("zones across ±180 give the areas of the same shapes away from it", "
     const Territory t = split_territory(regions_180, straddling_line(180), at_180);
     const Territory s = split_territory(regions_30, straddling_line(30), away);
     ZonesOptions options;
-    options.standoff_m = 25000;
+    options.eligibility.standoff_m = 25000;
     const ZonesResult zt = compute_zones(regions_180, t, options);
     const ZonesResult zs = compute_zones(regions_30, s, options);
     CHECK(zt.total_area_km2 == Approx(zs.total_area_km2).epsilon(1e-6));

@@ -48,7 +48,7 @@ TEST_CASE("eligible zone: the controlled side beyond the stand-off, checked poin
     west.contains = LonLat{21, 46};
     const Territory t = split_territory(regions, line, west);
     ZonesOptions options;
-    options.standoff_m = 100000.0;
+    options.eligibility.standoff_m = 100000.0;
     const ZonesResult z = compute_zones(regions, t, options);
 
     // Every vertex of the eligible zone is at least the stand-off from the line (GeographicLib),
@@ -93,13 +93,22 @@ TEST_CASE("eligible zone: the controlled side beyond the stand-off, checked poin
     CHECK(z.pieces.front().band_min_km == 100.0);
 
     // Limits: named regions and a meridian.
-    options.only_regions = {"East"};
-    CHECK(compute_zones(regions, t, options).total_area_km2 == Approx(z.regions[1].eligible_km2).epsilon(1e-9));
-    options.only_regions = {"west"};
-    options.west_of_lon = 22.0;
+    options.eligibility.allowed_regions = {"East"};
+    const ZonesResult east = compute_zones(regions, t, options);
+    CHECK(east.total_area_km2 == Approx(z.regions[1].eligible_km2).epsilon(1e-9));
+    // A region not allowed is still listed, with nothing eligible and no pieces.
+    REQUIRE(east.regions.size() == 2);
+    CHECK(east.regions[0].name == "West");
+    CHECK(east.regions[0].area_km2 == Approx(z.regions[0].area_km2).epsilon(1e-12));
+    CHECK(east.regions[0].eligible_km2 == 0.0);
+    CHECK(east.regions[0].eligible_pct == 0.0);
+    CHECK(east.regions[1].eligible_km2 == Approx(z.regions[1].eligible_km2).epsilon(1e-9));
+    for (const auto& p : east.pieces) CHECK(p.region == "East");
+    options.eligibility.allowed_regions = {"west"};
+    options.eligibility.west_of_lon = 22.0;
     const ZonesResult limited = compute_zones(regions, t, options);
     for (const LonLat& v : vertices(limited.eligible)) CHECK(v.lon <= 22.0 + 1e-9);
-    options.only_regions = {"Wset"};
+    options.eligibility.allowed_regions = {"Wset"};
     CHECK_THROWS_AS(compute_zones(regions, t, options), UsageError);
 }
 
@@ -111,7 +120,7 @@ TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") 
     kyiv.contains = LonLat{30.52, 50.45};
     const Territory t = split_territory(regions, line, kyiv);
     ZonesOptions options;
-    options.standoff_m = 100000.0;
+    options.eligibility.standoff_m = 100000.0;
     const ZonesResult z = compute_zones(regions, t, options);
     std::vector<LonLat> path;
     for (const LonLat& v : vertices(line.features[0].geometry)) path.push_back(v);
@@ -134,7 +143,7 @@ TEST_CASE("zones are bit-identical on one thread and on two", "[zones][threads]"
     const auto run = [&](const char* threads) {
         const test::ScopedEnv env("DZA_THREADS", threads);
         ZonesOptions options;
-        options.standoff_m = 100000.0;
+        options.eligibility.standoff_m = 100000.0;
         return compute_zones(regions, t, options);
     };
     const ZonesResult one = run("1"), two = run("2");
