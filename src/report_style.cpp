@@ -180,7 +180,12 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
     add(c.coverage, LayerKind::Coverage, "Coverage (within reach)");
     add(c.redundancy, LayerKind::Redundancy, "Redundant coverage");
     add(c.gaps, LayerKind::Gaps, "Coverage gaps");
-    add(c.eligible, LayerKind::Eligible, c.allowed_regions ? "Eligible for basing (allowed regions)" : "Eligible for basing");
+    // The legend names the parts of the eligibility rule that limit the zone beyond the stand-off.
+    const char* limits = c.allowed_regions && c.basing_areas ? " (allowed regions, basing areas)"
+                         : c.allowed_regions                 ? " (allowed regions)"
+                         : c.basing_areas                    ? " (basing areas)"
+                                                             : "";
+    add(c.eligible, LayerKind::Eligible, std::string("Eligible for basing") + limits);
     add(c.standoff_band, LayerKind::StandoffBand, fmt::format("Stand-off band ({:g} km from the {})", c.standoff_m / 1000, c.occupied ? "occupied area" : "line"));
     add(c.maritime_zone, LayerKind::MaritimeZone, "Maritime security zone");
     add(c.basing_areas, LayerKind::BasingAreas, "Basing areas");
