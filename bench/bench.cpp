@@ -46,7 +46,7 @@
 #include "dza/scenario.hpp"
 #include "dza/territory.hpp"
 #include "dza/zones.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "parallel.hpp"
 
 extern char** environ;

@@ -6,7 +6,7 @@
 
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
 

@@ -16,14 +16,13 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/territory.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "parallel.hpp"
 
 namespace dza {
 
 namespace {
 
-using geos::GeomPtr;
 
 constexpr double degree = M_PI / 180.0;
 // Smaller than any radius of curvature on WGS84 (the meridional radius at the equator is 6,335 km).
@@ -34,80 +33,16 @@ constexpr double line_spacing_m = 1000.0;
 // same crossing of circle edges differ in the last bits), not area covered twice.
 constexpr double debris_area_m2 = 1.0;
 
-GeomPtr own(GEOSGeometry* g, const char* what) { return GeomPtr(geos::check(g, what)); }
-GeomPtr clone(const GEOSGeometry* g) { return own(GEOSGeom_clone_r(geos::ctx(), g), "copying a geometry"); }
-GeomPtr empty_polygon() { return own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon"); }
-Geometry to_geometry(GeomPtr g) { return Geometry(g.release()); }
+using geos::clone;
+using geos::difference;
+using geos::extent_of;
+using geos::intersection;
+using geos::is_empty;
+using geos::own;
+using geos::polygonal;
 
-bool is_empty(const GEOSGeometry* g) { return !g || GEOSisEmpty_r(geos::ctx(), g) == 1; }
-
-// A geometry owned elsewhere, seen as a dza::Geometry for the measuring functions.
-class Borrowed {
-public:
-    explicit Borrowed(const GEOSGeometry* g) : g_(const_cast<GEOSGeometry*>(g)) {}
-    ~Borrowed() { g_.release(); }
-    Borrowed(const Borrowed&) = delete;
-    Borrowed& operator=(const Borrowed&) = delete;
-    const Geometry& get() const { return g_; }
-
-private:
-    Geometry g_;
-};
-
-double area_m2(const GEOSGeometry* g) { return is_empty(g) ? 0.0 : geodesic_area_m2(Borrowed(g).get()); }
-double length_m(const GEOSGeometry* g) { return is_empty(g) ? 0.0 : geodesic_length_m(Borrowed(g).get()); }
-
-GeomPtr union_of_parts(std::vector<GeomPtr>& parts) {
-    if (parts.empty()) return empty_polygon();
-    std::vector<GEOSGeometry*> raw;
-    raw.reserve(parts.size());
-    for (auto& p : parts) raw.push_back(p.release());
-    GeomPtr all = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, raw.data(), static_cast<unsigned>(raw.size())), "collecting geometries");
-    return own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "uniting reaches");
-}
-
-// The polygonal parts of a geometry (overlays of polygons with polygons can leave lines and
-// points where boundaries touch), as a Polygon or MultiPolygon; empty polygon when none.
-GeomPtr polygonal(GeomPtr g, double min_area_m2 = 0) {
-    GEOSContextHandle_t h = geos::ctx();
-    const int type = GEOSGeomTypeId_r(h, g.get());
-    if (min_area_m2 <= 0 && (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)) return g;
-    std::vector<GEOSGeometry*> polys;
-    const auto visit = [&](const auto& self, const GEOSGeometry* part) -> void {
-        const int t = GEOSGeomTypeId_r(h, part);
-        if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
-            for (int i = 0; i < GEOSGetNumGeometries_r(h, part); ++i) self(self, GEOSGetGeometryN_r(h, part, i));
-        } else if (t == GEOS_POLYGON && GEOSisEmpty_r(h, part) != 1) {
-            if (min_area_m2 > 0 && area_m2(part) < min_area_m2) return;
-            polys.push_back(clone(part).release());
-        }
-    };
-    visit(visit, g.get());
-    if (polys.empty()) return empty_polygon();
-    if (polys.size() == 1) return GeomPtr(polys[0]);
-    return own(GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys.data(), static_cast<unsigned>(polys.size())), "collecting polygons");
-}
-
-GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
-    if (is_empty(a) || is_empty(b)) return empty_polygon();
-    return own(GEOSIntersection_r(geos::ctx(), a, b), "intersecting with the coverage");
-}
-
-GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
-    if (is_empty(a)) return empty_polygon();
-    if (is_empty(b)) return clone(a);
-    return own(GEOSDifference_r(geos::ctx(), a, b), "subtracting the coverage");
-}
-
-Extent extent_of(const GEOSGeometry* g) {
-    Extent e;
-    if (is_empty(g)) return e;
-    GEOSContextHandle_t h = geos::ctx();
-    if (GEOSGeom_getXMin_r(h, g, &e.min_lon) && GEOSGeom_getYMin_r(h, g, &e.min_lat) && GEOSGeom_getXMax_r(h, g, &e.max_lon) &&
-        GEOSGeom_getYMax_r(h, g, &e.max_lat))
-        e.empty = false;
-    return e;
-}
+double area_m2(const Geometry& g) { return g.is_empty() ? 0.0 : geodesic_area_m2(g); }
+double length_m(const Geometry& g) { return g.is_empty() ? 0.0 : geodesic_length_m(g); }
 
 bool overlap(const Extent& a, const Extent& b) {
     return !a.empty && !b.empty && a.min_lon <= b.max_lon && b.min_lon <= a.max_lon && a.min_lat <= b.max_lat && b.min_lat <= a.max_lat;
@@ -147,7 +82,7 @@ struct Reach {
     bool is_circle = false;  // a point's circle built here (centre and radius describe it exactly)
     LonLat centre;
     double max_error_m = 0;
-    GeomPtr geometry;  // Polygon or MultiPolygon; may be empty
+    Geometry geometry;  // Polygon or MultiPolygon; may be empty
     Extent extent;
     bool in_union = true;  // false when another circle contains it
     bool empty = true;     // no area (a point or line with reach 0)
@@ -172,9 +107,9 @@ int circle_vertex_count(double radius_m, double max_error_m, double max_abs_lat_
 
 // The geodesic circle around `centre`, counter-clockwise; null when it crosses the antimeridian
 // or comes near a pole (geodesic_buffer handles those).
-GeomPtr circle(LonLat centre, double radius_m, double max_error_m) {
+Geometry circle(LonLat centre, double radius_m, double max_error_m) {
     const LonLat north = geodesic_direct(centre, 0, radius_m), south = geodesic_direct(centre, 180, radius_m);
-    if (std::fabs(centre.lat) + radius_m / 100000.0 > 85.0 || north.lat > 85.0 || south.lat < -85.0) return nullptr;
+    if (std::fabs(centre.lat) + radius_m / 100000.0 > 85.0 || north.lat > 85.0 || south.lat < -85.0) return {};
     const double max_abs_lat = std::max(std::fabs(north.lat), std::fabs(south.lat));
     // An even count: the circle is symmetric about the centre's meridian, so the eastern half
     // mirrors the western one computed here.
@@ -185,12 +120,12 @@ GeomPtr circle(LonLat centre, double radius_m, double max_error_m) {
         // Azimuths decrease so the ring runs counter-clockwise in lon/lat.
         LonLat p = geodesic_direct(centre, -360.0 * k / n, radius_m);
         p.lon = centre.lon + std::remainder(p.lon - centre.lon, 360.0);
-        if (p.lon < -180.0 || p.lon > 180.0 || 2 * centre.lon - p.lon > 180.0) return nullptr;
+        if (p.lon < -180.0 || p.lon > 180.0 || 2 * centre.lon - p.lon > 180.0) return {};
         ring[static_cast<std::size_t>(k)] = p;
         if (k > 0 && k < n / 2) ring[static_cast<std::size_t>(n - k)] = {2 * centre.lon - p.lon, p.lat};
     }
     ring[static_cast<std::size_t>(n)] = ring[0];
-    return GeomPtr(Geometry::polygon(ring).release());
+    return Geometry::polygon(ring);
 }
 
 bool single_point(const Geometry& g, LonLat& p) {
@@ -314,12 +249,12 @@ std::vector<std::vector<std::size_t>> neighbour_blocks(const std::vector<Reach>&
 // Whether `reach` overlaps the interior of the prepared polygon `area` (not only its boundary).
 // For a circle whose centre lies outside, the geodesic distance from the centre to the area
 // decides, unless it is within the circle's chord error of the radius.
-bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geometry, const std::function<const DistanceIndex&()>& distance,
+bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometry, const std::function<const DistanceIndex&()>& distance,
                   const Reach& reach) {
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
-        GeomPtr point = own(GEOSGeom_createPointFromXY_r(h, p.lon, p.lat), "creating a point");
+        const Geometry point = geos::point(p);
         return GEOSPreparedContainsProperly_r(h, area, point.get()) == 1;
     };
     if (reach.is_circle) {
@@ -345,7 +280,7 @@ bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geo
     };
     visit(visit, reach.geometry.get());
     if (found) return true;
-    return GEOSRelatePattern_r(h, area_geometry, reach.geometry.get(), "T********") == 1;
+    return GEOSRelatePattern_r(h, area_geometry.get(), reach.geometry.get(), "T********") == 1;
 }
 
 // Where an area lies toward the coverage (or the redundancy), when a prepared geometry can tell
@@ -353,37 +288,37 @@ bool reaches_into(const GEOSPreparedGeometry* area, const GEOSGeometry* area_geo
 // decides; so it does where boundaries touch, which "contains properly" never looks into).
 enum class Relation { Outside, Inside, Across };
 
-Relation relation(const GEOSPreparedGeometry* prepared, const Extent& extent, const GEOSGeometry* area) {
-    if (!overlap(extent, extent_of(area)) || GEOSPreparedIntersects_r(geos::ctx(), prepared, area) != 1) return Relation::Outside;
-    return GEOSPreparedContainsProperly_r(geos::ctx(), prepared, area) == 1 ? Relation::Inside : Relation::Across;
+Relation relation(const GEOSPreparedGeometry* prepared, const Extent& extent, const Geometry& area) {
+    if (!overlap(extent, area.extent()) || GEOSPreparedIntersects_r(geos::ctx(), prepared, area.get()) != 1) return Relation::Outside;
+    return GEOSPreparedContainsProperly_r(geos::ctx(), prepared, area.get()) == 1 ? Relation::Inside : Relation::Across;
 }
 
 struct Overlay {
     const std::vector<Reach>& reaches;
     const EnvelopeGrid& grid;
-    const GEOSGeometry* coverage;
-    const GEOSGeometry* redundancy;
+    const Geometry& coverage;
+    const Geometry& redundancy;
 
     // The area's figures; an area known to lie wholly inside or outside the coverage (or the
     // redundancy) is measured without overlaying it.
-    AreaCoverage measure(const GEOSGeometry* area, Relation to_coverage = Relation::Across, Relation to_redundancy = Relation::Across) const {
+    AreaCoverage measure(const Geometry& area, Relation to_coverage = Relation::Across, Relation to_redundancy = Relation::Across) const {
         AreaCoverage a;
         a.area_km2 = area_m2(area) / 1e6;
-        GeomPtr covered;  // null when it is the whole area
+        Geometry covered;  // null when it is the whole area
         if (to_coverage == Relation::Outside) {
             a.covered_km2 = 0;
         } else if (to_coverage == Relation::Inside) {
             a.covered_km2 = a.area_km2;
         } else {
-            covered = intersection(area, coverage);
-            a.covered_km2 = std::min(a.area_km2, area_m2(covered.get()) / 1e6);
+            covered = intersection(area.get(), coverage.get(), "intersecting with the coverage");
+            a.covered_km2 = std::min(a.area_km2, area_m2(covered) / 1e6);
         }
         if (to_coverage == Relation::Outside || to_redundancy == Relation::Outside) {
             a.redundant_km2 = 0;
         } else if (to_coverage == Relation::Inside && to_redundancy == Relation::Inside) {
             a.redundant_km2 = a.covered_km2;
         } else {
-            a.redundant_km2 = std::min(a.covered_km2, redundant_km2(covered ? covered.get() : area));
+            a.redundant_km2 = std::min(a.covered_km2, redundant_km2(covered ? covered : area));
         }
         a.covered_pct = a.area_km2 > 0 ? 100.0 * a.covered_km2 / a.area_km2 : 0.0;
         a.deployments = deployments(area);
@@ -391,19 +326,18 @@ struct Overlay {
     }
 
     // The part of the area (or of its covered part) within two or more reaches, km².
-    double redundant_km2(const GEOSGeometry* area) const { return area_m2(intersection(area, redundancy).get()) / 1e6; }
+    double redundant_km2(const Geometry& area) const { return area_m2(intersection(area.get(), redundancy.get(), "intersecting with the coverage")) / 1e6; }
 
     // The number of reaches that overlap the area's interior.
-    std::size_t deployments(const GEOSGeometry* area) const {
-        const geos::PreparedPtr prepared(geos::check(GEOSPrepare_r(geos::ctx(), area), "preparing an area"));
-        const Borrowed borrowed(area);
+    std::size_t deployments(const Geometry& area) const {
+        const geos::PreparedPtr prepared(geos::check(GEOSPrepare_r(geos::ctx(), area.get()), "preparing an area"));
         std::optional<DistanceIndex> distance;  // built when a circle's centre lies outside
         const std::function<const DistanceIndex&()> distance_index = [&]() -> const DistanceIndex& {
-            if (!distance) distance.emplace(std::vector<const Geometry*>{&borrowed.get()});
+            if (!distance) distance.emplace(std::vector<const Geometry*>{&area});
             return *distance;
         };
         std::size_t n = 0;
-        for (std::size_t i : grid.query(extent_of(area)))
+        for (std::size_t i : grid.query(area.extent()))
             if (reaches_into(prepared.get(), area, distance_index, reaches[i])) ++n;
         return n;
     }
@@ -436,7 +370,7 @@ void for_each_line(const GEOSGeometry* g, Fn&& fn) {
 }
 
 // Coverage of one line layer: lengths, and the uncovered stretches in order along each feature.
-LineCoverage measure_line(const Layer& line, const GEOSGeometry* coverage) {
+LineCoverage measure_line(const Layer& line, const Geometry& coverage) {
     GEOSContextHandle_t h = geos::ctx();
     LineCoverage out;
     out.layer = line.name;
@@ -458,15 +392,15 @@ LineCoverage measure_line(const Layer& line, const GEOSGeometry* coverage) {
             }
             const Geometry path = Geometry::line(dense);
             length_total_m += along_m.back();
-            covered_m += length_m(intersection(path.get(), coverage).get());
-            const GeomPtr rest = difference(path.get(), coverage);
+            covered_m += length_m(intersection(path.get(), coverage.get(), "intersecting with the coverage"));
+            const Geometry rest = difference(path.get(), coverage.get(), "subtracting the coverage");
             if (!is_empty(rest.get())) {
-                const GeomPtr merged = own(GEOSLineMergeDirected_r(h, rest.get()), "merging the gaps");
+                const Geometry merged = own(GEOSLineMergeDirected_r(h, rest.get()), "merging the gaps");
                 std::vector<LineGap> gaps;
                 for_each_line(merged.get(), [&](const GEOSGeometry* piece) {
                     const std::vector<LonLat> pts = geos::coords_of(piece);
                     const auto position_m = [&](LonLat p) {
-                        GeomPtr point = own(GEOSGeom_createPointFromXY_r(h, p.lon, p.lat), "creating a point");
+                        const Geometry point = geos::point(p);
                         const double d = GEOSProject_r(h, path.get(), point.get());
                         std::size_t i = static_cast<std::size_t>(std::upper_bound(along_deg.begin(), along_deg.end(), d) - along_deg.begin());
                         i = std::clamp<std::size_t>(i, 1, dense.size() - 1) - 1;
@@ -477,10 +411,10 @@ LineCoverage measure_line(const Layer& line, const GEOSGeometry* coverage) {
                     gap.name = label_of(line, f);
                     gap.start = pts.front();
                     gap.end = pts.back();
-                    gap.length_km = length_m(piece) / 1000.0;
+                    gap.geometry = clone(piece);
+                    gap.length_km = length_m(gap.geometry) / 1000.0;
                     gap.from_km = (offset_m + position_m(gap.start)) / 1000.0;
                     gap.to_km = gap.from_km + gap.length_km;
-                    gap.geometry = Geometry(clone(piece).release());
                     gaps.push_back(std::move(gap));
                 });
                 std::sort(gaps.begin(), gaps.end(), [](const LineGap& a, const LineGap& b) { return a.from_km < b.from_km; });
@@ -603,7 +537,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                         b.tolerance_m = options.tolerance_m;
                         BufferResult buffered = geodesic_buffer(f.geometry, b);
                         r.max_error_m = buffered.max_error_m;
-                        r.geometry.reset(buffered.geometry.release());
+                        r.geometry = std::move(buffered.geometry);
                     }
                 } catch (const UsageError& e) {
                     throw UsageError(fmt::format("{}: {}: {}", deployments.where_text(), deployments.describe(f), e.what()));
@@ -675,18 +609,18 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         for (std::size_t i = 0; i < reaches.size(); ++i)
             if (reaches[i].in_union) members.push_back(i);
         const std::vector<std::vector<std::size_t>> blocks = neighbour_blocks(reaches, members);
-        std::vector<GeomPtr> block_unions(blocks.size());
+        std::vector<Geometry> block_unions(blocks.size());
         parallel_for(
             blocks.size(),
             [&](std::size_t begin, std::size_t end) {
                 for (std::size_t b = begin; b < end; ++b) {
-                    std::vector<GeomPtr> parts;
+                    std::vector<Geometry> parts;
                     for (std::size_t i : blocks[b]) parts.push_back(clone(reaches[i].geometry.get()));
-                    block_unions[b] = union_of_parts(parts);
+                    block_unions[b] = geos::unite(std::move(parts), "uniting reaches");
                 }
             },
             {}, {}, 1);
-        result.coverage = to_geometry(polygonal(block_unions.size() == 1 ? std::move(block_unions.front()) : union_of_parts(block_unions)));
+        result.coverage = polygonal(block_unions.size() == 1 ? std::move(block_unions.front()) : geos::unite(std::move(block_unions), "uniting reaches"));
     }
     check_cancel(cb, 0.45, "coverage: redundancy");
 
@@ -694,7 +628,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
     // first, until nothing is left. These pieces are disjoint; their union is the area covered
     // exactly once. Of the circles left out of the union, only those found inside this reach
     // need subtracting: any other lies inside another reach of the union, subtracted anyway.
-    std::vector<GeomPtr> exclusive(reaches.size());
+    std::vector<Geometry> exclusive(reaches.size());
     parallel_for(
         reaches.size(),
         [&](std::size_t begin, std::size_t end) {
@@ -713,7 +647,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                     if (clearly_apart(r, o, apart_m)) continue;
                     others.emplace_back(apart_m - o.radius_m, k);  // the deepest first
                 }
-                GeomPtr rest = clone(r.geometry.get());
+                Geometry rest = clone(r.geometry.get());
                 std::size_t done = 0;
                 while (done < others.size() && !is_empty(rest.get())) {
                     // The next batch of the deepest, sorted.
@@ -722,7 +656,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                     for (std::size_t b = done; b < done + batch && !is_empty(rest.get()); ++b) {
                         const Reach& o = reaches[others[b].second];
                         if (!overlap(extent_of(rest.get()), o.extent)) continue;
-                        GeomPtr other = clone(o.geometry.get());
+                        Geometry other = clone(o.geometry.get());
                         rest = own(GEOSDifference_r(th, rest.get(), other.get()), "subtracting reaches");
                     }
                     done += batch;
@@ -732,12 +666,11 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         },
         {}, {}, 8);
     {
-        std::vector<GeomPtr> parts;
+        std::vector<Geometry> parts;
         for (auto& e : exclusive)
             if (e && !is_empty(e.get())) parts.push_back(std::move(e));
-        const GeomPtr once = union_of_parts(parts);
-        GeomPtr twice = polygonal(difference(result.coverage.get(), once.get()), debris_area_m2);
-        result.redundancy = to_geometry(std::move(twice));
+        const Geometry once = geos::unite(std::move(parts), "uniting reaches");
+        result.redundancy = polygonal(difference(result.coverage.get(), once.get(), "subtracting the coverage"), debris_area_m2);
     }
     check_cancel(cb, 0.7, "coverage: figures");
 
@@ -785,15 +718,15 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         const Extent coverage_extent = extent_of(result.coverage.get()), redundancy_extent = extent_of(result.redundancy.get());
         for (std::size_t k = 0; k < tasks.size(); ++k) {
             if (tasks[k].kind != Kind::Region && tasks[k].kind != Kind::Target) continue;
-            const GEOSGeometry* area = tasks[k].layer->features[tasks[k].feature].geometry.get();
-            relations[k].first = relation(coverage_prepared.get(), coverage_extent, area);
-            if (relations[k].first == Relation::Inside) relations[k].second = relation(redundancy_prepared.get(), redundancy_extent, area);
+            const Geometry* area = &tasks[k].layer->features[tasks[k].feature].geometry;
+            relations[k].first = relation(coverage_prepared.get(), coverage_extent, *area);
+            if (relations[k].first == Relation::Inside) relations[k].second = relation(redundancy_prepared.get(), redundancy_extent, *area);
         }
     }
 
-    const Overlay overlay{reaches, grid, result.coverage.get(), result.redundancy.get()};
+    const Overlay overlay{reaches, grid, result.coverage, result.redundancy};
     Geometry own_territory;
-    const GEOSGeometry* territory = options.territory ? options.territory->get() : nullptr;
+    const Geometry* territory = options.territory;
     std::vector<AreaCoverage> figures(tasks.size());
     double territory_redundant_km2 = 0;
     const auto run_tasks = [&](const std::vector<Task>& list, std::vector<AreaCoverage>& out, double from, double to) {
@@ -806,17 +739,17 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                     const Task& task = list[k];
                     switch (task.kind) {
                         case Kind::Union: own_territory = union_of(regions); break;
-                        case Kind::Line: result.line = measure_line(*line, result.coverage.get()); break;
+                        case Kind::Line: result.line = measure_line(*line, result.coverage); break;
                         case Kind::Gaps: {
-                            const GEOSGeometry* base = gaps_in_territory ? territory : options.gaps_within->get();
-                            result.gaps = to_geometry(polygonal(difference(base, result.coverage.get())));
-                            result.gaps_km2 = area_m2(result.gaps.get()) / 1e6;
+                            const GEOSGeometry* base = gaps_in_territory ? territory->get() : options.gaps_within->get();
+                            result.gaps = polygonal(difference(base, result.coverage.get(), "subtracting the coverage"));
+                            result.gaps_km2 = area_m2(result.gaps) / 1e6;
                             break;
                         }
                         case Kind::Region:
                         case Kind::Target: {
                             const Feature& f = task.layer->features[task.feature];
-                            out[k] = overlay.measure(f.geometry.get(), relations[k].first, relations[k].second);
+                            out[k] = overlay.measure(f.geometry, relations[k].first, relations[k].second);
                             out[k].feature = task.feature;
                             out[k].target_layer = task.target_layer;
                             out[k].layer = task.layer->name;
@@ -824,11 +757,12 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                             break;
                         }
                         case Kind::TerritoryCovered:
-                            result.total.area_km2 = area_m2(territory) / 1e6;
-                            result.total.covered_km2 = std::min(result.total.area_km2, area_m2(intersection(territory, result.coverage.get()).get()) / 1e6);
+                            result.total.area_km2 = area_m2(*territory) / 1e6;
+                            result.total.covered_km2 =
+                                std::min(result.total.area_km2, area_m2(intersection(territory->get(), result.coverage.get(), "intersecting with the coverage")) / 1e6);
                             break;
-                        case Kind::TerritoryRedundant: territory_redundant_km2 = overlay.redundant_km2(territory); break;
-                        case Kind::TerritoryDeployments: result.total.deployments = overlay.deployments(territory); break;
+                        case Kind::TerritoryRedundant: territory_redundant_km2 = overlay.redundant_km2(*territory); break;
+                        case Kind::TerritoryDeployments: result.total.deployments = overlay.deployments(*territory); break;
                     }
                 }
             },
@@ -836,8 +770,8 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
     };
     run_tasks(tasks, figures, 0.7, options.territory ? 1.0 : 0.9);
     if (!options.territory) {
-        territory = own_territory.get();
-        geos::share_between_threads(territory);
+        territory = &own_territory;
+        geos::share_between_threads(territory->get());
         std::vector<AreaCoverage> unused(on_territory.size());
         run_tasks(on_territory, unused, 0.9, 1.0);
     }
@@ -912,22 +846,22 @@ std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& re
     };
     out.push_back(single("coverage", result.coverage,
                          {{"area_km2", FieldType::Real}, {"deployments", FieldType::Integer}, {"method", FieldType::String}, {"max_error_m", FieldType::Real}},
-                         {rounded(area_m2(result.coverage.get()) / 1e6, 3), static_cast<std::int64_t>(result.reaches), coverage_method, result.max_error_m}));
+                         {rounded(area_m2(result.coverage) / 1e6, 3), static_cast<std::int64_t>(result.reaches), coverage_method, result.max_error_m}));
     out.push_back(single("redundancy", result.redundancy, {{"area_km2", FieldType::Real}, {"covered_by", FieldType::String}},
-                         {rounded(area_m2(result.redundancy.get()) / 1e6, 3), "two or more deployments"}));
+                         {rounded(area_m2(result.redundancy) / 1e6, 3), "two or more deployments"}));
 
     // Gaps: one feature per part, the largest first.
     {
         Layer l;
         l.name = "gaps";
         l.fields = {{"area_km2", FieldType::Real}, {"within", FieldType::String}};
-        std::vector<std::pair<double, GeomPtr>> parts;
+        std::vector<std::pair<double, Geometry>> parts;
         GEOSContextHandle_t h = geos::ctx();
         if (!result.gaps.is_empty()) {
             const int n = GEOSGetNumGeometries_r(h, result.gaps.get());
             for (int i = 0; i < n; ++i) {
-                GeomPtr part = clone(GEOSGetGeometryN_r(h, result.gaps.get(), i));
-                const double a = area_m2(part.get());
+                Geometry part = clone(GEOSGetGeometryN_r(h, result.gaps.get(), i));
+                const double a = area_m2(part);
                 parts.emplace_back(a, std::move(part));
             }
         }
@@ -936,7 +870,7 @@ std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& re
             Feature f;
             f.fid = static_cast<std::int64_t>(l.features.size());
             f.values = {rounded(a / 1e6, 3), result.gaps_within};
-            f.geometry = Geometry(g.release());
+            f.geometry = std::move(g);
             l.features.push_back(std::move(f));
         }
         out.push_back(std::move(l));

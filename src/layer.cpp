@@ -15,8 +15,8 @@
 
 #include "dza/error.hpp"
 #include "dza/text.hpp"
-#include "gdal_util.hpp"
-#include "geos_util.hpp"
+#include "gdal/gdal.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
 
@@ -608,12 +608,10 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
                 reason = r;
                 GEOSFree_r(geos::ctx(), r);
             }
-            geos::GeomPtr params_result;
-            GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(geos::ctx());
-            GEOSMakeValidParams_setMethod_r(geos::ctx(), params, GEOS_MAKE_VALID_STRUCTURE);
-            GEOSMakeValidParams_setKeepCollapsed_r(geos::ctx(), params, 0);
-            GEOSGeometry* fixed = GEOSMakeValidWithParams_r(geos::ctx(), feature.geometry.get(), params);
-            GEOSMakeValidParams_destroy_r(geos::ctx(), params);
+            const geos::MakeValidParamsPtr params(geos::check(GEOSMakeValidParams_create_r(geos::ctx()), "creating repair parameters"));
+            GEOSMakeValidParams_setMethod_r(geos::ctx(), params.get(), GEOS_MAKE_VALID_STRUCTURE);
+            GEOSMakeValidParams_setKeepCollapsed_r(geos::ctx(), params.get(), 0);
+            GEOSGeometry* fixed = GEOSMakeValidWithParams_r(geos::ctx(), feature.geometry.get(), params.get());
             if (!fixed)
                 throw DataError(fmt::format("{}: {}: invalid geometry ({}) that GEOS MakeValid cannot repair: {}; fix it in the source",
                                             layer.where_text(), layer.describe(feature), reason, geos::last_error()));

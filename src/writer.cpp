@@ -19,7 +19,7 @@
 #include <set>
 
 #include "dza/error.hpp"
-#include "gdal_util.hpp"
+#include "gdal/gdal.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 #pragma once
 // An owned GEOS geometry in WGS84 lon/lat (x = longitude, y = latitude, degrees).
-// GEOS types stay forward-declared here; src/geos_util.hpp holds the C API plumbing.
+// GEOS types stay forward-declared here; src/geos/ holds the C API plumbing, private to the library.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +42,7 @@ public:
     Geometry clone() const;
 
     bool is_null() const noexcept { return geom_ == nullptr; }
+    explicit operator bool() const noexcept { return geom_ != nullptr; }
     bool is_empty() const;  // true for a null geometry too
     // "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection".
     std::string type_name() const;
@@ -54,6 +55,8 @@ public:
         geom_ = nullptr;
         return g;
     }
+    // Takes ownership of `owned` (may be null), freeing the geometry held until now.
+    void reset(GEOSGeom_t* owned = nullptr) noexcept { *this = Geometry(owned); }
 
 private:
     GEOSGeom_t* geom_ = nullptr;

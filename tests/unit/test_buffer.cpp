@@ -17,7 +17,7 @@
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
 #include "dza/layer.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"

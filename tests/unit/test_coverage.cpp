@@ -19,7 +19,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
