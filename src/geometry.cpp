@@ -122,6 +122,80 @@ Extent Geometry::extent() const {
     return e;
 }
 
+namespace {
+// Calls fn(part, type) for each non-empty simple part of `g`.
+template <typename Fn>
+void for_each_simple(const GEOSGeometry* g, Fn&& fn) {
+    GEOSContextHandle_t h = geos::ctx();
+    if (!g || GEOSisEmpty_r(h, g) == 1) return;
+    const int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_MULTIPOINT || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) for_each_simple(GEOSGetGeometryN_r(h, g, i), fn);
+    } else {
+        fn(g, type);
+    }
+}
+
+std::vector<std::vector<LonLat>> rings_of(const GEOSGeometry* polygon) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::vector<std::vector<LonLat>> rings{geos::coords_of(GEOSGetExteriorRing_r(h, polygon))};
+    for (int i = 0; i < GEOSGetNumInteriorRings_r(h, polygon); ++i) rings.push_back(geos::coords_of(GEOSGetInteriorRingN_r(h, polygon, i)));
+    return rings;
+}
+
+bool predicate(char answer, const char* what) {
+    if (answer == 2) throw DataError(std::string(what) + ": " + geos::last_error());
+    return answer == 1;
+}
+}  // namespace
+
+std::vector<std::vector<LonLat>> Geometry::paths() const {
+    std::vector<std::vector<LonLat>> out;
+    for_each_simple(geom_, [&](const GEOSGeometry* part, int type) {
+        if (type == GEOS_POLYGON) {
+            for (auto& ring : rings_of(part)) out.push_back(std::move(ring));
+        } else {
+            out.push_back(geos::coords_of(part));
+        }
+    });
+    return out;
+}
+
+std::vector<std::vector<std::vector<LonLat>>> Geometry::polygons() const {
+    std::vector<std::vector<std::vector<LonLat>>> out;
+    for_each_simple(geom_, [&](const GEOSGeometry* part, int type) {
+        if (type == GEOS_POLYGON) out.push_back(rings_of(part));
+    });
+    return out;
+}
+
+bool Geometry::is_valid() const { return geom_ && predicate(GEOSisValid_r(geos::ctx(), geom_), "checking validity"); }
+bool Geometry::contains(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSContains_r(geos::ctx(), geom_, other.geom_), "testing containment");
+}
+bool Geometry::covers(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSCovers_r(geos::ctx(), geom_, other.geom_), "testing coverage");
+}
+bool Geometry::intersects(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSIntersects_r(geos::ctx(), geom_, other.geom_), "testing intersection");
+}
+Geometry Geometry::intersection(const Geometry& other) const {
+    if (!geom_ || !other.geom_) return {};
+    return geos::own(GEOSIntersection_r(geos::ctx(), geom_, other.geom_), "intersecting"); }
+Geometry Geometry::unite(const Geometry& other) const {
+    if (!geom_ || !other.geom_) return {};
+    return geos::own(GEOSUnion_r(geos::ctx(), geom_, other.geom_), "uniting"); }
+double Geometry::planar_area_deg2() const {
+    double area = 0;
+    if (geom_ && GEOSArea_r(geos::ctx(), geom_, &area) != 1) throw DataError("measuring an area: " + geos::last_error());
+    return area;
+}
+double Geometry::hausdorff_distance_deg(const Geometry& other) const {
+    double d = 0;
+    if (GEOSHausdorffDistance_r(geos::ctx(), geom_, other.geom_, &d) != 1) throw DataError("measuring a Hausdorff distance: " + geos::last_error());
+    return d;
+}
+
 std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max_step_deg) {
     std::vector<LonLat> out;
     out.reserve(points.size());

@@ -49,6 +49,23 @@ public:
     int dimension() const;  // 0 points, 1 lines, 2 polygons; -1 when null or empty
     Extent extent() const;
 
+    // Coordinates. Multi* geometries and collections are walked part by part, in order.
+    // Every point, line and ring as its lon/lat list (a polygon's exterior ring, then its holes).
+    std::vector<std::vector<LonLat>> paths() const;
+    // Every polygon as its rings: the exterior ring first, then the holes.
+    std::vector<std::vector<std::vector<LonLat>>> polygons() const;
+
+    // Predicates and overlays in the plane of lon/lat degrees, as GEOS computes them (the
+    // geodesic measures are in dza/geodesic.hpp). A failed overlay is a DataError.
+    bool is_valid() const;
+    bool contains(const Geometry& other) const;
+    bool covers(const Geometry& other) const;
+    bool intersects(const Geometry& other) const;
+    Geometry intersection(const Geometry& other) const;
+    Geometry unite(const Geometry& other) const;
+    double planar_area_deg2() const;
+    double hausdorff_distance_deg(const Geometry& other) const;
+
     GEOSGeom_t* get() const noexcept { return geom_; }
     GEOSGeom_t* release() noexcept {
         GEOSGeom_t* g = geom_;
