@@ -857,14 +857,8 @@ std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, c
         [&](std::size_t begin, std::size_t end) {
             for (std::size_t i = begin; i < end; ++i) {
                 const BufferJob& job = jobs[i];
-                const auto with_context = [&](const std::exception& e) { return job.context.empty() ? std::string(e.what()) : job.context + ": " + e.what(); };
-                try {
-                    results[i] = job.source ? geodesic_buffer(*job.source, job.options) : BufferResult{Geometry(geos::check(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon")), 0.0};
-                } catch (const UsageError& e) {
-                    throw UsageError(with_context(e));
-                } catch (const DataError& e) {
-                    throw DataError(with_context(e));
-                }
+                results[i] = with_context([&] { return job.context; },
+                                          [&] { return job.source ? geodesic_buffer(*job.source, job.options) : BufferResult{geos::empty_polygon(), 0.0}; });
             }
         },
         callbacks, "buffering", 1);

@@ -53,12 +53,6 @@ bool contains(const Extent& outer, const Extent& inner) {
            outer.max_lat >= inner.max_lat;
 }
 
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && i < f.values.size() && !f.values[*i].is_null())
-        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
-
 void check_cancel(const Callbacks& callbacks, double fraction, std::string_view message) {
     if (!callbacks.report(fraction, message)) throw DataError("coverage cancelled");
 }
@@ -408,7 +402,7 @@ LineCoverage measure_line(const Layer& line, const Geometry& coverage) {
                     };
                     LineGap gap;
                     gap.feature = fi;
-                    gap.name = label_of(line, f);
+                    gap.name = line.label(f);
                     gap.start = pts.front();
                     gap.end = pts.back();
                     gap.geometry = clone(piece);
@@ -528,7 +522,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
             for (std::size_t k = begin; k < end; ++k) {
                 Reach& r = reaches[k];
                 const Feature& f = deployments.features[r.feature];
-                try {
+                with_feature_context(deployments, f, [&] {
                     if (r.is_circle && r.radius_m > 0) r.geometry = circle(r.centre, r.radius_m, r.max_error_m);
                     if (!r.geometry) {
                         r.is_circle = false;
@@ -539,11 +533,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                         r.max_error_m = buffered.max_error_m;
                         r.geometry = std::move(buffered.geometry);
                     }
-                } catch (const UsageError& e) {
-                    throw UsageError(fmt::format("{}: {}: {}", deployments.where_text(), deployments.describe(f), e.what()));
-                } catch (const DataError& e) {
-                    throw DataError(fmt::format("{}: {}: {}", deployments.where_text(), deployments.describe(f), e.what()));
-                }
+                });
             }
         },
         {}, {}, 16);
@@ -753,7 +743,7 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
                             out[k].feature = task.feature;
                             out[k].target_layer = task.target_layer;
                             out[k].layer = task.layer->name;
-                            out[k].name = label_of(*task.layer, f);
+                            out[k].name = task.layer->label(f);
                             break;
                         }
                         case Kind::TerritoryCovered:

@@ -489,13 +489,6 @@ std::optional<double> speed_of(const Layer& layer, const Feature& f, std::option
     return v.get<double>();
 }
 
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null()) {
-        const auto& v = f.values[*i];
-        return v.is_string() ? v.get<std::string>() : v.dump();
-    }
-    return std::to_string(f.fid);
-}
 }  // namespace
 
 std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to, const DistanceOptions& options) {
@@ -567,7 +560,7 @@ Layer distance_layer(const Layer& from, const Layer& to, const std::vector<Dista
         Feature f;
         f.fid = src.fid;
         for (std::size_t i = 0; i < kept; ++i) f.values.push_back(i < src.values.size() ? src.values[i] : nlohmann::json(nullptr));
-        f.values.push_back(label_of(to, tgt));
+        f.values.push_back(to.label(tgt));
         f.values.push_back(tgt.fid);
         f.values.push_back(r.nearest.distance_m / 1000.0);
         f.values.push_back(std::isnan(r.nearest.azimuth_deg) ? nlohmann::json(nullptr) : nlohmann::json(r.nearest.azimuth_deg));

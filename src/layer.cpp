@@ -132,6 +132,12 @@ std::optional<std::size_t> Layer::label_field() const {
     return std::nullopt;
 }
 
+std::string Layer::label(const Feature& feature) const {
+    if (auto i = label_field(); i && *i < feature.values.size() && !feature.values[*i].is_null())
+        return feature.values[*i].is_string() ? feature.values[*i].get<std::string>() : feature.values[*i].dump();
+    return std::to_string(feature.fid);
+}
+
 std::string Layer::describe(const Feature& feature) const {
     std::string out = fmt::format("feature {}", feature.fid);
     if (auto i = label_field(); i && *i < feature.values.size()) {

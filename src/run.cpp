@@ -96,10 +96,6 @@ std::string text_of(const Layer& layer, const Feature& f, const char* field) {
     return "";
 }
 
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null()) return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
 
 // A copy of a layer (features cloned) under another name.
 Layer copy_layer(const Layer& in, const std::string& name) {
@@ -267,7 +263,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             Layer lines = distance_layer(from, to, results, options.callbacks);
             json rows = json::array();
             for (const auto& r : results) {
-                json row = {{"name", label_of(from, from.features[r.source])}, {"target", label_of(to, to.features[r.target])},
+                json row = {{"name", from.label(from.features[r.source])}, {"target", to.label(to.features[r.target])},
                             {"distance_km", r.nearest.distance_m / 1000.0}, {"azimuth_deg", std::isnan(r.nearest.azimuth_deg) ? json(nullptr) : json(r.nearest.azimuth_deg)},
                             {"nearest_lon", r.nearest.to.lon}, {"nearest_lat", r.nearest.to.lat}, {"time_h", r.time_h ? json(*r.time_h) : json(nullptr)}};
                 rows.push_back(row);
@@ -275,7 +271,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             analyses["distance"] = {{"results", rows}};
             methods["distance"] = {{"method", distance_method}, {"max_error_m", distance_max_error_m}};
             add_simplestyle(lines, {"#444444", 1.5, 0.9, "", 0, ""}, [&](const Feature& f) {
-                return fmt::format("{}: {:.1f} km to the line", label_of(lines, f), f.values[*lines.field_index("distance_km")].get<double>());
+                return fmt::format("{}: {:.1f} km to the line", lines.label(f), f.values[*lines.field_index("distance_km")].get<double>());
             });
             outputs.push_back(std::move(lines));
             return 0;
@@ -344,7 +340,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 if (l.name == "regions") {
                     l.name = "coverage_regions";
                     add_simplestyle(l, {"#1f77b4", 1, 0.8, "#1f77b4", 0.15, ""}, [&](const Feature& f) {
-                        return fmt::format("{}: {:.1f}% covered", label_of(l, f), f.values[*l.field_index("covered_pct")].get<double>());
+                        return fmt::format("{}: {:.1f}% covered", l.label(f), f.values[*l.field_index("covered_pct")].get<double>());
                     });
                 } else if (l.name == "coverage") {
                     add_simplestyle(l, {"#1f77b4", 1, 0.8, "#1f77b4", 0.2, ""}, [](const Feature&) { return std::string("within reach of a deployment"); });
@@ -358,7 +354,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                     });
                 } else {
                     l.name = "coverage_" + l.name;
-                    add_simplestyle(l, {"#17becf", 1, 0.8, "#17becf", 0.2, ""}, [&](const Feature& f) { return label_of(l, f); });
+                    add_simplestyle(l, {"#17becf", 1, 0.8, "#17becf", 0.2, ""}, [&](const Feature& f) { return l.label(f); });
                 }
                 outputs.push_back(std::move(l));
             }
@@ -406,18 +402,18 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 for (auto& f : c.features) f.values.push_back("");
                 for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
             }
-            add_simplestyle(c, {"#222222", 1, 1, "", 0, "#555555"}, [&](const Feature& f) { return label_of(c, f); },
+            add_simplestyle(c, {"#222222", 1, 1, "", 0, "#555555"}, [&](const Feature& f) { return c.label(f); },
                             [&](const Feature& f) { return role_color(text_of(c, f, "role")); });
         } else if (role == "line") {
-            add_simplestyle(c, {"#8b0000", 4, 1, "", 0, ""}, [&](const Feature& f) { return label_of(c, f); });
+            add_simplestyle(c, {"#8b0000", 4, 1, "", 0, ""}, [&](const Feature& f) { return c.label(f); });
         } else if (role == "regions") {
-            add_simplestyle(c, {"#666666", 1, 0.8, "#f2f2f2", 0.1, ""}, [&](const Feature& f) { return label_of(c, f); });
+            add_simplestyle(c, {"#666666", 1, 0.8, "#f2f2f2", 0.1, ""}, [&](const Feature& f) { return c.label(f); });
         } else if (role == "neighbours") {
-            add_simplestyle(c, {"#999999", 1, 0.6, "#dddddd", 0.3, ""}, [&](const Feature& f) { return label_of(c, f); });
+            add_simplestyle(c, {"#999999", 1, 0.6, "#dddddd", 0.3, ""}, [&](const Feature& f) { return c.label(f); });
         } else if (role == "basing_areas") {
-            add_simplestyle(c, {"#006400", 2, 1, "#006400", 0.1, ""}, [&](const Feature& f) { return label_of(c, f); });
+            add_simplestyle(c, {"#006400", 2, 1, "#006400", 0.1, ""}, [&](const Feature& f) { return c.label(f); });
         } else {
-            add_simplestyle(c, {"#17becf", 2, 1, "#17becf", 0.15, ""}, [&](const Feature& f) { return label_of(c, f); });
+            add_simplestyle(c, {"#17becf", 2, 1, "#17becf", 0.15, ""}, [&](const Feature& f) { return c.label(f); });
         }
         inputs_used.push_back(std::move(c));
     }

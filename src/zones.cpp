@@ -31,10 +31,6 @@ Geometry polygonal(Geometry g) {
 
 double km2(const Geometry& g) { return g.is_empty() ? 0.0 : geodesic_area_m2(g) / 1e6; }
 
-std::string region_name(const Layer& regions, const Feature& f) {
-    if (auto i = regions.label_field(); i && f.values[*i].is_string()) return f.values[*i].get<std::string>();
-    return std::to_string(f.fid);
-}
 
 }  // namespace
 
@@ -162,7 +158,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
             for (std::size_t k = begin; k < end; ++k) {
                 const Feature& region = regions.features[listed[k]];
                 RegionResult& out = per_region[k];
-                out.zone.name = region_name(regions, region);
+                out.zone.name = regions.label(region);
                 out.zone.area_km2 = km2(region.geometry);
                 if (!r.eligible.is_empty()) {
                     const Extent region_extent = region.geometry.extent();

@@ -3,6 +3,7 @@
 // 1 for data that cannot be read or analysed, 2 for a request that is wrong in itself.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dza {
@@ -36,6 +37,21 @@ class UsageError : public Error {
 public:
     explicit UsageError(const std::string& message) : Error(message, ExitCode::Usage) {}
 };
+
+// The one way to say where an error happened: `e` thrown again as the same kind (DataError or
+// UsageError) with "<context>: " before its message (unchanged when `context` is empty).
+[[noreturn]] void rethrow_with_context(const Error& e, std::string_view context);
+
+// Runs fn(); an Error it throws comes out with context() before its message. `context` is
+// called only then, so building the text costs nothing on success.
+template <typename Fn, typename ContextFn>
+auto with_context(ContextFn&& context, Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const Error& e) {
+        rethrow_with_context(e, context());
+    }
+}
 
 // `text` cut to at most `max_chars` bytes (never inside a UTF-8 sequence), ending "..." when cut,
 // with line breaks as spaces: values quoted in one-line messages.
