@@ -189,20 +189,14 @@ Geometry without_slivers(Geometry g) {
             changed = true;
             return;
         }
-        std::vector<GEOSGeometry*> holes;
+        std::vector<Geometry> holes;
         const int n = GEOSGetNumInteriorRings_r(h, poly);
         for (int i = 0; i < n; ++i) {
             const GEOSGeometry* hole = GEOSGetInteriorRingN_r(h, poly, i);
             if (is_sliver(hole)) changed = true;
-            else holes.push_back(geos::check(GEOSGeom_clone_r(h, hole), "copying ring"));
+            else holes.push_back(geos::clone(hole));
         }
-        GEOSGeometry* shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, poly));
-        GEOSGeometry* made = shell ? GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())) : nullptr;
-        if (!made) {
-            for (auto* r : holes) GEOSGeom_destroy_r(h, r);
-            throw DataError("rebuilding a polygon: " + geos::last_error());
-        }
-        polys.emplace_back(made);
+        polys.push_back(geos::polygon(geos::clone(GEOSGetExteriorRing_r(h, poly)), std::move(holes), "rebuilding a polygon"));
     });
     if (!changed) return g;
     if (polys.empty()) return geos::empty_polygon();
@@ -672,15 +666,10 @@ Geometry oriented_polygon(const GEOSGeometry* poly) {
         return (ccw != 0) == want_ccw ? geos::check(GEOSGeom_clone_r(h, ring), "copying ring") : geos::check(GEOSReverse_r(h, ring), "reversing ring");
     };
     Geometry shell(ring_with(GEOSGetExteriorRing_r(h, poly), true));
-    std::vector<GEOSGeometry*> holes;
+    std::vector<Geometry> holes;
     const int n = GEOSGetNumInteriorRings_r(h, poly);
-    try {
-        for (int i = 0; i < n; ++i) holes.push_back(ring_with(GEOSGetInteriorRingN_r(h, poly, i), false));
-    } catch (...) {
-        for (auto* r : holes) GEOSGeom_destroy_r(h, r);
-        throw;
-    }
-    return Geometry(geos::check(GEOSGeom_createPolygon_r(h, shell.release(), holes.data(), static_cast<unsigned>(holes.size())), "creating polygon"));
+    for (int i = 0; i < n; ++i) holes.emplace_back(ring_with(GEOSGetInteriorRingN_r(h, poly, i), false));
+    return geos::polygon(std::move(shell), std::move(holes));
 }
 
 // Valid, polygonal, exterior rings counter-clockwise and holes clockwise (RFC 7946).

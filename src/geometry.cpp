@@ -61,13 +61,10 @@ Geometry Geometry::line(const std::vector<LonLat>& points) {
 }
 
 Geometry Geometry::polygon(const std::vector<LonLat>& exterior, const std::vector<std::vector<LonLat>>& holes) {
-    Geometry shell(geos::check(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(exterior, true).release()), "creating ring"));
-    std::vector<Geometry> owned_holes;
-    for (const auto& h : holes) owned_holes.push_back(geos::own(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(h, true).release()), "creating ring"));
-    std::vector<GEOSGeometry*> hole_rings;
-    for (auto& r : owned_holes) hole_rings.push_back(r.release());
-    GEOSGeometry* poly = GEOSGeom_createPolygon_r(geos::ctx(), shell.release(), hole_rings.data(), static_cast<unsigned>(hole_rings.size()));
-    return Geometry(geos::check(poly, "creating polygon"));
+    Geometry shell = geos::own(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(exterior, true).release()), "creating ring");
+    std::vector<Geometry> hole_rings;
+    for (const auto& h : holes) hole_rings.push_back(geos::own(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(h, true).release()), "creating ring"));
+    return geos::polygon(std::move(shell), std::move(hole_rings));
 }
 
 std::vector<unsigned char> Geometry::to_wkb() const {

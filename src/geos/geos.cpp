@@ -47,12 +47,16 @@ Geometry collection(std::vector<Geometry> parts, int type, const char* what) {
     std::vector<GEOSGeometry*> raw;
     raw.reserve(parts.size());
     for (auto& p : parts) raw.push_back(p.release());
-    GEOSGeometry* c = GEOSGeom_createCollection_r(ctx(), type, raw.data(), static_cast<unsigned>(raw.size()));
-    if (!c) {
-        for (auto* g : raw) GEOSGeom_destroy_r(ctx(), g);
-        throw DataError(std::string(what) + ": " + last_error());
-    }
-    return Geometry(c);
+    // Ownership passes to GEOS here, whatever the outcome.
+    return own(GEOSGeom_createCollection_r(ctx(), type, raw.data(), static_cast<unsigned>(raw.size())), what);
+}
+
+Geometry polygon(Geometry shell, std::vector<Geometry> holes, const char* what) {
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(holes.size());
+    for (auto& h : holes) raw.push_back(h.release());
+    // Ownership passes to GEOS here, whatever the outcome.
+    return own(GEOSGeom_createPolygon_r(ctx(), shell.release(), raw.data(), static_cast<unsigned>(raw.size())), what);
 }
 
 Geometry polygonal(Geometry g, double min_area_m2) {

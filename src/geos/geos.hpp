@@ -6,6 +6,12 @@
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
+// GEOS takes the parts given to GEOSGeom_createCollection_r and GEOSGeom_createPolygon_r even
+// when it fails (it frees them then): collection() and polygon() rely on it.
+#if GEOS_VERSION_MAJOR < 3 || (GEOS_VERSION_MAJOR == 3 && GEOS_VERSION_MINOR < 10)
+#error "dza needs GEOS 3.10 or later"
+#endif
+
 #include <memory>
 #include <string>
 
@@ -115,8 +121,10 @@ inline bool is_empty(const GEOSGeometry* g) { return !g || GEOSisEmpty_r(ctx(), 
 Extent extent_of(const GEOSGeometry* g);
 
 // A collection of `parts` (of `type`: GEOS_GEOMETRYCOLLECTION, GEOS_MULTIPOLYGON, ...). The parts
-// are taken in every case: by the collection, or freed when creating it fails.
+// are taken in every case: by the collection, or freed (by GEOS) when creating it fails.
 Geometry collection(std::vector<Geometry> parts, int type = GEOS_GEOMETRYCOLLECTION, const char* what = "collecting geometries");
+// A polygon of linear rings, taken in every case like collection()'s parts.
+Geometry polygon(Geometry shell, std::vector<Geometry> holes, const char* what = "creating polygon");
 
 // The polygonal parts of a geometry (overlays of polygons with polygons can leave lines and
 // points where boundaries touch), as a Polygon or MultiPolygon; an empty polygon when none. With
