@@ -487,7 +487,7 @@ std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, 
         double m = d + 10 * sampler.tolerance_m() + 1.0;
         for (int k = 0; k < 16 && m < 1.5e7; ++k, m *= 1.5) {
             const LonLat p = direct(end, azimuth, m);
-            const Geometry point(geos::check(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat), "creating point"));
+            const Geometry point = Geometry::point(p);
             if (GEOSPreparedIntersects_r(geos::ctx(), full, point.get()) != 1) break;
         }
         return m;
@@ -601,7 +601,7 @@ Geometry one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed
         for (int a = 1; a < 10; ++a)
             for (int b = 1; b < 10; ++b) {
                 const LonLat q{x0 + (x1 - x0) * a / 10.0, y0 + (y1 - y0) * b / 10.0};
-                const Geometry point(geos::check(GEOSGeom_createPointFromXY_r(h, q.lon, q.lat), "creating point"));
+                const Geometry point = Geometry::point(q);
                 if (GEOSPreparedContains_r(h, face_prepared.get(), point.get()) == 1) samples.push_back(q);
             }
         int left = 0, right = 0;

@@ -329,7 +329,7 @@ DistanceIndex::DistanceIndex(const std::vector<const Geometry*>& targets) : impl
             impl_->areal_extent[t] = g->extent();
             impl_->has_areal = true;
             // Build the prepared geometry's lazy index now, so later queries from threads only read.
-            Geometry probe(GEOSGeom_createPointFromXY_r(geos::ctx(), 0, 0));
+            const Geometry probe = Geometry::point({0, 0});
             GEOSPreparedCovers_r(geos::ctx(), impl_->prepared[t].get(), probe.get());
         }
     }
@@ -367,7 +367,7 @@ NearestPoint with_bearing(NearestPoint n) {
 std::optional<NearestHit> DistanceIndex::nearest(LonLat point) const {
     if (impl_->edges.empty()) return std::nullopt;
     if (impl_->has_areal) {
-        Geometry gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        const Geometry gp = Geometry::point(point);
         for (std::size_t t = 0; t < impl_->targets.size(); ++t)
             if (impl_->inside(t, point, gp.get())) return NearestHit{t, zero_at(point)};
     }
@@ -382,7 +382,7 @@ NearestPoint DistanceIndex::distance_to(std::size_t target, LonLat point) const 
     NearestPoint best{std::numeric_limits<double>::infinity(), point, point, std::numeric_limits<double>::quiet_NaN()};
     if (impl_->edges.empty() || impl_->target_root[target] == std::numeric_limits<std::uint32_t>::max()) return best;
     if (impl_->prepared[target]) {
-        Geometry gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        const Geometry gp = Geometry::point(point);
         if (impl_->inside(target, point, gp.get())) return zero_at(point);
     }
     std::uint32_t found = 0;

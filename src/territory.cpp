@@ -23,7 +23,7 @@ using geos::own;
 double area_km2(const Geometry& g) { return geodesic_area_m2(g) / 1e6; }
 
 bool covers(const GEOSPreparedGeometry* prepared, LonLat p) {
-    const Geometry point = geos::point(p);
+    const Geometry point = Geometry::point(p);
     return GEOSPreparedCovers_r(geos::ctx(), prepared, point.get()) == 1;
 }
 
@@ -209,7 +209,7 @@ std::string point_text(LonLat p) { return fmt::format("[{:.6f}, {:.6f}]", near_l
 
 // Features whose parts pass through `p` (within 1e-9 degrees), as text.
 std::string features_at(const Layer& layer, const std::vector<LinePart>& parts, LonLat p) {
-    const Geometry point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    const Geometry point = Geometry::point(p);
     std::vector<std::size_t> found;
     for (const LinePart& part : parts) {
         if (!found.empty() && found.back() == part.feature) continue;
@@ -311,7 +311,7 @@ Geometry one_line(const std::vector<LinePart>& parts, const Layer& layer) {
 double distance_to_line_m(const Geometry& line, LonLat p) {
     const DistanceIndex index({&line});
     double best = index.nearest(p)->nearest.distance_m;
-    const Geometry point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    const Geometry point = Geometry::point(p);
     if (GEOSCoordSequence* nearest = GEOSNearestPoints_r(geos::ctx(), line.get(), point.get())) {
         LonLat q;
         GEOSCoordSeq_getXY_r(geos::ctx(), nearest, 0, &q.lon, &q.lat);

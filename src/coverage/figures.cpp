@@ -28,7 +28,7 @@ bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometr
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
-        const Geometry point = geos::point(p);
+        const Geometry point = Geometry::point(p);
         return GEOSPreparedContainsProperly_r(h, area, point.get()) == 1;
     };
     if (reach.is_circle) {

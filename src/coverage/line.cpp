@@ -77,7 +77,7 @@ LineCoverage measure_line(const Layer& line, const Geometry& coverage) {
                 for_each_line(merged.get(), [&](const GEOSGeometry* piece) {
                     const std::vector<LonLat> pts = geos::coords_of(piece);
                     const auto position_m = [&](LonLat p) {
-                        const Geometry point = geos::point(p);
+                        const Geometry point = Geometry::point(p);
                         const double d = GEOSProject_r(h, path.get(), point.get());
                         std::size_t i = static_cast<std::size_t>(std::upper_bound(along_deg.begin(), along_deg.end(), d) - along_deg.begin());
                         i = std::clamp<std::size_t>(i, 1, dense.size() - 1) - 1;

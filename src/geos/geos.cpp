@@ -97,6 +97,5 @@ Geometry unite(std::vector<Geometry> parts, const char* what) {
     return own(GEOSUnaryUnion_r(ctx(), all.get()), what);
 }
 
-Geometry point(LonLat p) { return own(GEOSGeom_createPointFromXY_r(ctx(), p.lon, p.lat), "creating a point"); }
 
 }  // namespace dza::geos

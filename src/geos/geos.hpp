@@ -137,7 +137,5 @@ Geometry difference(const GEOSGeometry* a, const GEOSGeometry* b, const char* wh
 // The union of `parts` (taken), in one unary union; an empty polygon when there are none.
 Geometry unite(std::vector<Geometry> parts, const char* what = "uniting geometries");
 
-// A point, for the predicates of prepared geometries.
-Geometry point(LonLat p);
 
 }  // namespace dza::geos
