@@ -45,9 +45,8 @@
 #include "dza/run.hpp"
 #include "dza/scenario.hpp"
 #include "dza/territory.hpp"
+#include "dza/threads.hpp"
 #include "dza/zones.hpp"
-#include "geos_util.hpp"
-#include "parallel.hpp"
 
 extern char** environ;
 
@@ -110,7 +109,6 @@ dza::Layer gridded_regions(const dza::Layer& regions, double cell_deg) {
         for (const auto& f : regions.features) copy.features.push_back({f.fid, f.values, f.geometry.clone()});
         return copy;
     }
-    GEOSContextHandle_t h = dza::geos::ctx();
     dza::Layer out;
     out.name = "regions";
     out.fields = {{"name", dza::FieldType::String}};
@@ -122,7 +120,7 @@ dza::Layer gridded_regions(const dza::Layer& regions, double cell_deg) {
             for (long i = i0; i <= i1; ++i) {
                 const double x0 = static_cast<double>(i) * cell_deg, y0 = static_cast<double>(j) * cell_deg;
                 const dza::Geometry cell = dza::Geometry::polygon({{x0, y0}, {x0 + cell_deg, y0}, {x0 + cell_deg, y0 + cell_deg}, {x0, y0 + cell_deg}});
-                dza::Geometry piece(dza::geos::check(GEOSIntersection_r(h, f.geometry.get(), cell.get()), "cutting a region"));
+                dza::Geometry piece = f.geometry.intersection(cell);
                 if (piece.dimension() != 2) continue;
                 dza::Feature g;
                 g.fid = static_cast<std::int64_t>(out.features.size());
@@ -419,12 +417,8 @@ std::string coverage_sql(const std::string& sites) {
 // geodesics: an independent check, within a few micrometres of the exact distance at 1 km and more.
 double brute_force_m(const dza::Layer& line, dza::LonLat p) {
     double best = std::numeric_limits<double>::infinity();
-    GEOSContextHandle_t h = dza::geos::ctx();
     for (const auto& f : line.features) {
-        const GEOSGeometry* g = f.geometry.get();
-        const int parts = GEOSGeomTypeId_r(h, g) == GEOS_LINESTRING ? 1 : GEOSGetNumGeometries_r(h, g);
-        for (int i = 0; i < parts; ++i) {
-            const std::vector<dza::LonLat> pts = dza::geos::coords_of(parts == 1 && GEOSGeomTypeId_r(h, g) == GEOS_LINESTRING ? g : GEOSGetGeometryN_r(h, g, i));
+        for (const std::vector<dza::LonLat>& pts : f.geometry.paths()) {
             for (std::size_t k = 1; k < pts.size(); ++k)
                 for (const dza::LonLat& q : dza::geodesic_path(pts[k - 1], pts[k], 10.0)) best = std::min(best, dza::geodesic_inverse(p, q).distance_m);
         }
@@ -674,9 +668,8 @@ int run_all(const std::string& self, const Data& data, bool quick, bool markdown
                         if (diff > worst) worst = diff, worst_at = id, worst_pg_m = pg_m;
                     }
                     if (count == points.features.size()) {
-                        double lon = 0, lat = 0;
-                        GEOSGeomGetX_r(dza::geos::ctx(), points.features[worst_at].geometry.get(), &lon);
-                        GEOSGeomGetY_r(dza::geos::ctx(), points.features[worst_at].geometry.get(), &lat);
+                        const dza::LonLat at = points.features[worst_at].geometry.paths().at(0).at(0);
+                        const double lon = at.lon, lat = at.lat;
                         char text[480];
                         std::snprintf(text, sizeof text,
                                       "distance check: PostGIS ST_Distance(geography) and dza over %s points: mean difference %.3f m, max %.3f m "

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "dza/error.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "parallel.hpp"
 #include "wgs84.hpp"
 
@@ -135,29 +135,13 @@ int length_pieces(double length_m) { return std::max(1, static_cast<int>(std::ce
 // ---------------------------------------------------------------------------------------------
 // GEOS helpers
 
-using geos::GeomPtr;
 
-GeomPtr ring_polygon(const std::vector<LonLat>& ring) { return GeomPtr(Geometry::polygon(ring).release()); }
+Geometry ring_polygon(const std::vector<LonLat>& ring) { return Geometry::polygon(ring); }
 
 // GEOSGeom_transformXY callback: x += *userdata.
 int move_x(double* x, double* /*y*/, void* userdata) {
     *x += *static_cast<const double*>(userdata);
     return 1;
-}
-
-GeomPtr empty_polygon() { return GeomPtr(geos::check(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon")); }
-
-GeomPtr collection(std::vector<GeomPtr>& parts, int type = GEOS_GEOMETRYCOLLECTION) {
-    std::vector<GEOSGeometry*> raw;
-    raw.reserve(parts.size());
-    for (auto& p : parts) raw.push_back(p.release());
-    parts.clear();
-    GEOSGeometry* c = GEOSGeom_createCollection_r(geos::ctx(), type, raw.data(), static_cast<unsigned>(raw.size()));
-    if (!c) {
-        for (auto* g : raw) GEOSGeom_destroy_r(geos::ctx(), g);
-        throw DataError("creating a collection: " + geos::last_error());
-    }
-    return GeomPtr(c);
 }
 
 
@@ -172,25 +156,12 @@ void for_each_part(const GEOSGeometry* g, Fn&& fn) {
     }
 }
 
-// Polygonal parts only (overlay results may carry lower-dimensional leftovers).
-GeomPtr polygonal_only(GeomPtr g) {
-    const int type = GEOSGeomTypeId_r(geos::ctx(), g.get());
-    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) return g;
-    std::vector<GeomPtr> polys;
-    for_each_part(g.get(), [&](const GEOSGeometry* part, int t) {
-        if (t == GEOS_POLYGON) polys.emplace_back(geos::check(GEOSGeom_clone_r(geos::ctx(), part), "copying geometry"));
-    });
-    if (polys.empty()) return empty_polygon();
-    if (polys.size() == 1) return std::move(polys.front());
-    return collection(polys, GEOS_MULTIPOLYGON);
-}
-
-GeomPtr ring_as_line(const GEOSGeometry* ring) {
+Geometry ring_as_line(const GEOSGeometry* ring) {
     GEOSContextHandle_t h = geos::ctx();
     GEOSCoordSequence* seq = geos::check(GEOSCoordSeq_clone_r(h, GEOSGeom_getCoordSeq_r(h, ring)), "copying coordinates");
     GEOSGeometry* line = GEOSGeom_createLineString_r(h, seq);
     if (!line) GEOSCoordSeq_destroy_r(h, seq);
-    return GeomPtr(geos::check(line, "creating line"));
+    return Geometry(geos::check(line, "creating line"));
 }
 
 // Polygons (or holes) whose mean width, 2·area/perimeter, is below this many degrees (about 1 cm)
@@ -208,9 +179,9 @@ bool is_sliver(const GEOSGeometry* ring) {
 }
 
 // `g` without sliver parts and sliver holes.
-GeomPtr without_slivers(GeomPtr g) {
+Geometry without_slivers(Geometry g) {
     GEOSContextHandle_t h = geos::ctx();
-    std::vector<GeomPtr> polys;
+    std::vector<Geometry> polys;
     bool changed = false;
     for_each_part(g.get(), [&](const GEOSGeometry* poly, int type) {
         if (type != GEOS_POLYGON) return;
@@ -218,43 +189,37 @@ GeomPtr without_slivers(GeomPtr g) {
             changed = true;
             return;
         }
-        std::vector<GEOSGeometry*> holes;
+        std::vector<Geometry> holes;
         const int n = GEOSGetNumInteriorRings_r(h, poly);
         for (int i = 0; i < n; ++i) {
             const GEOSGeometry* hole = GEOSGetInteriorRingN_r(h, poly, i);
             if (is_sliver(hole)) changed = true;
-            else holes.push_back(geos::check(GEOSGeom_clone_r(h, hole), "copying ring"));
+            else holes.push_back(geos::clone(hole));
         }
-        GEOSGeometry* shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, poly));
-        GEOSGeometry* made = shell ? GEOSGeom_createPolygon_r(h, shell, holes.data(), static_cast<unsigned>(holes.size())) : nullptr;
-        if (!made) {
-            for (auto* r : holes) GEOSGeom_destroy_r(h, r);
-            throw DataError("rebuilding a polygon: " + geos::last_error());
-        }
-        polys.emplace_back(made);
+        polys.push_back(geos::polygon(geos::clone(GEOSGetExteriorRing_r(h, poly)), std::move(holes), "rebuilding a polygon"));
     });
     if (!changed) return g;
-    if (polys.empty()) return empty_polygon();
+    if (polys.empty()) return geos::empty_polygon();
     if (polys.size() == 1) return std::move(polys.front());
-    return collection(polys, GEOS_MULTIPOLYGON);
+    return geos::collection(std::move(polys), GEOS_MULTIPOLYGON);
 }
 
 // The union of overlapping polygonal pieces, noded once: the boundaries of all pieces are noded
 // together (identical edges merge), the arrangement is polygonized, the faces inside some piece
 // are kept and merged along their shared edges. Robust whatever the pieces share, but its cost
 // grows with the number of crossings of all the pieces' boundaries.
-GeomPtr union_noded_once(std::vector<GeomPtr>& pieces) {
+Geometry union_noded_once(std::vector<Geometry>& pieces) {
     GEOSContextHandle_t h = geos::ctx();
-    std::erase_if(pieces, [&](const GeomPtr& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
-    if (pieces.empty()) return empty_polygon();
+    std::erase_if(pieces, [&](const Geometry& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
+    if (pieces.empty()) return geos::empty_polygon();
     for (auto& p : pieces)
-        if (GEOSisValid_r(h, p.get()) != 1) p = polygonal_only(GeomPtr(geos::check(GEOSMakeValid_r(h, p.get()), "repairing a buffer piece")));
+        if (GEOSisValid_r(h, p.get()) != 1) p = geos::polygonal(Geometry(geos::check(GEOSMakeValid_r(h, p.get()), "repairing a buffer piece")));
     if (pieces.size() == 1) {
-        GeomPtr only = std::move(pieces.front());
+        Geometry only = std::move(pieces.front());
         pieces.clear();
         return only;
     }
-    std::vector<GeomPtr> lines;
+    std::vector<Geometry> lines;
     std::vector<const GEOSGeometry*> polygons;
     for (const auto& p : pieces)
         for_each_part(p.get(), [&](const GEOSGeometry* poly, int type) {
@@ -263,10 +228,10 @@ GeomPtr union_noded_once(std::vector<GeomPtr>& pieces) {
             lines.push_back(ring_as_line(GEOSGetExteriorRing_r(h, poly)));
             for (int i = 0; i < GEOSGetNumInteriorRings_r(h, poly); ++i) lines.push_back(ring_as_line(GEOSGetInteriorRingN_r(h, poly, i)));
         });
-    const GeomPtr linework = collection(lines, GEOS_MULTILINESTRING);
-    const GeomPtr noded(geos::check(GEOSUnaryUnion_r(h, linework.get()), "noding the buffer pieces"));
+    const Geometry linework = geos::collection(std::move(lines), GEOS_MULTILINESTRING);
+    const Geometry noded(geos::check(GEOSUnaryUnion_r(h, linework.get()), "noding the buffer pieces"));
     const GEOSGeometry* noded_list[] = {noded.get()};
-    const GeomPtr faces(geos::check(GEOSPolygonize_r(h, noded_list, 1), "polygonizing the buffer pieces"));
+    const Geometry faces(geos::check(GEOSPolygonize_r(h, noded_list, 1), "polygonizing the buffer pieces"));
 
     geos::STRtreePtr tree(geos::check(GEOSSTRtree_create_r(h, 10), "creating an index"));
     std::vector<geos::PreparedPtr> prepared;
@@ -279,39 +244,39 @@ GeomPtr union_noded_once(std::vector<GeomPtr>& pieces) {
         std::vector<std::size_t> hits;
         static void collect(void* item, void* self) { static_cast<Query*>(self)->hits.push_back(reinterpret_cast<std::size_t>(item)); }
     };
-    std::vector<GeomPtr> kept;
+    std::vector<Geometry> kept;
     const int count = GEOSGetNumGeometries_r(h, faces.get());
     for (int i = 0; i < count; ++i) {
         const GEOSGeometry* face = GEOSGetGeometryN_r(h, faces.get(), i);
-        const GeomPtr inside(GEOSPointOnSurface_r(h, face));
+        const Geometry inside(GEOSPointOnSurface_r(h, face));
         if (!inside || GEOSisEmpty_r(h, inside.get()) == 1) continue;
         Query q;
         GEOSSTRtree_query_r(h, tree.get(), inside.get(), &Query::collect, &q);
         const bool covered = std::any_of(q.hits.begin(), q.hits.end(), [&](std::size_t k) { return GEOSPreparedContains_r(h, prepared[k].get(), inside.get()) == 1; });
         if (covered) kept.emplace_back(geos::check(GEOSGeom_clone_r(h, face), "copying geometry"));
     }
-    if (kept.empty()) return empty_polygon();
-    const GeomPtr all = collection(kept, GEOS_MULTIPOLYGON);
-    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return GeomPtr(merged);
-    return GeomPtr(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer faces"));
+    if (kept.empty()) return geos::empty_polygon();
+    const Geometry all = geos::collection(std::move(kept), GEOS_MULTIPOLYGON);
+    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return Geometry(merged);
+    return Geometry(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer faces"));
 }
 
 // The union of polygonal pieces with GEOS's cascaded union, without slivers; should GEOS fail
 // (a topology exception), the union noded once.
-GeomPtr union_all(std::vector<GeomPtr>& pieces) {
+Geometry union_all(std::vector<Geometry>& pieces) {
     GEOSContextHandle_t h = geos::ctx();
-    std::erase_if(pieces, [&](const GeomPtr& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
-    if (pieces.empty()) return empty_polygon();
+    std::erase_if(pieces, [&](const Geometry& p) { return !p || GEOSisEmpty_r(h, p.get()) == 1; });
+    if (pieces.empty()) return geos::empty_polygon();
     if (pieces.size() == 1 && GEOSisValid_r(h, pieces.front().get()) == 1) {
-        GeomPtr only = std::move(pieces.front());
+        Geometry only = std::move(pieces.front());
         pieces.clear();
         return only;
     }
-    std::vector<GeomPtr> copies;
+    std::vector<Geometry> copies;
     copies.reserve(pieces.size());
     for (const auto& p : pieces) copies.emplace_back(geos::check(GEOSGeom_clone_r(h, p.get()), "copying geometry"));
-    const GeomPtr all = collection(pieces);
-    if (GEOSGeometry* u = GEOSUnaryUnion_r(h, all.get())) return without_slivers(GeomPtr(u));
+    const Geometry all = geos::collection(std::move(pieces));
+    if (GEOSGeometry* u = GEOSUnaryUnion_r(h, all.get())) return without_slivers(Geometry(u));
     return without_slivers(union_noded_once(copies));
 }
 
@@ -390,7 +355,7 @@ void arc_to(Sampler& sampler, LonLat center, double radius_m, double azimuth_sta
     sampler.sample(curve, 0.0, p_start, 1.0, p_end, pieces, out);
 }
 
-GeomPtr circle(Sampler& sampler, LonLat center, double radius_m) {
+Geometry circle(Sampler& sampler, LonLat center, double radius_m) {
     const LonLat start = direct(center, 0.0, radius_m);
     std::vector<LonLat> ring{start};
     arc_to(sampler, center, radius_m, 0.0, 360.0, start, start, ring);
@@ -405,7 +370,7 @@ constexpr double sector_overlap_deg = 2.0;
 
 // The circle sector around `center` from `tip_in` (azimuth `azimuth_in`) sweeping `sweep_deg`
 // to `tip_out`, widened by sector_overlap_deg at both ends, with the tips among its vertices.
-GeomPtr sector(Sampler& sampler, LonLat center, double d, double azimuth_in, double sweep_deg, LonLat tip_in, LonLat tip_out) {
+Geometry sector(Sampler& sampler, LonLat center, double d, double azimuth_in, double sweep_deg, LonLat tip_in, LonLat tip_out) {
     const double s = sweep_deg >= 0 ? 1.0 : -1.0;
     const double first = azimuth_in - s * sector_overlap_deg, last = azimuth_in + sweep_deg + s * sector_overlap_deg;
     const LonLat p_first = direct(center, first, d), p_last = direct(center, last, d);
@@ -436,7 +401,7 @@ struct SegmentOffsets {
 // its two offset curves (closed through the segment's ends), a circle sector at each vertex on
 // the side the turn opens, and half circles at the ends of an open path; sectors and half
 // circles widened by sector_overlap_deg.
-void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, std::vector<GeomPtr>& pieces) {
+void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, std::vector<Geometry>& pieces) {
     const std::size_t n = path.size();
     if (n == 1) {
         pieces.push_back(circle(sampler, path[0], d));
@@ -485,7 +450,7 @@ void path_pieces(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
         // sectors are added there too.
         const double shift = segs[out].a.lon - s_in.b.lon;
         const auto shifted = [shift](LonLat p) { return LonLat{p.lon - shift, p.lat}; };
-        std::vector<GeomPtr> made;
+        std::vector<Geometry> made;
         const bool left_outer = turn >= 0;
         if (left_outer || std::fabs(turn) < 2 * sector_overlap_deg)
             made.push_back(sector(sampler, s_in.b, d, s_in.azimuth_b - 90, turn, offsets[in].left_b, shifted(offsets[out].left_a)));
@@ -522,7 +487,7 @@ std::vector<LonLat> cut_line(Sampler& sampler, const std::vector<LonLat>& path, 
         double m = d + 10 * sampler.tolerance_m() + 1.0;
         for (int k = 0; k < 16 && m < 1.5e7; ++k, m *= 1.5) {
             const LonLat p = direct(end, azimuth, m);
-            const GeomPtr point(geos::check(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat), "creating point"));
+            const Geometry point = Geometry::point(p);
             if (GEOSPreparedIntersects_r(geos::ctx(), full, point.get()) != 1) break;
         }
         return m;
@@ -606,20 +571,20 @@ int side_of(LonLat p, const std::vector<LonLat>& path, bool closed) {
 // each face lies on one side, told by the nearest point of points spread over it. A face whose
 // points lie on both sides (the line winds back toward itself within the distance, so that the
 // sides meet away from the line) is refused rather than guessed.
-GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSGeometry* full, BufferSide side) {
+Geometry one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed, double d, const GEOSGeometry* full, BufferSide side) {
     GEOSContextHandle_t h = geos::ctx();
     const geos::PreparedPtr full_prepared(geos::check(GEOSPrepare_r(h, full), "preparing the buffer"));
     const Geometry cut = Geometry::line(cut_line(sampler, path, closed, d, full_prepared.get()));
-    const GeomPtr boundary(geos::check(GEOSBoundary_r(h, full), "buffer boundary"));
-    const GeomPtr noded(geos::check(GEOSUnion_r(h, boundary.get(), cut.get()), "cutting the buffer along the line"));
+    const Geometry boundary(geos::check(GEOSBoundary_r(h, full), "buffer boundary"));
+    const Geometry noded(geos::check(GEOSUnion_r(h, boundary.get(), cut.get()), "cutting the buffer along the line"));
     const GEOSGeometry* linework[] = {noded.get()};
-    const GeomPtr faces(geos::check(GEOSPolygonize_r(h, linework, 1), "splitting the buffer into sides"));
+    const Geometry faces(geos::check(GEOSPolygonize_r(h, linework, 1), "splitting the buffer into sides"));
 
-    std::vector<GeomPtr> kept;
+    std::vector<Geometry> kept;
     const int count = GEOSGetNumGeometries_r(h, faces.get());
     for (int i = 0; i < count; ++i) {
         const GEOSGeometry* face = GEOSGetGeometryN_r(h, faces.get(), i);
-        const GeomPtr inside(GEOSPointOnSurface_r(h, face));
+        const Geometry inside(GEOSPointOnSurface_r(h, face));
         if (!inside || GEOSPreparedContains_r(h, full_prepared.get(), inside.get()) != 1) continue;  // a hole of the buffer
         // Points spread over the face: its point on surface and a 9 x 9 grid over its envelope.
         const geos::PreparedPtr face_prepared(geos::check(GEOSPrepare_r(h, face), "preparing a face"));
@@ -636,7 +601,7 @@ GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
         for (int a = 1; a < 10; ++a)
             for (int b = 1; b < 10; ++b) {
                 const LonLat q{x0 + (x1 - x0) * a / 10.0, y0 + (y1 - y0) * b / 10.0};
-                const GeomPtr point(geos::check(GEOSGeom_createPointFromXY_r(h, q.lon, q.lat), "creating point"));
+                const Geometry point = Geometry::point(q);
                 if (GEOSPreparedContains_r(h, face_prepared.get(), point.get()) == 1) samples.push_back(q);
             }
         int left = 0, right = 0;
@@ -657,10 +622,10 @@ GeomPtr one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed,
             kept.emplace_back(geos::check(GEOSGeom_clone_r(h, face), "copying geometry"));
     }
     // The faces come from one noding and share their edges exactly: a coverage.
-    if (kept.empty()) return empty_polygon();
-    const GeomPtr all = collection(kept, GEOS_MULTIPOLYGON);
-    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return without_slivers(GeomPtr(merged));
-    return without_slivers(GeomPtr(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer's faces")));
+    if (kept.empty()) return geos::empty_polygon();
+    const Geometry all = geos::collection(std::move(kept), GEOS_MULTIPOLYGON);
+    if (GEOSGeometry* merged = GEOSCoverageUnion_r(h, all.get())) return without_slivers(Geometry(merged));
+    return without_slivers(Geometry(geos::check(GEOSUnaryUnion_r(h, all.get()), "merging the buffer's faces")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -672,7 +637,7 @@ int shift_x(double* x, double* /*y*/, void* userdata) {
 }
 
 // A geometry built in continuous longitudes, cut at ±180° (RFC 7946) and moved into [-180, 180].
-GeomPtr wrap_world(GeomPtr g) {
+Geometry wrap_world(Geometry g) {
     GEOSContextHandle_t h = geos::ctx();
     if (GEOSisEmpty_r(h, g.get()) == 1) return g;
     double min_x = 0, max_x = 0;
@@ -681,11 +646,11 @@ GeomPtr wrap_world(GeomPtr g) {
     if (min_x >= -180.0 && max_x <= 180.0) return g;
     const int k0 = static_cast<int>(std::floor((min_x + 180.0) / 360.0));
     const int k1 = static_cast<int>(std::floor((max_x + 180.0) / 360.0));
-    std::vector<GeomPtr> parts;
+    std::vector<Geometry> parts;
     for (int k = k0; k <= k1; ++k) {
         const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
-        const GeomPtr box = ring_polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
-        GeomPtr piece = polygonal_only(GeomPtr(geos::check(GEOSIntersection_r(h, g.get(), box.get()), "splitting at the antimeridian")));
+        const Geometry box = ring_polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
+        Geometry piece = geos::polygonal(Geometry(geos::check(GEOSIntersection_r(h, g.get(), box.get()), "splitting at the antimeridian")));
         if (GEOSisEmpty_r(h, piece.get()) == 1) continue;
         double shift = -360.0 * k;
         parts.emplace_back(geos::check(GEOSGeom_transformXY_r(h, piece.get(), &shift_x, &shift), "moving across the antimeridian"));
@@ -693,35 +658,30 @@ GeomPtr wrap_world(GeomPtr g) {
     return union_all(parts);
 }
 
-GeomPtr oriented_polygon(const GEOSGeometry* poly) {
+Geometry oriented_polygon(const GEOSGeometry* poly) {
     GEOSContextHandle_t h = geos::ctx();
     const auto ring_with = [&](const GEOSGeometry* ring, bool want_ccw) {
         char ccw = 0;
         GEOSCoordSeq_isCCW_r(h, GEOSGeom_getCoordSeq_r(h, ring), &ccw);
         return (ccw != 0) == want_ccw ? geos::check(GEOSGeom_clone_r(h, ring), "copying ring") : geos::check(GEOSReverse_r(h, ring), "reversing ring");
     };
-    GeomPtr shell(ring_with(GEOSGetExteriorRing_r(h, poly), true));
-    std::vector<GEOSGeometry*> holes;
+    Geometry shell(ring_with(GEOSGetExteriorRing_r(h, poly), true));
+    std::vector<Geometry> holes;
     const int n = GEOSGetNumInteriorRings_r(h, poly);
-    try {
-        for (int i = 0; i < n; ++i) holes.push_back(ring_with(GEOSGetInteriorRingN_r(h, poly, i), false));
-    } catch (...) {
-        for (auto* r : holes) GEOSGeom_destroy_r(h, r);
-        throw;
-    }
-    return GeomPtr(geos::check(GEOSGeom_createPolygon_r(h, shell.release(), holes.data(), static_cast<unsigned>(holes.size())), "creating polygon"));
+    for (int i = 0; i < n; ++i) holes.emplace_back(ring_with(GEOSGetInteriorRingN_r(h, poly, i), false));
+    return geos::polygon(std::move(shell), std::move(holes));
 }
 
 // Valid, polygonal, exterior rings counter-clockwise and holes clockwise (RFC 7946).
-Geometry finish(GeomPtr g) {
+Geometry finish(Geometry g) {
     GEOSContextHandle_t h = geos::ctx();
-    g = polygonal_only(std::move(g));
-    if (GEOSisValid_r(h, g.get()) != 1) g = polygonal_only(GeomPtr(geos::check(GEOSMakeValid_r(h, g.get()), "repairing the buffer")));
+    g = geos::polygonal(std::move(g));
+    if (GEOSisValid_r(h, g.get()) != 1) g = geos::polygonal(Geometry(geos::check(GEOSMakeValid_r(h, g.get()), "repairing the buffer")));
     if (GEOSisEmpty_r(h, g.get()) == 1) return Geometry(GEOSGeom_createEmptyPolygon_r(h));
     if (GEOSGeomTypeId_r(h, g.get()) == GEOS_POLYGON) return Geometry(oriented_polygon(g.get()).release());
-    std::vector<GeomPtr> polys;
+    std::vector<Geometry> polys;
     for_each_part(g.get(), [&](const GEOSGeometry* part, int) { polys.push_back(oriented_polygon(part)); });
-    return Geometry(collection(polys, GEOS_MULTIPOLYGON).release());
+    return geos::collection(std::move(polys), GEOS_MULTIPOLYGON);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -733,7 +693,7 @@ struct Builder {
     Sampler sampler;           // the boundary, to max_error_m
     Sampler interior_sampler;  // polygon edges, close enough to their geodesics to stay inside the buffer
 
-    GeomPtr point(LonLat p) {
+    Geometry point(LonLat p) {
         check_poles({p}, false, d);
         return circle(sampler, LonLat{near_lon(p.lon, 0), p.lat}, d);
     }
@@ -745,17 +705,17 @@ struct Builder {
     // overlaps every piece within twice the distance: on a densely drawn line, uniting a long
     // stretch at once costs about the square of its length (8,000 vertices at 100 km: 146 s with
     // stretches of 1,024, 4.7 s with 64), while short stretches' outlines unite cheaply.
-    GeomPtr path_buffer(const std::vector<LonLat>& path, bool closed) {
+    Geometry path_buffer(const std::vector<LonLat>& path, bool closed) {
         constexpr std::size_t chunk_segments = 64;
         const std::size_t segments = path.size() < 2 ? 0 : path.size() - 1 + (closed ? 1 : 0);
-        std::vector<GeomPtr> pieces;
+        std::vector<Geometry> pieces;
         if (segments <= chunk_segments) {
             path_pieces(sampler, path, closed, d, pieces);
             return union_all(pieces);
         }
         std::vector<LonLat> open = path;
         if (closed) open.push_back({near_lon(path[0].lon, path.back().lon), path[0].lat});
-        std::vector<GeomPtr> stretches;
+        std::vector<Geometry> stretches;
         for (std::size_t start = 0; start + 1 < open.size(); start += chunk_segments) {
             const std::size_t end = std::min(open.size() - 1, start + chunk_segments);
             const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(end) + 1);
@@ -766,24 +726,24 @@ struct Builder {
         return union_all(stretches);
     }
 
-    GeomPtr line(const std::vector<LonLat>& raw) {
+    Geometry line(const std::vector<LonLat>& raw) {
         std::vector<LonLat> path = continuous(raw, near_lon(raw.front().lon, 0));
         const bool closed = path.size() >= 4 && distance_m(path.front(), path.back()) < 1e-3;
         if (closed) path.pop_back();
         check_poles(path, closed, d);
-        GeomPtr full = path_buffer(path, closed);
+        Geometry full = path_buffer(path, closed);
         if (side == BufferSide::Both || path.size() < 2) return full;
         return one_side(sampler, path, closed, d, full.get(), side);
     }
 
-    GeomPtr polygon(const GEOSGeometry* poly) {
+    Geometry polygon(const GEOSGeometry* poly) {
         GEOSContextHandle_t h = geos::ctx();
         std::vector<std::vector<LonLat>> rings;
         rings.push_back(geos::coords_of(GEOSGetExteriorRing_r(h, poly)));
         const int holes = GEOSGetNumInteriorRings_r(h, poly);
         for (int i = 0; i < holes; ++i) rings.push_back(geos::coords_of(GEOSGetInteriorRingN_r(h, poly, i)));
         const double reference = near_lon(rings[0].front().lon, 0);
-        std::vector<GeomPtr> pieces;
+        std::vector<Geometry> pieces;
         std::vector<LonLat> shell;
         std::vector<std::vector<LonLat>> hole_rings;
         for (std::size_t r = 0; r < rings.size(); ++r) {
@@ -797,7 +757,7 @@ struct Builder {
             (r == 0 ? shell : hole_rings.emplace_back()) = std::move(dense);
         }
         if (shell.size() >= 4) {
-            GeomPtr inside(Geometry::polygon(shell, hole_rings).release());
+            Geometry inside(Geometry::polygon(shell, hole_rings).release());
             if (GEOSisValid_r(h, inside.get()) != 1) inside.reset(geos::check(GEOSMakeValid_r(h, inside.get()), "repairing the polygon"));
             pieces.push_back(std::move(inside));
         }
@@ -846,7 +806,7 @@ BufferResult geodesic_buffer(const Geometry& source, const BufferOptions& option
         });
     }
     const double d = options.distance_m;
-    std::vector<GeomPtr> parts;
+    std::vector<Geometry> parts;
     if (d == 0) {
         // Nothing is within 0 m of a point or a line but itself; polygons stay as they are.
         if (options.side == BufferSide::Both)
@@ -886,14 +846,8 @@ std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, c
         [&](std::size_t begin, std::size_t end) {
             for (std::size_t i = begin; i < end; ++i) {
                 const BufferJob& job = jobs[i];
-                const auto with_context = [&](const std::exception& e) { return job.context.empty() ? std::string(e.what()) : job.context + ": " + e.what(); };
-                try {
-                    results[i] = job.source ? geodesic_buffer(*job.source, job.options) : BufferResult{Geometry(geos::check(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "creating an empty polygon")), 0.0};
-                } catch (const UsageError& e) {
-                    throw UsageError(with_context(e));
-                } catch (const DataError& e) {
-                    throw DataError(with_context(e));
-                }
+                results[i] = with_context([&] { return job.context; },
+                                          [&] { return job.source ? geodesic_buffer(*job.source, job.options) : BufferResult{geos::empty_polygon(), 0.0}; });
             }
         },
         callbacks, "buffering", 1);
@@ -909,14 +863,14 @@ BufferResult buffer_ring(const BufferResult& outer, const BufferResult& inner) {
     } else if (inner.geometry.is_empty()) {
         ring.geometry = outer.geometry.clone();
     } else {
-        ring.geometry = finish(GeomPtr(geos::check(GEOSDifference_r(h, outer.geometry.get(), inner.geometry.get()), "ring between buffers")));
+        ring.geometry = finish(Geometry(geos::check(GEOSDifference_r(h, outer.geometry.get(), inner.geometry.get()), "ring between buffers")));
     }
     return ring;
 }
 
 BufferResult dissolve_buffers(const std::vector<const BufferResult*>& parts) {
     BufferResult out;
-    std::vector<GeomPtr> pieces;
+    std::vector<Geometry> pieces;
     for (const BufferResult* p : parts) {
         out.max_error_m = std::max(out.max_error_m, p->max_error_m);
         if (!p->geometry.is_empty()) pieces.emplace_back(geos::check(GEOSGeom_clone_r(geos::ctx(), p->geometry.get()), "copying geometry"));

@@ -6,17 +6,11 @@
 
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
 
 namespace {
-
-std::string label(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null())
-        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return fmt::format("feature {}", f.fid);
-}
 
 struct Prepared {
     geos::PreparedPtr prepared;
@@ -76,13 +70,13 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
         if (f.geometry.is_empty()) continue;
         DeploymentCheck c;
         c.feature = i;
-        c.name = label(deployments, f);
+        c.name = deployments.label(f);
         const auto add = [&](const char* rule, std::string message) { c.violations.push_back({rule, std::move(message)}); };
 
         const std::vector<std::size_t> near = regions_near(f.geometry);
         for (std::size_t r : near)
             if (region_shapes[r]->covers(f.geometry)) {
-                c.region = label(regions, regions.features[r]);
+                c.region = regions.label(regions.features[r]);
                 break;
             }
         const auto hit = to_line.nearest(f.geometry);
@@ -102,7 +96,7 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
         if (on_land && basing && !basing->covers(f.geometry)) {
             std::string nearest;
             if (const auto b = to_basing.nearest(f.geometry))
-                nearest = fmt::format(" (nearest: {}, {:.1f} km away)", label(*rule.basing_areas, rule.basing_areas->features[b->target]), b->nearest.distance_m / 1000.0);
+                nearest = fmt::format(" (nearest: {}, {:.1f} km away)", rule.basing_areas->label(rule.basing_areas->features[b->target]), b->nearest.distance_m / 1000.0);
             add("basing_area", fmt::format("{} is outside every basing area{}", c.name, nearest));
         }
         if (on_land && !allowed.empty()) {

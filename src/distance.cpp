@@ -11,7 +11,7 @@
 
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "wgs84.hpp"
 
 namespace dza {
@@ -329,7 +329,7 @@ DistanceIndex::DistanceIndex(const std::vector<const Geometry*>& targets) : impl
             impl_->areal_extent[t] = g->extent();
             impl_->has_areal = true;
             // Build the prepared geometry's lazy index now, so later queries from threads only read.
-            geos::GeomPtr probe(GEOSGeom_createPointFromXY_r(geos::ctx(), 0, 0));
+            const Geometry probe = Geometry::point({0, 0});
             GEOSPreparedCovers_r(geos::ctx(), impl_->prepared[t].get(), probe.get());
         }
     }
@@ -367,7 +367,7 @@ NearestPoint with_bearing(NearestPoint n) {
 std::optional<NearestHit> DistanceIndex::nearest(LonLat point) const {
     if (impl_->edges.empty()) return std::nullopt;
     if (impl_->has_areal) {
-        geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        const Geometry gp = Geometry::point(point);
         for (std::size_t t = 0; t < impl_->targets.size(); ++t)
             if (impl_->inside(t, point, gp.get())) return NearestHit{t, zero_at(point)};
     }
@@ -382,7 +382,7 @@ NearestPoint DistanceIndex::distance_to(std::size_t target, LonLat point) const 
     NearestPoint best{std::numeric_limits<double>::infinity(), point, point, std::numeric_limits<double>::quiet_NaN()};
     if (impl_->edges.empty() || impl_->target_root[target] == std::numeric_limits<std::uint32_t>::max()) return best;
     if (impl_->prepared[target]) {
-        geos::GeomPtr gp(GEOSGeom_createPointFromXY_r(geos::ctx(), point.lon, point.lat));
+        const Geometry gp = Geometry::point(point);
         if (impl_->inside(target, point, gp.get())) return zero_at(point);
     }
     std::uint32_t found = 0;
@@ -489,13 +489,6 @@ std::optional<double> speed_of(const Layer& layer, const Feature& f, std::option
     return v.get<double>();
 }
 
-std::string label_of(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null()) {
-        const auto& v = f.values[*i];
-        return v.is_string() ? v.get<std::string>() : v.dump();
-    }
-    return std::to_string(f.fid);
-}
 }  // namespace
 
 std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to, const DistanceOptions& options) {
@@ -567,7 +560,7 @@ Layer distance_layer(const Layer& from, const Layer& to, const std::vector<Dista
         Feature f;
         f.fid = src.fid;
         for (std::size_t i = 0; i < kept; ++i) f.values.push_back(i < src.values.size() ? src.values[i] : nlohmann::json(nullptr));
-        f.values.push_back(label_of(to, tgt));
+        f.values.push_back(to.label(tgt));
         f.values.push_back(tgt.fid);
         f.values.push_back(r.nearest.distance_m / 1000.0);
         f.values.push_back(std::isnan(r.nearest.azimuth_deg) ? nlohmann::json(nullptr) : nlohmann::json(r.nearest.azimuth_deg));

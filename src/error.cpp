@@ -33,6 +33,12 @@ std::string cut_short(const std::string& text, std::size_t max_chars) {
     return out;
 }
 
+void rethrow_with_context(const Error& e, std::string_view context) {
+    const std::string message = context.empty() ? std::string(e.what()) : std::string(context) + ": " + e.what();
+    if (e.exit_code() == ExitCode::Usage) throw UsageError(message);
+    throw DataError(message);
+}
+
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "wgs84.hpp"
 
 namespace dza {

@@ -3,38 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
-
-namespace geos {
-
-namespace {
-struct ThreadContext {
-    GEOSContextHandle_t handle = nullptr;
-    std::string message;
-    ThreadContext() {
-        handle = GEOS_init_r();
-        GEOSContext_setErrorMessageHandler_r(handle, &ThreadContext::on_error, this);
-    }
-    ~ThreadContext() { GEOS_finish_r(handle); }
-    ThreadContext(const ThreadContext&) = delete;
-    ThreadContext& operator=(const ThreadContext&) = delete;
-    static void on_error(const char* message, void* self) { static_cast<ThreadContext*>(self)->message = message; }
-};
-ThreadContext& thread_context() {
-    thread_local ThreadContext context;
-    return context;
-}
-}  // namespace
-
-GEOSContextHandle_t ctx() { return thread_context().handle; }
-std::string last_error() {
-    const std::string& m = thread_context().message;
-    return m.empty() ? "unknown GEOS error" : m;
-}
-
-}  // namespace geos
 
 void Extent::expand(const Extent& other) {
     if (other.empty) return;
@@ -61,12 +32,12 @@ Geometry::~Geometry() {
 }
 
 Geometry Geometry::from_wkb(const unsigned char* wkb, std::size_t size) {
-    std::unique_ptr<GEOSWKBReader, geos::WKBReaderDeleter> reader(GEOSWKBReader_create_r(geos::ctx()));
+    geos::WKBReaderPtr reader(GEOSWKBReader_create_r(geos::ctx()));
     return Geometry(geos::check(GEOSWKBReader_read_r(geos::ctx(), reader.get(), wkb, size), "reading WKB"));
 }
 
 Geometry Geometry::from_wkt(const std::string& wkt) {
-    std::unique_ptr<GEOSWKTReader, geos::WKTReaderDeleter> reader(GEOSWKTReader_create_r(geos::ctx()));
+    geos::WKTReaderPtr reader(GEOSWKTReader_create_r(geos::ctx()));
     return Geometry(geos::check(GEOSWKTReader_read_r(geos::ctx(), reader.get(), wkt.c_str()), "reading WKT"));
 }
 
@@ -90,22 +61,15 @@ Geometry Geometry::line(const std::vector<LonLat>& points) {
 }
 
 Geometry Geometry::polygon(const std::vector<LonLat>& exterior, const std::vector<std::vector<LonLat>>& holes) {
-    geos::GeomPtr shell(geos::check(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(exterior, true).release()), "creating ring"));
-    std::vector<GEOSGeometry*> hole_rings;
-    try {
-        for (const auto& h : holes)
-            hole_rings.push_back(geos::check(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(h, true).release()), "creating ring"));
-    } catch (...) {
-        for (auto* r : hole_rings) GEOSGeom_destroy_r(geos::ctx(), r);
-        throw;
-    }
-    GEOSGeometry* poly = GEOSGeom_createPolygon_r(geos::ctx(), shell.release(), hole_rings.data(), static_cast<unsigned>(hole_rings.size()));
-    return Geometry(geos::check(poly, "creating polygon"));
+    Geometry shell = geos::own(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(exterior, true).release()), "creating ring");
+    std::vector<Geometry> hole_rings;
+    for (const auto& h : holes) hole_rings.push_back(geos::own(GEOSGeom_createLinearRing_r(geos::ctx(), make_sequence(h, true).release()), "creating ring"));
+    return geos::polygon(std::move(shell), std::move(hole_rings));
 }
 
 std::vector<unsigned char> Geometry::to_wkb() const {
     if (!geom_) return {};
-    std::unique_ptr<GEOSWKBWriter, geos::WKBWriterDeleter> writer(GEOSWKBWriter_create_r(geos::ctx()));
+    geos::WKBWriterPtr writer(GEOSWKBWriter_create_r(geos::ctx()));
     std::size_t size = 0;
     std::unique_ptr<unsigned char, geos::BufferDeleter> buf(geos::check(GEOSWKBWriter_write_r(geos::ctx(), writer.get(), geom_, &size), "writing WKB"));
     return {buf.get(), buf.get() + size};
@@ -113,7 +77,7 @@ std::vector<unsigned char> Geometry::to_wkb() const {
 
 std::string Geometry::to_wkt(int precision) const {
     if (!geom_) return "";
-    std::unique_ptr<GEOSWKTWriter, geos::WKTWriterDeleter> writer(GEOSWKTWriter_create_r(geos::ctx()));
+    geos::WKTWriterPtr writer(GEOSWKTWriter_create_r(geos::ctx()));
     GEOSWKTWriter_setRoundingPrecision_r(geos::ctx(), writer.get(), precision);
     GEOSWKTWriter_setTrim_r(geos::ctx(), writer.get(), 1);
     std::unique_ptr<char, geos::BufferDeleter> text(geos::check(GEOSWKTWriter_write_r(geos::ctx(), writer.get(), geom_), "writing WKT"));
@@ -155,6 +119,80 @@ Extent Geometry::extent() const {
     return e;
 }
 
+namespace {
+// Calls fn(part, type) for each non-empty simple part of `g`.
+template <typename Fn>
+void for_each_simple(const GEOSGeometry* g, Fn&& fn) {
+    GEOSContextHandle_t h = geos::ctx();
+    if (!g || GEOSisEmpty_r(h, g) == 1) return;
+    const int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_MULTIPOINT || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) for_each_simple(GEOSGetGeometryN_r(h, g, i), fn);
+    } else {
+        fn(g, type);
+    }
+}
+
+std::vector<std::vector<LonLat>> rings_of(const GEOSGeometry* polygon) {
+    GEOSContextHandle_t h = geos::ctx();
+    std::vector<std::vector<LonLat>> rings{geos::coords_of(GEOSGetExteriorRing_r(h, polygon))};
+    for (int i = 0; i < GEOSGetNumInteriorRings_r(h, polygon); ++i) rings.push_back(geos::coords_of(GEOSGetInteriorRingN_r(h, polygon, i)));
+    return rings;
+}
+
+bool predicate(char answer, const char* what) {
+    if (answer == 2) throw DataError(std::string(what) + ": " + geos::last_error());
+    return answer == 1;
+}
+}  // namespace
+
+std::vector<std::vector<LonLat>> Geometry::paths() const {
+    std::vector<std::vector<LonLat>> out;
+    for_each_simple(geom_, [&](const GEOSGeometry* part, int type) {
+        if (type == GEOS_POLYGON) {
+            for (auto& ring : rings_of(part)) out.push_back(std::move(ring));
+        } else {
+            out.push_back(geos::coords_of(part));
+        }
+    });
+    return out;
+}
+
+std::vector<std::vector<std::vector<LonLat>>> Geometry::polygons() const {
+    std::vector<std::vector<std::vector<LonLat>>> out;
+    for_each_simple(geom_, [&](const GEOSGeometry* part, int type) {
+        if (type == GEOS_POLYGON) out.push_back(rings_of(part));
+    });
+    return out;
+}
+
+bool Geometry::is_valid() const { return geom_ && predicate(GEOSisValid_r(geos::ctx(), geom_), "checking validity"); }
+bool Geometry::contains(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSContains_r(geos::ctx(), geom_, other.geom_), "testing containment");
+}
+bool Geometry::covers(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSCovers_r(geos::ctx(), geom_, other.geom_), "testing coverage");
+}
+bool Geometry::intersects(const Geometry& other) const {
+    return geom_ && other.geom_ && predicate(GEOSIntersects_r(geos::ctx(), geom_, other.geom_), "testing intersection");
+}
+Geometry Geometry::intersection(const Geometry& other) const {
+    if (!geom_ || !other.geom_) return {};
+    return geos::own(GEOSIntersection_r(geos::ctx(), geom_, other.geom_), "intersecting"); }
+Geometry Geometry::unite(const Geometry& other) const {
+    if (!geom_ || !other.geom_) return {};
+    return geos::own(GEOSUnion_r(geos::ctx(), geom_, other.geom_), "uniting"); }
+double Geometry::planar_area_deg2() const {
+    double area = 0;
+    if (geom_ && GEOSArea_r(geos::ctx(), geom_, &area) != 1) throw DataError("measuring an area: " + geos::last_error());
+    return area;
+}
+double Geometry::hausdorff_distance_deg(const Geometry& other) const {
+    double d = 0;
+    if (GEOSHausdorffDistance_r(geos::ctx(), geom_, other.geom_, &d) != 1) throw DataError("measuring a Hausdorff distance: " + geos::last_error());
+    return d;
+}
+
 std::vector<LonLat> densify_lonlat(const std::vector<LonLat>& points, double max_step_deg) {
     std::vector<LonLat> out;
     out.reserve(points.size());
@@ -189,36 +227,26 @@ Geometry wrap_longitudes(const Geometry& geometry) {
     const int dimension = geometry.dimension();
     const int k0 = static_cast<int>(std::floor((e.min_lon + 180.0) / 360.0));
     const int k1 = static_cast<int>(std::floor((e.max_lon + 180.0) / 360.0));
-    std::vector<GEOSGeometry*> parts;
-    try {
-        for (int k = k0; k <= k1; ++k) {
-            const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
-            const Geometry box = Geometry::polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
-            const Geometry piece(geos::check(GEOSIntersection_r(h, geometry.get(), box.get()), "cutting at the antimeridian"));
-            double shift = -360.0 * k;
-            const Geometry moved(geos::check(GEOSGeom_transformXY_r(h, piece.get(), &shift_lon, &shift), "moving across the antimeridian"));
-            const auto keep = [&](const auto& self, const GEOSGeometry* g) -> void {
-                const int type = GEOSGeomTypeId_r(h, g);
-                if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT || type == GEOS_GEOMETRYCOLLECTION) {
-                    for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) self(self, GEOSGetGeometryN_r(h, g, i));
-                } else if (GEOSisEmpty_r(h, g) != 1 && GEOSGeom_getDimensions_r(h, g) == dimension) {
-                    parts.push_back(geos::check(GEOSGeom_clone_r(h, g), "copying geometry"));
-                }
-            };
-            keep(keep, moved.get());
-        }
-    } catch (...) {
-        for (auto* g : parts) GEOSGeom_destroy_r(h, g);
-        throw;
+    std::vector<Geometry> parts;
+    for (int k = k0; k <= k1; ++k) {
+        const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
+        const Geometry box = Geometry::polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
+        const Geometry piece = geos::own(GEOSIntersection_r(h, geometry.get(), box.get()), "cutting at the antimeridian");
+        double shift = -360.0 * k;
+        const Geometry moved = geos::own(GEOSGeom_transformXY_r(h, piece.get(), &shift_lon, &shift), "moving across the antimeridian");
+        const auto keep = [&](const auto& self, const GEOSGeometry* g) -> void {
+            const int type = GEOSGeomTypeId_r(h, g);
+            if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT || type == GEOS_GEOMETRYCOLLECTION) {
+                for (int i = 0; i < GEOSGetNumGeometries_r(h, g); ++i) self(self, GEOSGetGeometryN_r(h, g, i));
+            } else if (GEOSisEmpty_r(h, g) != 1 && GEOSGeom_getDimensions_r(h, g) == dimension) {
+                parts.push_back(geos::own(GEOSGeom_clone_r(h, g), "copying geometry"));
+            }
+        };
+        keep(keep, moved.get());
     }
     const int type = dimension == 2 ? GEOS_MULTIPOLYGON : dimension == 1 ? GEOS_MULTILINESTRING : GEOS_MULTIPOINT;
-    if (parts.size() == 1) return Geometry(parts.front());
-    GEOSGeometry* all = GEOSGeom_createCollection_r(h, type, parts.data(), static_cast<unsigned>(parts.size()));
-    if (!all) {
-        for (auto* g : parts) GEOSGeom_destroy_r(h, g);
-        throw DataError("collecting the parts cut at the antimeridian: " + geos::last_error());
-    }
-    return Geometry(all);
+    if (parts.size() == 1) return std::move(parts.front());
+    return geos::collection(std::move(parts), type, "collecting the parts cut at the antimeridian");
 }
 
 }  // namespace dza

@@ -15,8 +15,8 @@
 
 #include "dza/error.hpp"
 #include "dza/text.hpp"
-#include "gdal_util.hpp"
-#include "geos_util.hpp"
+#include "gdal/gdal.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
 
@@ -130,6 +130,12 @@ std::optional<std::size_t> Layer::label_field() const {
     for (const char* candidate : {"name", "title", "label", "id"})
         if (auto i = field_index(candidate)) return i;
     return std::nullopt;
+}
+
+std::string Layer::label(const Feature& feature) const {
+    if (auto i = label_field(); i && *i < feature.values.size() && !feature.values[*i].is_null())
+        return feature.values[*i].is_string() ? feature.values[*i].get<std::string>() : feature.values[*i].dump();
+    return std::to_string(feature.fid);
 }
 
 std::string Layer::describe(const Feature& feature) const {
@@ -608,12 +614,10 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
                 reason = r;
                 GEOSFree_r(geos::ctx(), r);
             }
-            geos::GeomPtr params_result;
-            GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(geos::ctx());
-            GEOSMakeValidParams_setMethod_r(geos::ctx(), params, GEOS_MAKE_VALID_STRUCTURE);
-            GEOSMakeValidParams_setKeepCollapsed_r(geos::ctx(), params, 0);
-            GEOSGeometry* fixed = GEOSMakeValidWithParams_r(geos::ctx(), feature.geometry.get(), params);
-            GEOSMakeValidParams_destroy_r(geos::ctx(), params);
+            const geos::MakeValidParamsPtr params(geos::check(GEOSMakeValidParams_create_r(geos::ctx()), "creating repair parameters"));
+            GEOSMakeValidParams_setMethod_r(geos::ctx(), params.get(), GEOS_MAKE_VALID_STRUCTURE);
+            GEOSMakeValidParams_setKeepCollapsed_r(geos::ctx(), params.get(), 0);
+            GEOSGeometry* fixed = GEOSMakeValidWithParams_r(geos::ctx(), feature.geometry.get(), params.get());
             if (!fixed)
                 throw DataError(fmt::format("{}: {}: invalid geometry ({}) that GEOS MakeValid cannot repair: {}; fix it in the source",
                                             layer.where_text(), layer.describe(feature), reason, geos::last_error()));

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/app.hpp"
+#include "dza/error.hpp"
 #include "temp_folder.hpp"
 
 namespace {
@@ -49,9 +50,9 @@ int main(int argc, char** argv) {
     std::cout.flush();
     int error = std::cout ? 0 : (errno ? errno : EIO);
     if (!error && ::close(STDOUT_FILENO) != 0 && errno != EBADF) error = errno;
-    if (error && code == 0) {
+    if (error && code == dza::exit_status(dza::ExitCode::Ok)) {
         std::cerr << "dza: stdout: cannot write: " << std::strerror(error) << '\n';
-        code = 1;
+        code = dza::exit_status(dza::ExitCode::Data);
     }
     return code;
 }

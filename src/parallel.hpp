@@ -12,17 +12,9 @@
 
 #include "dza/callbacks.hpp"
 #include "dza/error.hpp"
+#include "dza/threads.hpp"
 
 namespace dza {
-
-// Threads to use: DZA_THREADS when set (1 = serial), else every core.
-inline unsigned worker_count() {
-    if (const char* env = std::getenv("DZA_THREADS")) {
-        const int n = std::atoi(env);
-        if (n >= 1) return static_cast<unsigned>(n);
-    }
-    return std::max(1u, std::thread::hardware_concurrency());
-}
 
 // Calls body(begin, end) over [0, n) in chunks on worker_count() threads. Progress is reported
 // from the calling thread only. When bodies throw, the exception of the earliest chunk is

@@ -6,7 +6,6 @@
 #include "dza/report.hpp"
 #include "dza/results_json.hpp"
 #include "dza/version.hpp"
-#include "feature_label.hpp"
 #include "markup.hpp"
 
 namespace dza {
@@ -62,7 +61,7 @@ std::string distance_html(const DistanceSection& d) {
         "point</th><th>time, h</th></tr>\n";
     for (const auto& r : d.results)
         html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td class=\"n\">{}</td></tr>\n",
-                            markup_escape(feature_label(*d.from, d.from->features[r.source])), num(r.nearest.distance_m / 1000.0, 3),
+                            markup_escape(d.from->label(d.from->features[r.source])), num(r.nearest.distance_m / 1000.0, 3),
                             std::isnan(r.nearest.azimuth_deg) ? "-" : num(r.nearest.azimuth_deg, 1) + "&deg;", r.nearest.to.lon, r.nearest.to.lat,
                             r.time_h ? num(*r.time_h, 2) : "-");
     return html + "</table>\n";

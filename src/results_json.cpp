@@ -1,6 +1,5 @@
 // The JSON form of each result; see include/dza/results_json.hpp for the keys and the rounding.
 #include "dza/results_json.hpp"
-#include "feature_label.hpp"
 
 #include <fmt/format.h>
 
@@ -74,8 +73,8 @@ json to_json(const std::vector<DistanceResult>& results, const Layer& from, cons
         const Feature& source = from.features[r.source];
         json properties = json::object();
         for (std::size_t i = 0; i < from.fields.size(); ++i) properties[from.fields[i].name] = i < source.values.size() ? json(source.values[i]) : json(nullptr);
-        j["results"].push_back({{"name", feature_label(from, source)},
-                                {"target", feature_label(to, to.features[r.target])},
+        j["results"].push_back({{"name", from.label(source)},
+                                {"target", to.label(to.features[r.target])},
                                 {"distance_km", km(r.nearest.distance_m / 1000.0)},
                                 {"azimuth_deg", deg(r.nearest.azimuth_deg)},
                                 {"nearest_lon", deg(r.nearest.to.lon)},

@@ -25,7 +25,6 @@
 #include "dza/version.hpp"
 #include "dza/writer.hpp"
 #include "dza/zones.hpp"
-#include "feature_label.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
@@ -81,7 +80,7 @@ std::vector<Output> input_copies(const std::map<std::string, Layer>& layers, con
                                : role == "basing_areas"  ? LayerKind::BasingAreas
                                : role == "maritime_zone" ? LayerKind::MaritimeZone
                                                          : LayerKind::Context;
-        out.push_back({std::move(c), kind, feature_label});
+        out.push_back({std::move(c), kind, [](const Layer& l, const Feature& f) { return l.label(f); }});
     }
     return out;
 }
@@ -284,7 +283,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.speed_kmh = p.speed_kmh;
             results.distance = DistanceSection{&from, &to, compute_distances(from, to, o)};
             outputs.push_back({distance_layer(from, to, results.distance->results, options.callbacks), LayerKind::Distances, [](const Layer& l, const Feature& f) {
-                                   return fmt::format("{}: {:.1f} km to the line", feature_label(l, f), f.values[*l.field_index("distance_km")].get<double>());
+                                   return fmt::format("{}: {:.1f} km to the line", l.label(f), f.values[*l.field_index("distance_km")].get<double>());
                                }});
             return 0;
         });
@@ -328,7 +327,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 if (l.name == "regions") {
                     l.name = "coverage_regions";
                     outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {
-                                           return fmt::format("{}: {:.1f}% covered", feature_label(c, f), f.values[*c.field_index("covered_pct")].get<double>());
+                                           return fmt::format("{}: {:.1f}% covered", c.label(f), f.values[*c.field_index("covered_pct")].get<double>());
                                        }});
                 } else if (l.name == "coverage") {
                     outputs.push_back({std::move(l), LayerKind::Coverage, fixed("within reach of a deployment")});
@@ -342,7 +341,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                                        }});
                 } else {
                     l.name = "coverage_" + l.name;
-                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, feature_label});
+                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, [](const Layer& t, const Feature& f) { return t.label(f); }});
                 }
             }
             return 0;

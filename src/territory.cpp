@@ -11,23 +11,19 @@
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 
 namespace dza {
 
 namespace {
 
-Geometry own(GEOSGeometry* g, const char* what) { return Geometry(geos::check(g, what)); }
-
-Geometry collect(std::vector<GEOSGeometry*> parts) {
-    return own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collecting geometries");
-}
+using geos::own;
 
 
 double area_km2(const Geometry& g) { return geodesic_area_m2(g) / 1e6; }
 
 bool covers(const GEOSPreparedGeometry* prepared, LonLat p) {
-    geos::GeomPtr point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    const Geometry point = Geometry::point(p);
     return GEOSPreparedCovers_r(geos::ctx(), prepared, point.get()) == 1;
 }
 
@@ -68,29 +64,21 @@ std::vector<LonLat> extension(LonLat end, LonLat before, const GEOSPreparedGeome
 
 // Left (+) or right (-) strip along a line, a few metres wide, to tell which side a face is on.
 Geometry side_strip(const Geometry& line, double width_deg) {
-    GEOSBufferParams* params = GEOSBufferParams_create_r(geos::ctx());
-    GEOSBufferParams_setEndCapStyle_r(geos::ctx(), params, GEOSBUF_CAP_FLAT);
-    GEOSBufferParams_setJoinStyle_r(geos::ctx(), params, GEOSBUF_JOIN_MITRE);
-    GEOSBufferParams_setSingleSided_r(geos::ctx(), params, 1);
-    GEOSGeometry* strip = GEOSBufferWithParams_r(geos::ctx(), line.get(), params, width_deg);
-    GEOSBufferParams_destroy_r(geos::ctx(), params);
-    return own(strip, "building a side strip");
+    const geos::BufferParamsPtr params(geos::check(GEOSBufferParams_create_r(geos::ctx()), "creating buffer parameters"));
+    GEOSBufferParams_setEndCapStyle_r(geos::ctx(), params.get(), GEOSBUF_CAP_FLAT);
+    GEOSBufferParams_setJoinStyle_r(geos::ctx(), params.get(), GEOSBUF_JOIN_MITRE);
+    GEOSBufferParams_setSingleSided_r(geos::ctx(), params.get(), 1);
+    return own(GEOSBufferWithParams_r(geos::ctx(), line.get(), params.get(), width_deg), "building a side strip");
 }
 
 double overlap_area(const Geometry& a, const Geometry& b) {
-    geos::GeomPtr both(GEOSIntersection_r(geos::ctx(), a.get(), b.get()));
+    Geometry both(GEOSIntersection_r(geos::ctx(), a.get(), b.get()));
     double area = 0;
     if (both) GEOSArea_r(geos::ctx(), both.get(), &area);
     return area;
 }
 
-Geometry union_all(std::vector<Geometry>& parts) {
-    std::vector<GEOSGeometry*> raw;
-    for (auto& p : parts) raw.push_back(p.release());
-    if (raw.empty()) return own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty polygon");
-    const Geometry all = collect(raw);
-    return own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "uniting faces");
-}
+Geometry union_all(std::vector<Geometry>& parts) { return geos::unite(std::move(parts), "uniting faces"); }
 
 // ---------------------------------------------------------------------------------------------
 // Longitudes across the antimeridian. Data split at ±180 (RFC 7946) is made whole again in a
@@ -162,19 +150,15 @@ int move_lon(double* x, double* /*y*/, void* userdata) {
 Geometry unwrapped(const Geometry& g, double seam) {
     if (seam == -180.0 || g.is_empty()) return g.clone();
     GEOSContextHandle_t h = geos::ctx();
-    std::vector<GEOSGeometry*> parts;
+    std::vector<Geometry> parts;
     bool moved = false;
     for_each_simple(g.get(), [&](const GEOSGeometry* part) {
         double by = turns_into_frame(lon_span(geos::coords_of(exterior_or_self(part))).first, seam);
         moved = moved || by != 0;
-        parts.push_back(geos::check(GEOSGeom_transformXY_r(h, part, &move_lon, &by), "moving into one longitude frame"));
+        parts.push_back(own(GEOSGeom_transformXY_r(h, part, &move_lon, &by), "moving into one longitude frame"));
     });
-    if (!moved) {
-        for (auto* p : parts) GEOSGeom_destroy_r(h, p);
-        return g.clone();
-    }
-    const Geometry all = collect(parts);
-    return own(GEOSUnaryUnion_r(h, all.get()), "uniting parts across the antimeridian");
+    if (!moved) return g.clone();
+    return geos::unite(std::move(parts), "uniting parts across the antimeridian");
 }
 
 Layer unwrapped_layer(const Layer& layer, double seam) {
@@ -225,7 +209,7 @@ std::string point_text(LonLat p) { return fmt::format("[{:.6f}, {:.6f}]", near_l
 
 // Features whose parts pass through `p` (within 1e-9 degrees), as text.
 std::string features_at(const Layer& layer, const std::vector<LinePart>& parts, LonLat p) {
-    const geos::GeomPtr point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    const Geometry point = Geometry::point(p);
     std::vector<std::size_t> found;
     for (const LinePart& part : parts) {
         if (!found.empty() && found.back() == part.feature) continue;
@@ -250,15 +234,15 @@ double segment_distance_deg(LonLat p, LonLat a, LonLat b) {
 // back over itself, or whose parts do not join into one path is a DataError saying where.
 Geometry one_line(const std::vector<LinePart>& parts, const Layer& layer) {
     GEOSContextHandle_t h = geos::ctx();
-    std::vector<GEOSGeometry*> lines;
+    std::vector<Geometry> lines;
     double input_length = 0;
     for (const LinePart& part : parts) {
-        lines.push_back(Geometry::line(part.points).release());
+        lines.push_back(Geometry::line(part.points));
         double l = 0;
-        GEOSLength_r(h, lines.back(), &l);
+        GEOSLength_r(h, lines.back().get(), &l);
         input_length += l;
     }
-    const Geometry all = own(GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines.data(), static_cast<unsigned>(lines.size())), "collecting the line");
+    const Geometry all = geos::collection(std::move(lines), GEOS_MULTILINESTRING, "collecting the line");
     const Geometry noded = own(GEOSNode_r(h, all.get()), "noding the line");
     const std::string where = layer.where_text();
     const std::string advice = "such a line cannot split the territory into two sides; redraw it as one line that neither crosses nor retraces itself";
@@ -327,7 +311,7 @@ Geometry one_line(const std::vector<LinePart>& parts, const Layer& layer) {
 double distance_to_line_m(const Geometry& line, LonLat p) {
     const DistanceIndex index({&line});
     double best = index.nearest(p)->nearest.distance_m;
-    const geos::GeomPtr point(GEOSGeom_createPointFromXY_r(geos::ctx(), p.lon, p.lat));
+    const Geometry point = Geometry::point(p);
     if (GEOSCoordSequence* nearest = GEOSNearestPoints_r(geos::ctx(), line.get(), point.get())) {
         LonLat q;
         GEOSCoordSeq_getXY_r(geos::ctx(), nearest, 0, &q.lon, &q.lat);
@@ -340,12 +324,11 @@ double distance_to_line_m(const Geometry& line, LonLat p) {
 }  // namespace
 
 Geometry union_of(const Layer& layer) {
-    std::vector<GEOSGeometry*> parts;
+    std::vector<Geometry> parts;
     for (const auto& f : layer.features)
-        if (!f.geometry.is_empty()) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), f.geometry.get()), "copying geometry"));
+        if (!f.geometry.is_empty()) parts.push_back(f.geometry.clone());
     if (parts.empty()) throw DataError(layer.where_text() + ": no feature has a geometry");
-    const Geometry all = collect(parts);
-    Geometry u = own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "uniting features");
+    Geometry u = geos::unite(std::move(parts), "uniting features");
     if (GEOSisValid_r(geos::ctx(), u.get()) != 1) u = own(GEOSMakeValid_r(geos::ctx(), u.get()), "repairing union");
     return u;
 }
@@ -395,7 +378,7 @@ Territory split_territory(const Layer& regions_given, const Layer& line_layer, c
     // itself or parts that do not join are refused. Ends that stop inside the territory are extended.
     const Geometry merged = one_line(line_parts, line_layer);
     const int part_count = GEOSGetNumGeometries_r(geos::ctx(), merged.get());
-    std::vector<GEOSGeometry*> parts;
+    std::vector<Geometry> parts;
     for (int i = 0; i < part_count; ++i) {
         std::vector<LonLat> pts = geos::coords_of(GEOSGetGeometryN_r(geos::ctx(), merged.get(), i));
         if (pts.size() < 2) continue;
@@ -409,15 +392,18 @@ Territory split_territory(const Layer& regions_given, const Layer& line_layer, c
         std::vector<LonLat> full(head.rbegin(), head.rend());
         full.insert(full.end(), pts.begin(), pts.end());
         full.insert(full.end(), tail.begin(), tail.end());
-        parts.push_back(Geometry::line(full).release());
+        parts.push_back(Geometry::line(full));
     }
-    t.line = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_MULTILINESTRING, parts.data(), static_cast<unsigned>(parts.size())), "line parts");
+    t.line = geos::collection(std::move(parts), GEOS_MULTILINESTRING, "line parts");
     if (GEOSIntersects_r(geos::ctx(), t.line.get(), t.land.get()) != 1)
         throw DataError(fmt::format("{}: the line does not cross the territory of {}; check that both layers are the ones meant", line_layer.where_text(), regions.where_text()));
 
     // Polygonize the territory's boundary with the line: the faces inside the territory.
     const Geometry boundary = own(GEOSBoundary_r(geos::ctx(), t.land.get()), "territory boundary");
-    const Geometry lines = collect({geos::check(GEOSGeom_clone_r(geos::ctx(), boundary.get()), "copy"), geos::check(GEOSGeom_clone_r(geos::ctx(), t.line.get()), "copy")});
+    std::vector<Geometry> linework;
+    linework.push_back(boundary.clone());
+    linework.push_back(t.line.clone());
+    const Geometry lines = geos::collection(std::move(linework));
     const Geometry noded = own(GEOSUnaryUnion_r(geos::ctx(), lines.get()), "noding the line with the territory");
     const GEOSGeometry* to_polygonize[] = {noded.get()};
     const Geometry faces = own(GEOSPolygonize_r(geos::ctx(), to_polygonize, 1), "polygonizing the territory");
@@ -428,7 +414,7 @@ Territory split_territory(const Layer& regions_given, const Layer& line_layer, c
     const int face_count = GEOSGetNumGeometries_r(geos::ctx(), faces.get());
     for (int i = 0; i < face_count; ++i) {
         Geometry face = own(GEOSGeom_clone_r(geos::ctx(), GEOSGetGeometryN_r(geos::ctx(), faces.get(), i)), "face");
-        geos::GeomPtr inside(GEOSPointOnSurface_r(geos::ctx(), face.get()));
+        Geometry inside(GEOSPointOnSurface_r(geos::ctx(), face.get()));
         if (!inside || GEOSPreparedContains_r(geos::ctx(), land.get(), inside.get()) != 1) continue;
         const double l = overlap_area(face, left_strip), r = overlap_area(face, right_strip);
         if (l == 0 && r == 0) detached.push_back(std::move(face));

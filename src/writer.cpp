@@ -19,7 +19,7 @@
 #include <set>
 
 #include "dza/error.hpp"
-#include "gdal_util.hpp"
+#include "gdal/gdal.hpp"
 #include "temp_folder.hpp"
 
 namespace fs = std::filesystem;
@@ -225,7 +225,7 @@ void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& nam
     for (std::size_t k = 0; k < layer.fields.size(); ++k) {
         const FieldDef& field = layer.fields[k];
         const int before = OGR_FD_GetFieldCount(defn);
-        std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, gdal::FieldDefnDeleter> fd(OGR_Fld_Create(names[k].c_str(), ogr_type(field.type)));
+        gdal::FieldDefnPtr fd(OGR_Fld_Create(names[k].c_str(), ogr_type(field.type)));
         if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
         if (OGR_L_CreateField(out, fd.get(), TRUE) != OGRERR_NONE)
             throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
@@ -340,10 +340,9 @@ public:
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     std::vector<std::string> files() const {
         std::vector<std::string> out;
-        char** list = VSIReadDir(path_.c_str());
-        for (char** p = list; p && *p; ++p)
+        const gdal::StringListPtr list(VSIReadDir(path_.c_str()));
+        for (char** p = list.get(); p && *p; ++p)
             if (std::string(*p) != "." && std::string(*p) != "..") out.push_back(*p);
-        CSLDestroy(list);
         std::sort(out.begin(), out.end());
         return out;
     }

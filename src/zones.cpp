@@ -8,39 +8,29 @@
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 #include "parallel.hpp"
 
 namespace dza {
 
 namespace {
 
-Geometry own(GEOSGeometry* g, const char* what) { return Geometry(geos::check(g, what)); }
-Geometry intersection(const Geometry& a, const Geometry& b) { return own(GEOSIntersection_r(geos::ctx(), a.get(), b.get()), "intersecting"); }
-Geometry difference(const Geometry& a, const Geometry& b) { return own(GEOSDifference_r(geos::ctx(), a.get(), b.get()), "subtracting"); }
+Geometry intersection(const Geometry& a, const Geometry& b) { return geos::intersection(a.get(), b.get()); }
+Geometry difference(const Geometry& a, const Geometry& b) { return geos::difference(a.get(), b.get()); }
 
 // Only the polygonal parts of an overlay's result (overlays can leave lines and points where
-// boundaries touch).
+// boundaries touch), united.
 Geometry polygonal(Geometry g) {
     if (g.is_empty() || g.type_name() == "Polygon" || g.type_name() == "MultiPolygon") return g;
-    std::vector<GEOSGeometry*> parts;
-    const int n = GEOSGetNumGeometries_r(geos::ctx(), g.get());
-    for (int i = 0; i < n; ++i) {
-        const GEOSGeometry* part = GEOSGetGeometryN_r(geos::ctx(), g.get(), i);
-        const int type = GEOSGeomTypeId_r(geos::ctx(), part);
-        if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), part), "copy"));
-    }
-    if (parts.empty()) return own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty");
-    Geometry all = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collect");
-    return own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "union");
+    Geometry parts = geos::polygonal(std::move(g));
+    if (parts.is_empty()) return parts;
+    std::vector<Geometry> all;
+    all.push_back(std::move(parts));
+    return geos::unite(std::move(all), "union");
 }
 
 double km2(const Geometry& g) { return g.is_empty() ? 0.0 : geodesic_area_m2(g) / 1e6; }
 
-std::string region_name(const Layer& regions, const Feature& f) {
-    if (auto i = regions.label_field(); i && f.values[*i].is_string()) return f.values[*i].get<std::string>();
-    return std::to_string(f.fid);
-}
 
 }  // namespace
 
@@ -90,11 +80,10 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
 
     // Limits: allowed regions, a meridian, basing areas.
     if (!rule.allowed_regions.empty()) {
-        std::vector<GEOSGeometry*> parts;
+        std::vector<Geometry> parts;
         for (std::size_t i = 0; i < regions.features.size(); ++i)
-            if (allowed[i]) parts.push_back(geos::check(GEOSGeom_clone_r(geos::ctx(), regions.features[i].geometry.get()), "copy"));
-        Geometry all = own(GEOSGeom_createCollection_r(geos::ctx(), GEOS_GEOMETRYCOLLECTION, parts.data(), static_cast<unsigned>(parts.size())), "collect");
-        eligible = polygonal(intersection(eligible, own(GEOSUnaryUnion_r(geos::ctx(), all.get()), "union")));
+            if (allowed[i]) parts.push_back(regions.features[i].geometry.clone());
+        eligible = polygonal(intersection(eligible, geos::unite(std::move(parts), "union")));
     }
     if (rule.west_of_lon) {
         const Geometry west = Geometry::polygon({{-180, -90}, {*rule.west_of_lon, -90}, {*rule.west_of_lon, 90}, {-180, 90}});
@@ -117,7 +106,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
             for (std::size_t k = begin; k < end; ++k) {
                 if (k == bands.size()) {
                     r.standoff_band = rule.standoff_m > 0 ? polygonal(intersection(buffers[0].geometry, territory.land))
-                                                             : own(GEOSGeom_createEmptyPolygon_r(geos::ctx()), "empty");
+                                                          : geos::empty_polygon();
                     continue;
                 }
                 const Geometry* outer = k + 1 < bands.size() ? &buffers[first_band + k].geometry : nullptr;
@@ -170,7 +159,7 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
             for (std::size_t k = begin; k < end; ++k) {
                 const Feature& region = regions.features[listed[k]];
                 RegionResult& out = per_region[k];
-                out.zone.name = region_name(regions, region);
+                out.zone.name = regions.label(region);
                 out.zone.area_km2 = km2(region.geometry);
                 if (!r.eligible.is_empty() && allowed[listed[k]]) {
                     const Extent region_extent = region.geometry.extent();

@@ -1,6 +1,6 @@
 #pragma once
 // An owned GEOS geometry in WGS84 lon/lat (x = longitude, y = latitude, degrees).
-// GEOS types stay forward-declared here; src/geos_util.hpp holds the C API plumbing.
+// GEOS types stay forward-declared here; src/geos/ holds the C API plumbing, private to the library.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,11 +42,29 @@ public:
     Geometry clone() const;
 
     bool is_null() const noexcept { return geom_ == nullptr; }
+    explicit operator bool() const noexcept { return geom_ != nullptr; }
     bool is_empty() const;  // true for a null geometry too
     // "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection".
     std::string type_name() const;
     int dimension() const;  // 0 points, 1 lines, 2 polygons; -1 when null or empty
     Extent extent() const;
+
+    // Coordinates. Multi* geometries and collections are walked part by part, in order.
+    // Every point, line and ring as its lon/lat list (a polygon's exterior ring, then its holes).
+    std::vector<std::vector<LonLat>> paths() const;
+    // Every polygon as its rings: the exterior ring first, then the holes.
+    std::vector<std::vector<std::vector<LonLat>>> polygons() const;
+
+    // Predicates and overlays in the plane of lon/lat degrees, as GEOS computes them (the
+    // geodesic measures are in dza/geodesic.hpp). A failed overlay is a DataError.
+    bool is_valid() const;
+    bool contains(const Geometry& other) const;
+    bool covers(const Geometry& other) const;
+    bool intersects(const Geometry& other) const;
+    Geometry intersection(const Geometry& other) const;
+    Geometry unite(const Geometry& other) const;
+    double planar_area_deg2() const;
+    double hausdorff_distance_deg(const Geometry& other) const;
 
     GEOSGeom_t* get() const noexcept { return geom_; }
     GEOSGeom_t* release() noexcept {
@@ -54,6 +72,8 @@ public:
         geom_ = nullptr;
         return g;
     }
+    // Takes ownership of `owned` (may be null), freeing the geometry held until now.
+    void reset(GEOSGeom_t* owned = nullptr) noexcept { *this = Geometry(owned); }
 
 private:
     GEOSGeom_t* geom_ = nullptr;

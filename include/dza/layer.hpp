@@ -6,11 +6,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dza/callbacks.hpp"
+#include "dza/error.hpp"
 #include "dza/geometry.hpp"
 #include "dza/secrets.hpp"
 
@@ -70,11 +72,21 @@ struct Layer {
     std::size_t require_field(std::string_view field) const;
     // The field that names features: name_field when set, else `name`, `title`, `label`, `id`, or none.
     std::optional<std::size_t> label_field() const;
+    // A feature's label, the one name every output gives it: the label field's text (a number or
+    // other value as its JSON text), or the fid as a number when it has none or it is empty.
+    std::string label(const Feature& feature) const;
     // `feature 7 ("FR-1")` or `feature 7`, for messages.
     std::string describe(const Feature& feature) const;
     // `source|layername=NAME`, for messages.
     std::string where_text() const;
 };
+
+// Runs fn(); an Error it throws comes out with the layer and the feature it concerns before its
+// message: "data/deployments.geojson: feature 7 ("FR-1"): ...".
+template <typename Fn>
+auto with_feature_context(const Layer& layer, const Feature& feature, Fn&& fn) -> decltype(fn()) {
+    return with_context([&] { return layer.where_text() + ": " + layer.describe(feature); }, std::forward<Fn>(fn));
+}
 
 // A feature's value in km (a number, or text holding one) as metres. A null, non-numeric,
 // negative or larger-than-`max_m` value is a DataError naming the layer, the feature and the

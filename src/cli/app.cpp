@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "cli/command.hpp"
 #include "dza/error.hpp"
 #include "dza/secrets.hpp"
@@ -15,6 +19,21 @@ std::string first_line(const std::string& s) {
     const auto nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl);
 }
+
+// The first argument that is neither a global option nor its value: the command's place.
+std::string command_word(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--assume-crs") {
+            ++i;  // its value
+            continue;
+        }
+        if (arg.empty() || arg.front() != '-') return arg;
+    }
+    return "";
+}
+
+constexpr int usage = exit_status(ExitCode::Usage);
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool err_is_terminal) {
@@ -48,7 +67,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             if (sub->parsed()) chosen = command;
         if (!chosen) {
             err << app.help();
-            return 2;
+            return usage;
         }
         chosen->validate();
     } catch (const CLI::CallForHelp& e) {
@@ -59,24 +78,36 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         std::string where = "dza";
         for (auto& [sub, command] : subcommands)
             if (sub->parsed()) where += std::string(" ") + command->name();
+        // A word where the command belongs that names none: a mistyped command.
+        if (where == "dza") {
+            std::vector<std::string> names;
+            for (const auto& command : commands) names.push_back(command->name());
+            const std::string word = command_word(argc, argv);
+            if (!word.empty() && std::find(names.begin(), names.end(), word) == names.end()) {
+                const std::string guess = closest_match(word, names);
+                err << "dza: unknown command \"" << scrub_secrets(cut_short(word)) << '"'
+                    << (guess.empty() ? "; see 'dza --help' for the commands" : "; did you mean \"" + guess + "\"?") << '\n';
+                return usage;
+            }
+        }
         err << "dza: " << scrub_secrets(first_line(e.what())) << "; see '" << where << " --help'\n";
-        return 2;
+        return usage;
     } catch (const dza::Error& e) {
         err << "dza: " << scrub_secrets(e.what()) << '\n';
-        return 2;
+        return usage;
     }
 
     try {
         return chosen->run(io);
     } catch (const dza::Error& e) {
         err << "dza: " << scrub_secrets(e.what()) << '\n';
-        return e.exit_code();
+        return exit_status(e.exit_code());
     } catch (const std::bad_alloc&) {
         err << "dza: out of memory; try a smaller input or fewer features\n";
-        return 1;
+        return exit_status(ExitCode::Data);
     } catch (const std::exception& e) {
         err << "dza: internal error: " << scrub_secrets(e.what()) << '\n';
-        return 1;
+        return exit_status(ExitCode::Data);
     }
 }
 

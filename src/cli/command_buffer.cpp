@@ -73,18 +73,6 @@ double field_distance_m(const Layer& layer, const Feature& feature, std::size_t 
     return field_km_as_m(layer, feature, field, "a distance in km", buffer_max_distance_m, "dza buffers by;");
 }
 
-// The library's error with the feature it concerns.
-template <typename Fn>
-auto for_feature(const Layer& layer, const Feature& feature, Fn&& fn) {
-    try {
-        return fn();
-    } catch (const UsageError& e) {
-        throw UsageError(fmt::format("{}: {}: {}", layer.where_text(), layer.describe(feature), e.what()));
-    } catch (const DataError& e) {
-        throw DataError(fmt::format("{}: {}: {}", layer.where_text(), layer.describe(feature), e.what()));
-    }
-}
-
 // Output coordinates rounded to `precision` decimals move a vertex by at most this much.
 double rounding_error_m(int precision) { return 0.5 * std::pow(10.0, -precision) * 111'700.0 * std::sqrt(2.0); }
 
@@ -203,7 +191,7 @@ int BufferCommand::run(Io& io) {
                 continue;
             }
             for (std::size_t k = 1; k < b.levels.size(); ++k)
-                add(&f, for_feature(layer, f, [&] { return buffer_ring(b.levels[k], b.levels[k - 1]); }), k >= 2 ? rings_m_[k - 2] : 0.0, rings_m_[k - 1]);
+                add(&f, with_feature_context(layer, f, [&] { return buffer_ring(b.levels[k], b.levels[k - 1]); }), k >= 2 ? rings_m_[k - 2] : 0.0, rings_m_[k - 1]);
         }
     } else {
         const std::size_t levels = rings ? rings_m_.size() + 1 : 1;

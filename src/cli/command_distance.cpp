@@ -41,12 +41,6 @@ void DistanceCommand::validate() {
 }
 
 namespace {
-std::string label(const Layer& layer, const Feature& f) {
-    if (auto i = layer.label_field(); i && !f.values[*i].is_null())
-        return f.values[*i].is_string() ? f.values[*i].get<std::string>() : f.values[*i].dump();
-    return std::to_string(f.fid);
-}
-
 std::string csv_cell(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string out = "\"";
@@ -92,7 +86,7 @@ int DistanceCommand::run(Io& io) {
     if (csv_) {
         io.out << "source,target,distance_km,azimuth_deg,nearest_lon,nearest_lat" << (timed ? ",time_h" : "") << '\n';
         for (const auto& r : results) {
-            io.out << csv_cell(label(from, from.features[r.source])) << ',' << csv_cell(label(to, to.features[r.target])) << ','
+            io.out << csv_cell(from.label(from.features[r.source])) << ',' << csv_cell(to.label(to.features[r.target])) << ','
                    << fmt::format("{:.6f},{},{:.7f},{:.7f}", r.nearest.distance_m / 1000.0,
                                   std::isnan(r.nearest.azimuth_deg) ? std::string() : fmt::format("{:.3f}", r.nearest.azimuth_deg), r.nearest.to.lon,
                                   r.nearest.to.lat);
@@ -110,7 +104,7 @@ int DistanceCommand::run(Io& io) {
     table.add_column("nearest (lon, lat)");
     if (timed) table.add_column("time_h", Table::Align::Right);
     for (const auto& r : results) {
-        std::vector<std::string> row = {label(from, from.features[r.source]), label(to, to.features[r.target]), format_number(r.nearest.distance_m / 1000.0, 3),
+        std::vector<std::string> row = {from.label(from.features[r.source]), to.label(to.features[r.target]), format_number(r.nearest.distance_m / 1000.0, 3),
                                         std::isnan(r.nearest.azimuth_deg) ? "-" : fmt::format("{:.1f}°", r.nearest.azimuth_deg),
                                         fmt::format("{:.5f}, {:.5f}", r.nearest.to.lon, r.nearest.to.lat)};
         if (timed) row.push_back(r.time_h ? fmt::format("{:.2f}", *r.time_h) : "-");

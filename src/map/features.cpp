@@ -79,7 +79,7 @@ std::optional<std::pair<PixelXY, double>> polygon_anchor(const GEOSGeometry* vis
     const GEOSGeometry* polygon = largest_polygon(visible);
     if (!polygon) return std::nullopt;
     const double px_deg = projection.metres_per_px() / 111320.0;  // about a pixel, in degrees
-    geos::GeomPtr circle(GEOSMaximumInscribedCircle_r(geos::ctx(), polygon, std::max(px_deg, 1e-7)));
+    Geometry circle(GEOSMaximumInscribedCircle_r(geos::ctx(), polygon, std::max(px_deg, 1e-7)));
     if (!circle) return std::nullopt;
     const auto ends = geos::coords_of(circle.get());
     if (ends.size() < 2) return std::nullopt;
@@ -189,7 +189,7 @@ void Renderer::project_layers() {
         std::vector<std::string> values;  // per drawn feature
         for (const auto& f : l.layer->features) {
             if (f.geometry.is_empty()) continue;
-            geos::GeomPtr clipped(GEOSClipByRect_r(geos::ctx(), f.geometry.get(), visible_.min_lon, visible_.min_lat, visible_.max_lon, visible_.max_lat));
+            Geometry clipped(GEOSClipByRect_r(geos::ctx(), f.geometry.get(), visible_.min_lon, visible_.min_lat, visible_.max_lon, visible_.max_lat));
             const GEOSGeometry* g = clipped ? clipped.get() : f.geometry.get();
             DrawnFeature df;
             collect_parts(g, projector, df.parts);
@@ -206,7 +206,7 @@ void Renderer::project_layers() {
                     df.label_anchor = df.parts.front().rings.front().front();
                 } else if (dimension == 2 && inner_frame_) {
                     // Cut to the frame only when the feature reaches beyond it.
-                    geos::GeomPtr inside;
+                    Geometry inside;
                     if (!inside_rect(df.parts, inner_frame_rect_)) inside.reset(GEOSIntersection_r(geos::ctx(), g, inner_frame_.get()));
                     if (const auto anchor = polygon_anchor(inside ? inside.get() : g, proj)) {
                         df.label_anchor = anchor->first;

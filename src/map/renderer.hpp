@@ -22,7 +22,7 @@
 
 #include "dza/geodesic.hpp"
 #include "dza/map.hpp"
-#include "geos_util.hpp"
+#include "geos/geos.hpp"
 
 namespace dza::map_detail {
 
@@ -301,7 +301,7 @@ private:
     std::optional<MapProjection> projection_;
     std::vector<DrawnLayer> drawn_;
     Extent visible_;                // lon/lat box around the frame
-    geos::GeomPtr inner_frame_;     // the frame (inset) as a lon/lat polygon, for label anchors
+    Geometry inner_frame_;          // the frame (inset) as a lon/lat polygon, for label anchors
     PixelRect inner_frame_rect_;    // the same in pixels
     RectIndex taken_;               // labels and boxes placed so far
     Occupancy occupancy_{1, 1, 1};

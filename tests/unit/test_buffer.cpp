@@ -17,7 +17,6 @@
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
 #include "dza/layer.hpp"
-#include "geos_util.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
@@ -44,26 +43,10 @@ struct Ring {
     bool exterior = true;
 };
 
-std::vector<LonLat> ring_coords(const GEOSGeometry* ring) {
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), ring);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-    std::vector<LonLat> pts(n);
-    for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &pts[i].lon, &pts[i].lat);
-    return pts;
-}
-
 std::vector<Ring> rings_of(const Geometry& g) {
     std::vector<Ring> rings;
-    if (g.is_empty()) return rings;
-    const auto polygon = [&](const GEOSGeometry* poly) {
-        rings.push_back({ring_coords(GEOSGetExteriorRing_r(geos::ctx(), poly)), true});
-        for (int i = 0; i < GEOSGetNumInteriorRings_r(geos::ctx(), poly); ++i)
-            rings.push_back({ring_coords(GEOSGetInteriorRingN_r(geos::ctx(), poly, i)), false});
-    };
-    if (GEOSGeomTypeId_r(geos::ctx(), g.get()) == GEOS_POLYGON) polygon(g.get());
-    else
-        for (int i = 0; i < GEOSGetNumGeometries_r(geos::ctx(), g.get()); ++i) polygon(GEOSGetGeometryN_r(geos::ctx(), g.get(), i));
+    for (const auto& polygon : g.polygons())
+        for (std::size_t i = 0; i < polygon.size(); ++i) rings.push_back({polygon[i], i == 0});
     return rings;
 }
 
@@ -101,7 +84,7 @@ struct Stats {
 Stats check_at_distance(const BufferResult& result, const Source& source, double d, double tolerance_m,
                         const std::function<bool(const Ring&)>& use_ring = nullptr) {
     REQUIRE_FALSE(result.geometry.is_empty());
-    CHECK(GEOSisValid_r(geos::ctx(), result.geometry.get()) == 1);
+    CHECK(result.geometry.is_valid());
     const double vertex_bound = std::max(1.0, 1e-4 * d), midpoint_bound = tolerance_m + 1.0;
     if (!use_ring) {  // the stated bound is for the whole result; rings mix two distances
         CHECK(result.max_error_m <= vertex_bound);
@@ -215,7 +198,7 @@ TEST_CASE("polygons, one with a hole: the buffer holds the polygon and its bound
         check_at_distance(r, source, 20e3, 10);
         const auto rings = rings_of(r.geometry);
         CHECK(std::count_if(rings.begin(), rings.end(), [](const Ring& x) { return !x.exterior; }) == 1);
-        CHECK(GEOSCovers_r(geos::ctx(), r.geometry.get(), poly.get()) == 1);
+        CHECK(r.geometry.covers(poly));
     }
     SECTION("50 km: the hole (72 km wide) closes") {
         const BufferResult r = buffer_of(poly, 50e3);
@@ -239,17 +222,8 @@ TEST_CASE("the default cease-fire line buffered by 50 km", "[buffer]") {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     INFO("cease-fire line, 50 km: " << seconds << " s");
     CHECK(seconds < 5.0);  // well under a second in a release build; generous for sanitizer builds
-    std::vector<LonLat> path;
-    {
-        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), line.get());
-        unsigned n = 0;
-        GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-        for (unsigned i = 0; i < n; ++i) {
-            LonLat p;
-            GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &p.lon, &p.lat);
-            path.push_back(p);
-        }
-    }
+    REQUIRE(line.type_name() == "LineString");
+    const std::vector<LonLat> path = line.paths().at(0);
     check_at_distance(r, Source{{}, {path}}, 50e3, 10);
 }
 
@@ -288,7 +262,7 @@ namespace {
 // beyond an end, or at the distance on the requested side by the reference side test.
 void check_one_side(const BufferResult& r, const std::vector<LonLat>& line, double d, BufferSide side) {
     REQUIRE_FALSE(r.geometry.is_empty());
-    CHECK(GEOSisValid_r(geos::ctx(), r.geometry.get()) == 1);
+    CHECK(r.geometry.is_valid());
     const double bound = std::max(1.0, 1e-4 * d);
     std::size_t on_line = 0, at_distance = 0, wrong = 0;
     double worst = 0;
@@ -331,35 +305,26 @@ TEST_CASE("one-sided buffers of lines: every vertex on the requested side, left 
     check_one_side(right, line, d, BufferSide::Right);
     // Walking east, the left side is to the north: a point 10 km north of the first segment's middle.
     const Geometry probe = Geometry::point({30.5, 48.34});
-    CHECK(GEOSContains_r(geos::ctx(), left.geometry.get(), probe.get()) == 1);
-    CHECK(GEOSContains_r(geos::ctx(), right.geometry.get(), probe.get()) == 0);
+    CHECK(left.geometry.contains(probe));
+    CHECK_FALSE(right.geometry.contains(probe));
     // The sides do not overlap and together make the two-sided buffer.
     const double a_left = reference_area_m2(rings_of(left.geometry)), a_right = reference_area_m2(rings_of(right.geometry));
     const double a_both = reference_area_m2(rings_of(both.geometry));
     CHECK(a_left + a_right == Approx(a_both).epsilon(1e-6));
-    const Geometry overlap(GEOSIntersection_r(geos::ctx(), left.geometry.get(), right.geometry.get()));
-    double overlap_deg2 = 0;
-    GEOSArea_r(geos::ctx(), overlap.get(), &overlap_deg2);
+    const double overlap_deg2 = left.geometry.intersection(right.geometry).planar_area_deg2();
     CHECK(overlap_deg2 < 1e-9);
 
     SECTION("the default cease-fire line at 50 km on its right (walking south-west from its north-east end: the controlled side)") {
         const Layer layer = load_layer(LayerRef::parse(std::string(test::data_dir) + "/ceasefire_line.geojson"));
         const Geometry& cfl = layer.features[0].geometry;
-        std::vector<LonLat> path;
-        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(geos::ctx(), cfl.get());
-        unsigned n = 0;
-        GEOSCoordSeq_getSize_r(geos::ctx(), seq, &n);
-        for (unsigned i = 0; i < n; ++i) {
-            LonLat p;
-            GEOSCoordSeq_getXY_r(geos::ctx(), seq, i, &p.lon, &p.lat);
-            path.push_back(p);
-        }
+        REQUIRE(cfl.type_name() == "LineString");
+        const std::vector<LonLat> path = cfl.paths().at(0);
         const BufferResult r = buffer_of(cfl, 50e3, 10, BufferSide::Right);
         check_one_side(r, path, 50e3, BufferSide::Right);
         // Kramatorsk (37.56E 48.72N) is on the controlled side, Donetsk (37.80E 48.00N) on the other.
-        CHECK(GEOSContains_r(geos::ctx(), r.geometry.get(), Geometry::point({37.56, 48.72}).get()) == 1);
-        CHECK(GEOSContains_r(geos::ctx(), r.geometry.get(), Geometry::point({37.80, 48.00}).get()) == 0);
-        CHECK(GEOSContains_r(geos::ctx(), buffer_of(cfl, 50e3, 10, BufferSide::Left).geometry.get(), Geometry::point({37.80, 48.00}).get()) == 1);
+        CHECK(r.geometry.contains(Geometry::point({37.56, 48.72})));
+        CHECK_FALSE(r.geometry.contains(Geometry::point({37.80, 48.00})));
+        CHECK(buffer_of(cfl, 50e3, 10, BufferSide::Left).geometry.contains(Geometry::point({37.80, 48.00})));
     }
 }
 
@@ -447,7 +412,7 @@ std::vector<Geometry> written_polygons(const nlohmann::json& geometry) {
             rings.push_back(ring);
         }
         out.push_back(Geometry::polygon(rings[0], {rings.begin() + 1, rings.end()}));
-        CHECK(GEOSisValid_r(geos::ctx(), out.back().get()) == 1);
+        CHECK(out.back().is_valid());
     }
     return out;
 }
@@ -600,8 +565,8 @@ TEST_CASE("one-sided buffers of winding lines: membership of sample points by br
                 const bool within = dist < c.d, on_left = ns.angle_deg < 0;
                 const Geometry point = Geometry::point(p);
                 INFO("point " << p.lon << ", " << p.lat << " at " << dist << " m, angle " << ns.angle_deg);
-                CHECK((GEOSContains_r(geos::ctx(), left.geometry.get(), point.get()) == 1) == (within && on_left));
-                CHECK((GEOSContains_r(geos::ctx(), right.geometry.get(), point.get()) == 1) == (within && !on_left));
+                CHECK(left.geometry.contains(point) == (within && on_left));
+                CHECK(right.geometry.contains(point) == (within && !on_left));
                 ++checked;
             }
         CHECK(checked > 400);
@@ -636,13 +601,12 @@ TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vert
     // first 700 segments and the last 800 built apart (each one stretch) and united here.
     const std::vector<LonLat> head(line.begin(), line.begin() + 701), tail(line.begin() + 700, line.end());
     const BufferResult a = buffer_of(Geometry::line(head), d), b = buffer_of(Geometry::line(tail), d);
-    const Geometry united(GEOSUnion_r(geos::ctx(), a.geometry.get(), b.geometry.get()));
+    const Geometry united = a.geometry.unite(b.geometry);
     // Grouped differently, the union places the pieces' crossing points on other chords of the
     // boundary: the two may differ by slivers, each side within max_error_m of the exact curve.
     // So the boundaries lie within 2 max_error_m of each other (degrees to metres by a bound
     // above: 111.32 km per degree at most on either axis here), and the areas agree to 1e-6.
-    double hausdorff_deg = 0;
-    REQUIRE(GEOSHausdorffDistance_r(geos::ctx(), r.geometry.get(), united.get(), &hausdorff_deg) == 1);
+    const double hausdorff_deg = r.geometry.hausdorff_distance_deg(united);
     CHECK(hausdorff_deg * 111320.0 <= 2 * r.max_error_m);
     CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-6));
 }

@@ -152,3 +152,37 @@ TEST_CASE("missing, unreadable and empty sources are data errors", "[layer]") {
     allow.allow_empty_layer = true;
     CHECK(load(empty, nullptr, allow).features.empty());
 }
+
+TEST_CASE("a feature's label and an error's feature context", "[layer]") {
+    dza::Layer layer;
+    layer.source = "plan.geojson";
+    layer.fields = {{"name", dza::FieldType::String}, {"radius_km", dza::FieldType::Real}};
+    dza::Feature named{7, {"FR-1", 50.0}, {}};
+    dza::Feature numbered{8, {12, 50.0}, {}};
+    dza::Feature unnamed{9, {nullptr, 50.0}, {}};
+    CHECK(layer.label(named) == "FR-1");
+    CHECK(layer.label(numbered) == "12");  // a value that is not text: its JSON text
+    CHECK(layer.label(unnamed) == "9");    // no name: the fid
+    layer.name_field = "radius_km";
+    CHECK(layer.label(named) == "50.0");
+
+    layer.name_field.clear();
+    const auto fails_with = [&](const dza::Feature& f, auto error) {
+        dza::with_feature_context(layer, f, [&]() -> int { throw error; });
+    };
+    try {
+        fails_with(named, dza::UsageError("radius is negative"));
+        FAIL("no error");
+    } catch (const dza::UsageError& e) {
+        CHECK(std::string(e.what()) == layer.where_text() + ": feature 7 (\"FR-1\"): radius is negative");
+    }
+    try {
+        fails_with(unnamed, dza::DataError("cannot buffer"));
+        FAIL("no error");
+    } catch (const dza::UsageError&) {
+        FAIL("a DataError came back as a UsageError");
+    } catch (const dza::DataError& e) {
+        CHECK(std::string(e.what()) == layer.where_text() + ": feature 9: cannot buffer");
+    }
+    CHECK(dza::with_feature_context(layer, named, [] { return 3; }) == 3);
+}

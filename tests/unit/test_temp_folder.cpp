@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "dza/error.hpp"
-#include "gdal_util.hpp"
+#include "gdal/gdal.hpp"
 #include "helpers.hpp"
 #include "temp_folder.hpp"
 

@@ -21,7 +21,7 @@ TEST_CASE("bad distances are usage errors that quote the value", "[units]") {
         try {
             parse_distance_m(text, "--standoff");
         } catch (const dza::UsageError& e) {
-            CHECK(e.exit_code() == 2);
+            CHECK(e.exit_code() == dza::ExitCode::Usage);
             return std::string(e.what());
         }
         return std::string("no error");

@@ -1,4 +1,4 @@
-#include "gdal_util.hpp"
+#include "gdal/gdal.hpp"
 
 #include <cpl_conv.h>
 

@@ -5,6 +5,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 
 #include <memory>
 #include <string>
@@ -35,12 +36,17 @@ struct TransformDeleter {
 struct FieldDefnDeleter {
     void operator()(OGRFieldDefnH f) const noexcept { OGR_Fld_Destroy(f); }
 };
+struct StringListDeleter {
+    void operator()(char** list) const noexcept { CSLDestroy(list); }
+};
 
 using DatasetPtr = std::unique_ptr<std::remove_pointer_t<GDALDatasetH>, DatasetCloser>;
 using FeaturePtr = std::unique_ptr<std::remove_pointer_t<OGRFeatureH>, FeatureDeleter>;
 using GeometryPtr = std::unique_ptr<std::remove_pointer_t<OGRGeometryH>, GeometryDeleter>;
 using SrsPtr = std::unique_ptr<std::remove_pointer_t<OGRSpatialReferenceH>, SrsReleaser>;
 using TransformPtr = std::unique_ptr<std::remove_pointer_t<OGRCoordinateTransformationH>, TransformDeleter>;
+using FieldDefnPtr = std::unique_ptr<std::remove_pointer_t<OGRFieldDefnH>, FieldDefnDeleter>;
+using StringListPtr = std::unique_ptr<char*, StringListDeleter>;  // a GDAL string list (char**)
 
 // While alive, GDAL's messages on this thread are collected instead of printed: warnings go to
 // `warn` (prefixed with `context`), failures are kept for the exception that follows.

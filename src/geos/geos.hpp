@@ -1,8 +1,16 @@
 #pragma once
-// The boundary to GEOS's reentrant C API: one context per thread whose error handler records the
-// message, and helpers that turn a failed call into a DataError.
+// The boundary to GEOS's reentrant C API (private to the library): one context per thread whose
+// error handler records the message, owners for GEOS's handles, and the overlay helpers every
+// analysis uses. Geometries are owned by dza::Geometry; a helper that returns one transfers its
+// ownership and throws DataError("<what>: <GEOS message>") instead of returning null.
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
+
+// GEOS takes the parts given to GEOSGeom_createCollection_r and GEOSGeom_createPolygon_r even
+// when it fails (it frees them then): collection() and polygon() rely on it.
+#if GEOS_VERSION_MAJOR < 3 || (GEOS_VERSION_MAJOR == 3 && GEOS_VERSION_MINOR < 10)
+#error "dza needs GEOS 3.10 or later"
+#endif
 
 #include <memory>
 #include <string>
@@ -27,9 +35,6 @@ T* check(T* result, const char* what) {
     return result;
 }
 
-struct GeomDeleter {
-    void operator()(GEOSGeometry* g) const noexcept { GEOSGeom_destroy_r(ctx(), g); }
-};
 struct CoordSeqDeleter {
     void operator()(GEOSCoordSequence* s) const noexcept { GEOSCoordSeq_destroy_r(ctx(), s); }
 };
@@ -51,11 +56,22 @@ struct WKTWriterDeleter {
 struct WKTReaderDeleter {
     void operator()(GEOSWKTReader* r) const noexcept { GEOSWKTReader_destroy_r(ctx(), r); }
 };
+struct BufferParamsDeleter {
+    void operator()(GEOSBufferParams* p) const noexcept { GEOSBufferParams_destroy_r(ctx(), p); }
+};
+struct MakeValidParamsDeleter {
+    void operator()(GEOSMakeValidParams* p) const noexcept { GEOSMakeValidParams_destroy_r(ctx(), p); }
+};
 
-using GeomPtr = std::unique_ptr<GEOSGeometry, GeomDeleter>;
 using CoordSeqPtr = std::unique_ptr<GEOSCoordSequence, CoordSeqDeleter>;
 using PreparedPtr = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>;
 using STRtreePtr = std::unique_ptr<GEOSSTRtree, STRtreeDeleter>;
+using WKBReaderPtr = std::unique_ptr<GEOSWKBReader, WKBReaderDeleter>;
+using WKBWriterPtr = std::unique_ptr<GEOSWKBWriter, WKBWriterDeleter>;
+using WKTReaderPtr = std::unique_ptr<GEOSWKTReader, WKTReaderDeleter>;
+using WKTWriterPtr = std::unique_ptr<GEOSWKTWriter, WKTWriterDeleter>;
+using BufferParamsPtr = std::unique_ptr<GEOSBufferParams, BufferParamsDeleter>;
+using MakeValidParamsPtr = std::unique_ptr<GEOSMakeValidParams, MakeValidParamsDeleter>;
 
 // Buffers that GEOS allocates (WKB, WKT) are released with GEOSFree_r.
 struct BufferDeleter {
@@ -92,5 +108,34 @@ inline std::vector<LonLat> coords_of(const GEOSGeometry* g) {
     for (unsigned i = 0; i < n; ++i) GEOSCoordSeq_getXY_r(ctx(), seq, i, &pts[i].lon, &pts[i].lat);
     return pts;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Owned results. Each takes what it is given as a borrowed pointer (or a Geometry it consumes)
+// and returns a new Geometry that the caller owns.
+
+// `g` owned, or DataError("<what>: <GEOS message>") when it is null (the call failed).
+inline Geometry own(GEOSGeometry* g, const char* what) { return Geometry(check(g, what)); }
+Geometry clone(const GEOSGeometry* g);
+Geometry empty_polygon();
+inline bool is_empty(const GEOSGeometry* g) { return !g || GEOSisEmpty_r(ctx(), g) == 1; }
+Extent extent_of(const GEOSGeometry* g);
+
+// A collection of `parts` (of `type`: GEOS_GEOMETRYCOLLECTION, GEOS_MULTIPOLYGON, ...). The parts
+// are taken in every case: by the collection, or freed (by GEOS) when creating it fails.
+Geometry collection(std::vector<Geometry> parts, int type = GEOS_GEOMETRYCOLLECTION, const char* what = "collecting geometries");
+// A polygon of linear rings, taken in every case like collection()'s parts.
+Geometry polygon(Geometry shell, std::vector<Geometry> holes, const char* what = "creating polygon");
+
+// The polygonal parts of a geometry (overlays of polygons with polygons can leave lines and
+// points where boundaries touch), as a Polygon or MultiPolygon; an empty polygon when none. With
+// `min_area_m2`, polygons of a smaller geodesic area are left out.
+Geometry polygonal(Geometry g, double min_area_m2 = 0);
+
+// Overlays; an empty operand gives an empty polygon (intersection) or a copy of `a` (difference).
+Geometry intersection(const GEOSGeometry* a, const GEOSGeometry* b, const char* what = "intersecting");
+Geometry difference(const GEOSGeometry* a, const GEOSGeometry* b, const char* what = "subtracting");
+// The union of `parts` (taken), in one unary union; an empty polygon when there are none.
+Geometry unite(std::vector<Geometry> parts, const char* what = "uniting geometries");
+
 
 }  // namespace dza::geos

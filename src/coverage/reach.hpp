@@ -1,0 +1,28 @@
+#pragma once
+// One deployment's reach: its geometry and what the steps learn of it.
+#include <cmath>
+#include <cstddef>
+
+#include "coverage/common.hpp"
+
+namespace dza::coverage {
+
+struct Reach {
+    std::size_t feature = 0;
+    double radius_m = 0;
+    bool is_circle = false;  // a point's circle built here (centre and radius describe it exactly)
+    LonLat centre;
+    double max_error_m = 0;
+    Geometry geometry;  // Polygon or MultiPolygon; may be empty
+    Extent extent;
+    bool in_union = true;  // false when another circle contains it
+    bool empty = true;     // no area (a point or line with reach 0)
+};
+
+// Whether two circles are certainly apart by their rough distance (kept to where it is good to 2%).
+inline bool clearly_apart(const Reach& a, const Reach& b, double rough_m) {
+    return a.is_circle && b.is_circle && a.radius_m + b.radius_m < 500000.0 && std::fabs(a.centre.lat) < 75.0 && std::fabs(b.centre.lat) < 75.0 &&
+           rough_m > 1.1 * (a.radius_m + b.radius_m) + 10000.0;
+}
+
+}  // namespace dza::coverage

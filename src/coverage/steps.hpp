@@ -1,0 +1,42 @@
+#pragma once
+// The steps of compute_coverage (src/coverage.cpp), in order: the reaches (reaches.cpp), the
+// circles inside another and the union (union.cpp), the redundancy (redundancy.cpp), and the
+// figures per region, target and territory (figures.cpp) with the line's coverage (line.cpp).
+#include <cstddef>
+#include <vector>
+
+#include "coverage/envelope_grid.hpp"
+#include "coverage/reach.hpp"
+#include "dza/coverage.hpp"
+#include "dza/layer.hpp"
+
+namespace dza::coverage {
+
+// 1. A reach for each deployment with a radius (one without a geometry is left out with a
+// warning), then their geometries, built in parallel: a geodesic circle around a point, else
+// the geodesic buffer. Each reach's extent is set and its geometry readied for sharing.
+std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<double>& radius_m, double tolerance_m, const Callbacks& callbacks);
+void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m);
+
+// 2. Circles inside another circle leave the union (in_union = false); the reaches that stay
+// are inserted into `kept`. Returns, for each reach, the circles found inside it; counts them
+// in `contained`.
+std::vector<std::vector<std::size_t>> set_aside_contained(std::vector<Reach>& reaches, EnvelopeGrid& kept, std::size_t& contained);
+
+// 3. The union of the reaches that stay in it.
+Geometry union_of_reaches(const std::vector<Reach>& reaches);
+
+// 4. The area within two or more reaches.
+Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& kept, const std::vector<std::vector<std::size_t>>& inside_of,
+                       const Geometry& coverage);
+
+// 5. The figures per region and per target, for the territory, the line's coverage and the gaps,
+// into `result` (whose coverage and redundancy are set).
+void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
+                     const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid);
+
+// The coverage of one line layer: lengths, and the uncovered stretches in order along each feature.
+LineCoverage measure_line(const Layer& line, const Geometry& coverage);
+
+}  // namespace dza::coverage
