@@ -90,7 +90,7 @@ json eligibility_json(const EligibilityRule& e) {
     j["standoff_km"] = km(e.standoff_m / 1000.0);
     j["allowed_regions"] = e.allowed_regions;
     j["west_of_lon"] = e.west_of_lon ? json(*e.west_of_lon) : json(nullptr);
-    j["basing_areas"] = e.basing_areas ? json(e.basing_areas->name) : json(nullptr);
+    j["basing_areas"] = e.basing_areas != nullptr;
     return j;
 }
 

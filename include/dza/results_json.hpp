@@ -61,7 +61,7 @@ nlohmann::ordered_json to_json(const std::vector<DistanceResult>& results, const
 nlohmann::ordered_json to_json(const ZonesResult& result, const EligibilityRule& eligibility, const std::string& controlled_side);
 
 // The eligibility rule as applied: {"standoff_km", "allowed_regions" ([] for every region),
-// "west_of_lon" (or null), "basing_areas" (the basing areas layer's name, or null)}.
+// "west_of_lon" (or null), "basing_areas" (true when only basing areas are eligible)}.
 nlohmann::ordered_json eligibility_json(const EligibilityRule& eligibility);
 
 // "dza.coverage/1": {"schema", "inputs": {"deployments", "regions", "line" (or null), "targets"},
