@@ -42,4 +42,9 @@ expected_regions=$(grep -c '"type": "Feature"' "$prefix/share/dza/regions.geojso
 grep -qx "version $version" "$work/out.txt" || fail "version: expected $version"
 grep -qx "equator_degree_m $expected_m" "$work/out.txt" || fail "equator_degree_m: expected $expected_m"
 grep -qx "regions $expected_regions" "$work/out.txt" || fail "regions: expected $expected_regions"
+# The installed dza runs the installed default scenario from any folder.
+mkdir "$work/elsewhere"
+(cd "$work/elsewhere" && "$prefix/bin/dza" run -o out >/dev/null 2>"$work/run_err.txt") || { cat "$work/run_err.txt"; fail "the installed dza run, from a folder without data/, failed"; }
+grep -q "^dza: using $prefix/share/dza/scenario.yaml" "$work/run_err.txt" || { cat "$work/run_err.txt"; fail "the installed dza run did not say it used the installed scenario"; }
+for f in summary.json report.html dza.gpkg; do [[ -s $work/elsewhere/out/$f ]] || fail "the installed dza run wrote no $f"; done
 echo "ok: consumer built with find_package(dza) against $prefix"
