@@ -19,6 +19,7 @@
 #include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/report.hpp"
+#include "dza/results_json.hpp"
 #include "dza/secrets.hpp"
 #include "dza/territory.hpp"
 #include "dza/text.hpp"
@@ -154,11 +155,6 @@ private:
     int done_ = 0;
 };
 
-json round_json(double v, int decimals) {
-    const double scale = std::pow(10.0, decimals);
-    return std::round(v * scale) / scale;
-}
-
 }  // namespace
 
 namespace {
@@ -220,8 +216,11 @@ std::vector<std::string> run_output_files(const Scenario& scenario) {
     return out;
 }
 
-RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
-    // Where the results go: the folder is created if its parent exists.
+namespace {
+
+// The run's folder: created if its parent exists; refused, before any work, when it would
+// overwrite the scenario or one of its layers, or cannot be written.
+fs::path prepare_output_folder(const Scenario& scenario, const RunOptions& options) {
     const fs::path out_dir = options.output_dir;
     std::error_code ec;
     for (const auto& name : run_output_files(scenario)) check_not_an_input((out_dir / name).string(), scenario_inputs(scenario));
@@ -233,177 +232,224 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
     check_output_path((out_dir / "dza.gpkg").string());  // not a folder, not read-only, not open in QGIS
     if (!options.database.empty()) check_output_path(options.database, options.table);
+    return out_dir;
+}
 
+// The scenario's layers and parameters, resolved as every command resolves them.
+AnalysisInputs load_inputs(const Scenario& scenario, const Callbacks& callbacks) {
+    LoadOptions load;
+    load.callbacks.warn = callbacks.warn;
+    InputRequest request;
+    request.command = "the run";
+    request.scenario = &scenario;
+    for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
+    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon"};
+    return resolve_inputs(request, load);
+}
+
+// summary.json's "inputs": each layer's source, feature count, and the SHA-256 of its file (null
+// for a database) and of its content as loaded.
+json inputs_json(const AnalysisInputs& in) {
+    json inputs = json::array();
+    std::error_code ec;
+    for (const auto& [role, spec] : in.refs) {
+        json input = {{"role", role}, {"source", spec.ref.display()}, {"features", in.layers.at(role).features.size()}};
+        input["sha256"] = fs::is_regular_file(spec.ref.source, ec) ? json(file_sha256(spec.ref.source)) : json(nullptr);
+        input["content_sha256"] = layer_sha256(in.layers.at(role));
+        inputs.push_back(input);
+    }
+    return inputs;
+}
+
+// The territory the analyses share, built once; the run without a line needs an occupied area.
+const Territory& run_territory(const AnalysisInputs& in, const Callbacks& callbacks) {
+    in.require("regions", "the run");
+    if (!in.has("line")) in.require("occupied", "the run without a line");
+    return in.territory(callbacks);
+}
+
+// Each analysis: its typed result into `results`, its layers appended to `outputs`.
+void analyse_distance(const AnalysisInputs& in, RunResults& results, std::vector<Output>& outputs, const Callbacks& callbacks) {
+    const Layer& from = in.require("deployments", "the distance analysis");
+    const Layer& to = in.require("line", "the distance analysis");
+    DistanceOptions o;
+    o.speed_field = in.parameters.speed_field;
+    o.speed_kmh = in.parameters.speed_kmh;
+    results.distance = DistanceSection{&from, &to, compute_distances(from, to, o)};
+    outputs.push_back({distance_layer(from, to, results.distance->results, callbacks), LayerKind::Distances, [](const Layer& l, const Feature& f) {
+                           return fmt::format("{}: {:.1f} km to the line", l.label(f), f.values[*l.field_index("distance_km")].get<double>());
+                       }});
+}
+
+void analyse_zones(const AnalysisInputs& in, RunResults& results, std::vector<Output>& outputs, const Callbacks& callbacks) {
+    const Layer& regions = in.require("regions", "the zones analysis");
+    const Territory& territory = run_territory(in, callbacks);
+    ZonesOptions o;
+    o.eligibility = in.eligibility();
+    const double standoff_m = o.eligibility.standoff_m;
+    results.zones = ZonesSection{compute_zones(regions, territory, o), o.eligibility, territory.rule};
+    const ZonesResult& z = results.zones->result;
+    outputs.push_back({standoff_layer(z, standoff_m), LayerKind::StandoffBand,
+                       [standoff_m](const Layer&, const Feature&) { return fmt::format("stand-off band, {:g} km", standoff_m / 1000); }});
+    outputs.push_back({zones_layer(z, standoff_m), LayerKind::Eligible, [](const Layer& l, const Feature& f) {
+                           return fmt::format("eligible: {}, {}", text_of(l, f, "region"), text_of(l, f, "band"));
+                       }});
+}
+
+void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector<Output>& outputs, const Callbacks& callbacks) {
+    const Layer& deployments = in.require("deployments", "the coverage analysis");
+    const Layer& regions = in.require("regions", "the coverage analysis");
+    const ScenarioParameters& p = in.parameters;
+    CoverageOptions o;
+    o.radius_m = p.radius_m;
+    o.radius_field = p.radius_field;
+    o.radius_by_role_m = p.radius_by_role_m;
+    const Territory& t = run_territory(in, callbacks);
+    o.territory = &t.land;  // the union of the regions, already made for the split
+    o.gaps_within = &t.controlled;
+    o.gaps_within_name = "controlled side";
+    std::vector<const Layer*> targets;
+    for (const char* role : {"maritime_zone", "targets"})
+        if (const Layer* l = in.layer(role)) targets.push_back(l);
+    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, compute_coverage(deployments, regions, in.layer("line"), targets, o)};
+    const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
+    for (auto& l : coverage_layers(results.coverage->result, regions, targets, callbacks)) {
+        if (l.name == "regions") {
+            l.name = "coverage_regions";
+            outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {
+                                   return fmt::format("{}: {:.1f}% covered", c.label(f), f.values[*c.field_index("covered_pct")].get<double>());
+                               }});
+        } else if (l.name == "coverage") {
+            outputs.push_back({std::move(l), LayerKind::Coverage, fixed("within reach of a deployment")});
+        } else if (l.name == "redundancy") {
+            outputs.push_back({std::move(l), LayerKind::Redundancy, fixed("within reach of two or more")});
+        } else if (l.name == "gaps") {
+            outputs.push_back({std::move(l), LayerKind::Gaps, fixed("not covered")});
+        } else if (l.name == "line_gaps") {
+            outputs.push_back({std::move(l), LayerKind::LineGaps, [](const Layer& c, const Feature& f) {
+                                   return fmt::format("uncovered stretch, {:.1f} km", f.values[*c.field_index("length_km")].get<double>());
+                               }});
+        } else {
+            l.name = "coverage_" + l.name;
+            outputs.push_back({std::move(l), LayerKind::CoverageTargets, [](const Layer& t, const Feature& f) { return t.label(f); }});
+        }
+    }
+}
+
+void analyse_check(const AnalysisInputs& in, RunResults& results, const Callbacks& callbacks) {
+    const Layer& deployments = in.require("deployments", "the plan check");
+    const Layer& regions = in.require("regions", "the plan check");
+    const Layer& line = in.require("line", "the plan check");
+    const Territory& territory = run_territory(in, callbacks);
+    CheckOptions o;
+    o.eligibility = in.eligibility();
+    o.maritime_zone = in.layer("maritime_zone");
+    results.check = CheckSection{check_plan(deployments, regions, line, territory, o), o.eligibility, territory.rule};
+}
+
+// A staging folder inside the run's folder: every file is made there and moved into place at
+// the end. Messages name a file where it goes, not where it is staged; a failure here, after the
+// checks, is one of the system (exit 1).
+class Staging {
+public:
+    explicit Staging(const fs::path& out_dir) : out_dir_(out_dir), folder_(out_dir, ".dza-run-", out_dir.string()) {}
+
+    fs::path path(const std::string& name) const { return folder_.path() / name; }
+
+    void write(const std::function<void()>& fn) const {
+        try {
+            fn();
+        } catch (const Error& e) {
+            std::string message = e.what();
+            const std::string from = folder_.path().string(), to = out_dir_.string();
+            for (auto at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size())) message.replace(at, from.size(), to);
+            throw DataError(message);
+        }
+    }
+
+    // The report and summary.json are text dza composes: any password it has seen is hidden there.
+    void write_text(const std::string& name, const std::string& text) const {
+        write([&] { write_file_checked(path(name), scrub_secrets(text), (out_dir_ / name).string()); });
+    }
+
+    void move_into_place(const std::vector<std::string>& files) { folder_.move_into_place(files, out_dir_); }
+
+private:
+    fs::path out_dir_;
+    TempFolder folder_;
+};
+
+// summary.json: the version, the scenario, its parameters, the inputs, every result (as each
+// command's --json prints it), the methods, the steps' times, the files and the database tables.
+json summary_json(const Scenario& scenario, const AnalysisInputs& in, const json& inputs, const RunResults& results, const RunResult& result,
+                  const json& database) {
+    json step_times = json::array();
+    for (const auto& s : result.steps) step_times.push_back({{"step", s.name}, {"seconds", json_round(s.seconds, 4)}});
+    std::vector<std::string> files = result.files;
+    files.push_back("summary.json");
+    std::sort(files.begin(), files.end());
+    return {{"dza_version", dza::version},
+            {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"sha256", file_sha256(scenario.file)}}},
+            {"parameters", parameters_json(in.parameters)},
+            {"analyses_run", scenario.analyses},
+            {"inputs", inputs},
+            {"results", results_json(results)},
+            {"methods", methods_json(results)},
+            {"steps", step_times},
+            {"outputs", files},
+            {"database", database}};
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+    const fs::path out_dir = prepare_output_folder(scenario, options);
     RunResult result;
     const auto wants = [&](const char* analysis) {
         return std::find(scenario.analyses.begin(), scenario.analyses.end(), analysis) != scenario.analyses.end();
     };
     const int total_steps = 3 + static_cast<int>(scenario.analyses.size()) + (options.database.empty() ? 0 : 1);
     Steps steps(result.steps, options.callbacks, total_steps);
-    LoadOptions load;
-    load.callbacks.warn = options.callbacks.warn;
+    const Callbacks& callbacks = options.callbacks;
 
-    // Layers, parameters and the territory, as every command resolves them.
     AnalysisInputs in;
-    json inputs = json::array();
+    json inputs;
     steps.run("load layers", [&] {
-        InputRequest request;
-        request.command = "the run";
-        request.scenario = &scenario;
-        for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
-        request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon"};
-        in = resolve_inputs(request, load);
-        for (const auto& [role, spec] : in.refs) {
-            json input = {{"role", role}, {"source", spec.ref.display()}, {"features", in.layers.at(role).features.size()}};
-            input["sha256"] = fs::is_regular_file(spec.ref.source, ec) ? json(file_sha256(spec.ref.source)) : json(nullptr);
-            input["content_sha256"] = layer_sha256(in.layers.at(role));
-            inputs.push_back(input);
-        }
+        in = load_inputs(scenario, callbacks);
+        inputs = inputs_json(in);
         return 0;
     });
-    const std::map<std::string, Layer>& layers = in.layers;
-    const auto layer = [&](const char* role, const char* needed_by) -> const Layer& { return in.require(role, needed_by); };
-    const auto optional_layer = [&](const char* role) -> const Layer* { return in.layer(role); };
-    const ScenarioParameters& p = in.parameters;
-    const auto get_territory = [&]() -> const Territory& {
-        layer("regions", "the run");
-        if (!in.has("line")) layer("occupied", "the run without a line");
-        return in.territory(options.callbacks);
-    };
 
     RunResults results;
     std::vector<Output> outputs;  // the result layers, in writing order
+    if (wants("distance")) steps.run("distance", [&] { return analyse_distance(in, results, outputs, callbacks); });
+    if (wants("zones")) steps.run("zones", [&] { return analyse_zones(in, results, outputs, callbacks); });
+    if (wants("coverage")) steps.run("coverage", [&] { return analyse_coverage(in, results, outputs, callbacks); });
+    if (wants("check")) steps.run("check", [&] { return analyse_check(in, results, callbacks); });
+    result.plan_checked = results.check.has_value();
+    result.plan_passed = !results.check || results.check->result.passed();
+    const std::vector<Output> inputs_used = input_copies(in.layers, results.check ? &results.check->result : nullptr, callbacks);
 
-    if (wants("distance")) {
-        steps.run("distance", [&] {
-            const Layer& from = layer("deployments", "the distance analysis");
-            const Layer& to = layer("line", "the distance analysis");
-            DistanceOptions o;
-            o.speed_field = p.speed_field;
-            o.speed_kmh = p.speed_kmh;
-            results.distance = DistanceSection{&from, &to, compute_distances(from, to, o)};
-            outputs.push_back({distance_layer(from, to, results.distance->results, options.callbacks), LayerKind::Distances, [](const Layer& l, const Feature& f) {
-                                   return fmt::format("{}: {:.1f} km to the line", l.label(f), f.values[*l.field_index("distance_km")].get<double>());
-                               }});
-            return 0;
-        });
-    }
-
-    if (wants("zones")) {
-        steps.run("zones", [&] {
-            const Layer& regions = layer("regions", "the zones analysis");
-            ZonesOptions o;
-            o.eligibility = in.eligibility();
-            const double standoff_m = o.eligibility.standoff_m;
-            results.zones = ZonesSection{compute_zones(regions, get_territory(), o), o.eligibility, get_territory().rule};
-            const ZonesResult& z = results.zones->result;
-            outputs.push_back({standoff_layer(z, standoff_m), LayerKind::StandoffBand,
-                               [standoff_m](const Layer&, const Feature&) { return fmt::format("stand-off band, {:g} km", standoff_m / 1000); }});
-            outputs.push_back({zones_layer(z, standoff_m), LayerKind::Eligible, [](const Layer& l, const Feature& f) {
-                                   return fmt::format("eligible: {}, {}", text_of(l, f, "region"), text_of(l, f, "band"));
-                               }});
-            return 0;
-        });
-    }
-
-    if (wants("coverage")) {
-        steps.run("coverage", [&] {
-            const Layer& deployments = layer("deployments", "the coverage analysis");
-            const Layer& regions = layer("regions", "the coverage analysis");
-            CoverageOptions o;
-            o.radius_m = p.radius_m;
-            o.radius_field = p.radius_field;
-            o.radius_by_role_m = p.radius_by_role_m;
-            const Territory& t = get_territory();
-            o.territory = &t.land;  // the union of the regions, already made for the split
-            o.gaps_within = &t.controlled;
-            o.gaps_within_name = "controlled side";
-            std::vector<const Layer*> targets;
-            for (const char* role : {"maritime_zone", "targets"})
-                if (const Layer* l = optional_layer(role)) targets.push_back(l);
-            results.coverage = CoverageSection{&deployments, &regions, optional_layer("line"), targets, compute_coverage(deployments, regions, optional_layer("line"), targets, o)};
-            const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
-            for (auto& l : coverage_layers(results.coverage->result, regions, targets, options.callbacks)) {
-                if (l.name == "regions") {
-                    l.name = "coverage_regions";
-                    outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {
-                                           return fmt::format("{}: {:.1f}% covered", c.label(f), f.values[*c.field_index("covered_pct")].get<double>());
-                                       }});
-                } else if (l.name == "coverage") {
-                    outputs.push_back({std::move(l), LayerKind::Coverage, fixed("within reach of a deployment")});
-                } else if (l.name == "redundancy") {
-                    outputs.push_back({std::move(l), LayerKind::Redundancy, fixed("within reach of two or more")});
-                } else if (l.name == "gaps") {
-                    outputs.push_back({std::move(l), LayerKind::Gaps, fixed("not covered")});
-                } else if (l.name == "line_gaps") {
-                    outputs.push_back({std::move(l), LayerKind::LineGaps, [](const Layer& c, const Feature& f) {
-                                           return fmt::format("uncovered stretch, {:.1f} km", f.values[*c.field_index("length_km")].get<double>());
-                                       }});
-                } else {
-                    l.name = "coverage_" + l.name;
-                    outputs.push_back({std::move(l), LayerKind::CoverageTargets, [](const Layer& t, const Feature& f) { return t.label(f); }});
-                }
-            }
-            return 0;
-        });
-    }
-
-    if (wants("check")) {
-        steps.run("check", [&] {
-            const Layer& deployments = layer("deployments", "the plan check");
-            const Layer& regions = layer("regions", "the plan check");
-            const Layer& line = layer("line", "the plan check");
-            CheckOptions o;
-            o.eligibility = in.eligibility();
-            o.maritime_zone = optional_layer("maritime_zone");
-            results.check = CheckSection{check_plan(deployments, regions, line, get_territory(), o), o.eligibility, get_territory().rule};
-            result.plan_checked = true;
-            result.plan_passed = results.check->result.passed();
-            return 0;
-        });
-    }
-    const std::vector<Output> inputs_used = input_copies(layers, results.check ? &results.check->result : nullptr, options.callbacks);
-
-    // Every file is made in a staging folder and moved into place at the end. dza.gpkg is the
-    // run's own: it is made anew, never updated.
-    TempFolder staging(out_dir, ".dza-run-", out_dir.string());
-    // Messages name a file where it goes, not where it is staged. A failure here, after the
-    // checks, is one of the system (exit 1).
-    const auto staged = [&](const std::function<void()>& write) {
-        try {
-            write();
-        } catch (const Error& e) {
-            std::string message = e.what();
-            const std::string from = staging.path().string(), to = out_dir.string();
-            for (auto at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size())) message.replace(at, from.size(), to);
-            throw DataError(message);
-        }
-    };
-    // The report and summary.json are text dza composes: any password it has seen is hidden there.
-    const auto write_staged = [&](const std::string& name, const std::string& text) {
-        staged([&] { write_file_checked(staging.path() / name, scrub_secrets(text), (out_dir / name).string()); });
-        result.files.push_back(name);
-    };
-    WriteOptions w;
-    w.callbacks = options.callbacks;
-    w.precision = options.precision;
     // The data layers (dza.gpkg, the database) and, for geojson.io and GitHub, the GeoJSON files
-    // with simplestyle columns.
+    // with simplestyle columns. dza.gpkg is the run's own: it is made anew, never updated.
+    Staging staging(out_dir);
+    WriteOptions w;
+    w.callbacks = callbacks;
+    w.precision = options.precision;
     std::vector<const Output*> written;
     for (const auto& o : inputs_used) written.push_back(&o);
     for (const auto& o : outputs) written.push_back(&o);
     std::vector<const Layer*> all;
     for (const Output* o : written) all.push_back(&o->layer);
     steps.run("write layers", [&] {
-        staged([&] {
+        staging.write([&] {
             for (const Output* o : written) {
-                write_layer(styled_copy(o->layer, o->kind, o->title), (staging.path() / (o->layer.name + ".geojson")).string(), w);
+                write_layer(styled_copy(o->layer, o->kind, o->title), staging.path(o->layer.name + ".geojson").string(), w);
                 result.files.push_back(o->layer.name + ".geojson");
             }
-            write_layers(all, (staging.path() / "dza.gpkg").string(), w);
+            write_layers(all, staging.path("dza.gpkg").string(), w);
             result.files.push_back("dza.gpkg");
         });
-        return 0;
     });
 
     steps.run("report", [&] {
@@ -411,8 +457,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
         const MapContent map = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr);
         const std::string svg = render_map_svg(compose_map(map), map_options(map, 1200, 860));
-        write_staged("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
-        return 0;
+        staging.write_text("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
+        result.files.push_back("report.html");
     });
 
     json database = nullptr;
@@ -425,31 +471,17 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             for (const Layer* l : all) names.push_back(l->name);
             result.tables = database_tables(options.table, names);
             database = {{"output", redact_source(options.database)}, {"tables", result.tables}};
-            return 0;
         });
     }
 
-    json step_times = json::array();
-    for (const auto& s : result.steps) step_times.push_back({{"step", s.name}, {"seconds", round_json(s.seconds, 4)}});
-    std::vector<std::string> files = result.files;
-    files.push_back("summary.json");
-    std::sort(files.begin(), files.end());
-    result.summary = {{"dza_version", dza::version},
-                      {"scenario", {{"name", scenario.name}, {"file", scenario.file.string()}, {"sha256", file_sha256(scenario.file)}}},
-                      {"parameters", parameters_json(p)},
-                      {"analyses_run", scenario.analyses},
-                      {"inputs", inputs},
-                      {"results", results_json(results)},
-                      {"methods", methods_json(results)},
-                      {"steps", step_times},
-                      {"outputs", files},
-                      {"database", database}};
-    write_staged("summary.json", json_text(result.summary, 2) + '\n');
+    result.summary = summary_json(scenario, in, inputs, results, result, database);
+    staging.write_text("summary.json", json_text(result.summary, 2) + '\n');
+    result.files.push_back("summary.json");
     std::sort(result.files.begin(), result.files.end());
 
     // Everything is ready: move it into place.
-    staging.move_into_place(result.files, out_dir);
-    options.callbacks.report(1.0, "done");
+    staging.move_into_place(result.files);
+    callbacks.report(1.0, "done");
     return result;
 }
 
