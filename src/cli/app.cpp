@@ -98,7 +98,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     }
 
     try {
-        return chosen->run(io);
+        return exit_status(chosen->run(io));
     } catch (const dza::Error& e) {
         err << "dza: " << scrub_secrets(e.what()) << '\n';
         return exit_status(e.exit_code());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/error.hpp"
 #include "dza/layer.hpp"
 #include "dza/scenario.hpp"
 
@@ -36,7 +37,7 @@ public:
     virtual const char* description() const = 0;
     virtual void setup(CLI::App& app) = 0;
     virtual void validate() {}
-    virtual int run(Io& io) = 0;
+    virtual ExitCode run(Io& io) = 0;
 };
 
 using CommandFactory = std::unique_ptr<Command> (*)();

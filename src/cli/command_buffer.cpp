@@ -80,7 +80,7 @@ double round_to(double value, double step) { return std::round(value / step) * s
 
 }  // namespace
 
-int BufferCommand::run(Io& io) {
+ExitCode BufferCommand::run(Io& io) {
     check_output_path(output_, table_);
     check_not_an_input(output_, {{ref_.source, "LAYER"}});
     const Callbacks callbacks = io.callbacks();
@@ -214,7 +214,7 @@ int BufferCommand::run(Io& io) {
     options.precision = precision_;
     options.table = table_;
     write_layer(out, output_, options, &io.out);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -18,7 +18,7 @@ public:
     }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     std::string layer_;

@@ -28,7 +28,7 @@ void CheckCommand::setup(CLI::App& app) {
 
 void CheckCommand::validate() { inputs_.validate(); }
 
-int CheckCommand::run(Io& io) {
+ExitCode CheckCommand::run(Io& io) {
     InputRequest request = inputs_.request("check");
     request.uses = {"standoff_km", "controlled_side", "allowed_regions", "west_of_lon"};
     const AnalysisInputs inputs = resolve(request, io);
@@ -59,12 +59,12 @@ int CheckCommand::run(Io& io) {
         }
         io.out << fmt::format("\n{} deployments, stand-off {:g} km, controlled side: {}\n", result.deployments.size(), options.eligibility.standoff_m / 1000.0, territory.rule);
     }
-    if (result.passed()) return 0;
+    if (result.passed()) return ExitCode::Ok;
     std::size_t failing = 0;
     for (const auto& d : result.deployments) failing += d.passed() ? 0 : 1;
     io.err << fmt::format("dza: the plan fails: {} violation{} by {} of {} deployments\n", result.violation_count(), result.violation_count() == 1 ? "" : "s", failing,
                           result.deployments.size());
-    return 1;
+    return ExitCode::Data;  // a finding: the plan fails
 }
 
 }  // namespace dza::cli

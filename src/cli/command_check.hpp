@@ -13,7 +13,7 @@ public:
     const char* description() const override { return "Check a plan: territory, controlled side, stand-off, basing areas, allowed regions (exit 1 on a violation)"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     InputOptions inputs_;

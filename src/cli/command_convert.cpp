@@ -15,7 +15,7 @@ void ConvertCommand::validate() {
     validate_output(output_, table_);
 }
 
-int ConvertCommand::run(Io& io) {
+ExitCode ConvertCommand::run(Io& io) {
     check_output_path(output_, table_);
     check_not_an_input(output_, {{ref_.source, "LAYER"}});
     const Layer layer = load_layer(ref_, io.load_options());
@@ -24,7 +24,7 @@ int ConvertCommand::run(Io& io) {
     options.precision = precision_;
     options.table = table_;
     write_layer(layer, output_, options, &io.out);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -11,7 +11,7 @@ public:
     const char* description() const override { return "Write a layer as dza reads it (WGS84, repaired) to GeoJSON or another format"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     std::string layer_;

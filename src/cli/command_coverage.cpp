@@ -147,7 +147,7 @@ void area_columns(Table& t, const std::string& first) {
 
 }  // namespace
 
-int CoverageCommand::run(Io& io) {
+ExitCode CoverageCommand::run(Io& io) {
     if (!output_.empty()) {
         if (output_is_dataset_) check_output_path(output_, table_);
         else check_output_folder(output_);
@@ -221,7 +221,7 @@ int CoverageCommand::run(Io& io) {
 
     if (json_) {
         io.out << scrub_secrets(json_text(to_json(result, deployments, regions, line ? &*line : nullptr, targets), 2)) << '\n';
-        return 0;
+        return ExitCode::Ok;
     }
 
     Table regions_table;
@@ -260,7 +260,7 @@ int CoverageCommand::run(Io& io) {
 
     io.out << fmt::format("\nuncovered ({}): {} km²; {} deployments, max error {:g} m\n", result.gaps_within, format_number(result.gaps_km2, 1), result.reaches,
                           result.max_error_m);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -49,7 +49,7 @@ std::string csv_cell(const std::string& s) {
 }
 }  // namespace
 
-int DistanceCommand::run(Io& io) {
+ExitCode DistanceCommand::run(Io& io) {
     if (!output_.empty()) check_output_path(output_, table_);
     InputRequest request = inputs_.request("distance");
     request.uses = {"speed_kmh", "speed_field"};
@@ -74,12 +74,12 @@ int DistanceCommand::run(Io& io) {
         w.precision = precision_;
         w.table = table_;
         write_layer(distance_layer(from, to, results, io.callbacks()), output_, w, &io.out);
-        if (output_ == "-") return 0;
+        if (output_ == "-") return ExitCode::Ok;
     }
 
     if (json_) {
         io.out << scrub_secrets(json_text(to_json(results, from, to), 2)) << '\n';
-        return 0;
+        return ExitCode::Ok;
     }
 
     const bool timed = std::any_of(results.begin(), results.end(), [](const DistanceResult& r) { return r.time_h.has_value(); });
@@ -93,7 +93,7 @@ int DistanceCommand::run(Io& io) {
             if (timed) io.out << ',' << (r.time_h ? fmt::format("{:.3f}", *r.time_h) : "");
             io.out << '\n';
         }
-        return 0;
+        return ExitCode::Ok;
     }
 
     Table table;
@@ -111,7 +111,7 @@ int DistanceCommand::run(Io& io) {
         table.add_row(std::move(row));
     }
     table.print(io.out);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

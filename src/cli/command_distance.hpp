@@ -13,7 +13,7 @@ public:
     const char* description() const override { return "Geodesic distance from each feature to the nearest target (default: deployments to the line)"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     InputOptions inputs_;

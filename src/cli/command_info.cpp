@@ -41,7 +41,7 @@ void print_info(std::ostream& out, const LayerInfo& info) {
 }
 }  // namespace
 
-int InfoCommand::run(Io& io) {
+ExitCode InfoCommand::run(Io& io) {
     std::vector<LayerInfo> infos;
     for (const auto& ref : refs_)
         for (auto& info : inspect(ref, io.load_options())) {
@@ -50,13 +50,13 @@ int InfoCommand::run(Io& io) {
         }
     if (json_) {
         io.out << scrub_secrets(json_text(to_json(infos), 2)) << '\n';
-        return 0;
+        return ExitCode::Ok;
     }
     for (std::size_t i = 0; i < infos.size(); ++i) {
         if (i) io.out << '\n';
         print_info(io.out, infos[i]);
     }
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -10,7 +10,7 @@ public:
     const char* description() const override { return "Describe layers: driver, CRS, geometry, counts, extent, fields, geodesic length or area"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     std::vector<std::string> layers_;

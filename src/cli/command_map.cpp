@@ -27,7 +27,7 @@ void MapCommand::validate() {
     map_format_for_path(output_);
 }
 
-int MapCommand::run(Io& io) {
+ExitCode MapCommand::run(Io& io) {
     check_map_output_path(output_);
     InputRequest request = inputs_.request("map");
     request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "allowed_regions", "west_of_lon"};
@@ -74,7 +74,7 @@ int MapCommand::run(Io& io) {
     content.allowed_regions = !p.allowed_regions.empty();
     content.radius_field = p.radius_field;
     render_map_file(compose_map(content), map_options(content, width_px_, height_px_), output_);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

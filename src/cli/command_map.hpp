@@ -11,7 +11,7 @@ public:
     const char* description() const override { return "Draw the scenario as a map: PNG or SVG, with legend, scale bar and graticule"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     InputOptions inputs_;

@@ -27,7 +27,7 @@ void RunCommand::validate() {
     validate_output(database_, table_);
 }
 
-int RunCommand::run(Io& io) {
+ExitCode RunCommand::run(Io& io) {
     const std::string file = scenario_.empty() ? default_scenario_path().string() : scenario_;
     if (scenario_.empty() && !io.quiet) io.err << "dza: using " << file << " for the run\n";
     const Scenario scenario = load_scenario(file);
@@ -52,7 +52,7 @@ int RunCommand::run(Io& io) {
     io.out << fmt::format("open {}/report.html in a browser; load {}/dza.gpkg in QGIS\n", output_, output_);
     if (!result.tables.empty())
         io.out << fmt::format("{} tables in {}: {}\n", result.tables.size(), redact_source(database_), fmt::join(result.tables, ", "));
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -10,7 +10,7 @@ public:
     const char* description() const override { return "Run a scenario: every analysis, styled GeoJSON, a GeoPackage, summary.json and report.html"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     std::string scenario_;  // "": the default scenario

@@ -41,7 +41,7 @@ void ZonesCommand::validate() {
     }
 }
 
-int ZonesCommand::run(Io& io) {
+ExitCode ZonesCommand::run(Io& io) {
     if (!output_.empty()) check_output_path(output_, table_);
     if (!band_output_.empty()) check_output_path(band_output_);
     if (!output_.empty() && !band_output_.empty()) {
@@ -78,11 +78,11 @@ int ZonesCommand::run(Io& io) {
         else write_layer(zones, output_, w, &io.out);
     }
     if (!band_output_.empty()) write_layer(standoff_layer(result, options.eligibility.standoff_m), band_output_, w, &io.out);
-    if (output_ == "-" || band_output_ == "-") return 0;
+    if (output_ == "-" || band_output_ == "-") return ExitCode::Ok;
 
     if (json_) {
         io.out << scrub_secrets(json_text(to_json(result, options.eligibility, territory.rule), 2)) << '\n';
-        return 0;
+        return ExitCode::Ok;
     }
     Table table;
     table.add_column("region");
@@ -99,7 +99,7 @@ int ZonesCommand::run(Io& io) {
     table.print(io.out);
     io.out << fmt::format("\nstand-off {:g} km from the line (boundary within {:.2f} m); controlled side: {}\n", options.eligibility.standoff_m / 1000.0, result.max_error_m,
                           territory.rule);
-    return 0;
+    return ExitCode::Ok;
 }
 
 }  // namespace dza::cli

@@ -13,7 +13,7 @@ public:
     const char* description() const override { return "Eligible basing zones: the controlled side minus a geodesic stand-off from the line"; }
     void setup(CLI::App& app) override;
     void validate() override;
-    int run(Io& io) override;
+    ExitCode run(Io& io) override;
 
 private:
     InputOptions inputs_;
