@@ -25,12 +25,7 @@ void BufferCommand::setup(CLI::App& app) {
         ->check(CLI::IsMember({"left", "right"}))
         ->type_name("left|right");
     app.add_flag("--dissolve", dissolve_, "union the buffers of all features into one feature (one per ring with --rings); drops the source fields");
-    app.add_option("--tolerance", tolerance_,
-                   fmt::format("largest deviation of the boundary's straight edges from the exact distance; vertices are held within "
-                               "the smaller of this and max(1 m, 0.01% of the distance) ({})",
-                               distance_units_help))
-        ->type_name("D")
-        ->default_str("10m");
+    add_tolerance_option(app, tolerance_, "the boundary");
     add_output_option(app, output_, table_, "where to write the buffers", true);
     add_precision_option(app, precision_);
 }
@@ -60,9 +55,8 @@ void BufferCommand::validate() {
             check_max(rings_m_[i], "--rings");
         }
     }
-    tolerance_m_ = parse_distance_m(tolerance_, "--tolerance");
-    if (tolerance_m_ < buffer_min_tolerance_m)
-        throw UsageError(fmt::format("--tolerance \"{}\" is too small; give at least {:g}m", tolerance_, buffer_min_tolerance_m));
+    tolerance_.parse();
+    tolerance_m_ = *tolerance_.metres();
     buffer_side_ = side_ == "left" ? BufferSide::Left : side_ == "right" ? BufferSide::Right : BufferSide::Both;
 }
 

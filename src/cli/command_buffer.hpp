@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "dza/buffer.hpp"
 
 namespace dza::cli {
@@ -23,7 +24,8 @@ public:
 private:
     std::string layer_;
     LayerRef ref_;
-    std::string distance_, distance_field_, rings_, side_, tolerance_ = "10m";
+    std::string distance_, distance_field_, rings_, side_;
+    DistanceOption tolerance_;
     CLI::Option* distance_option_ = nullptr;
     CLI::Option* field_option_ = nullptr;
     CLI::Option* rings_option_ = nullptr;

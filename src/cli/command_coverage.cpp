@@ -44,12 +44,7 @@ void CoverageCommand::setup(CLI::App& app) {
     app.add_option("--gaps-within", gaps_within_, "measure gaps within the controlled side of the line or the whole territory (default: controlled when there is a line)")
         ->check(CLI::IsMember({"controlled", "territory"}))
         ->type_name("controlled|territory");
-    app.add_option("--tolerance", tolerance_,
-                   fmt::format("largest deviation of a reach's straight edges from the exact distance; vertices are held within "
-                               "the smaller of this and max(1 m, 0.01% of the reach) ({})",
-                               distance_units_help))
-        ->type_name("D")
-        ->default_str("10m");
+    add_tolerance_option(app, tolerance_, "a reach");
     app.add_option("-o,--output", output_,
                    "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, a folder "
                    "that receives one GeoJSON file per layer, or PG:CONNECTION with --table (tables NAME_<layer>)")
@@ -87,8 +82,8 @@ void CoverageCommand::validate() {
             pos = comma + 1;
         }
     }
-    tolerance_m_ = parse_distance_m(tolerance_, "--tolerance");
-    if (tolerance_m_ < buffer_min_tolerance_m) throw UsageError(fmt::format("--tolerance \"{}\" is too small; give at least {:g}m", tolerance_, buffer_min_tolerance_m));
+    tolerance_.parse();
+    tolerance_m_ = *tolerance_.metres();
     output_is_dataset_ = false;
     if (!table_.empty() || is_database_output(output_)) {
         validate_output(output_, table_);

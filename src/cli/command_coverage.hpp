@@ -25,7 +25,8 @@ private:
     InputOptions inputs_;
     std::vector<std::string> targets_;
     DistanceOption radius_;
-    std::string radius_field_, radius_by_role_, role_field_ = "role", gaps_within_, tolerance_ = "10m";
+    std::string radius_field_, radius_by_role_, role_field_ = "role", gaps_within_;
+    DistanceOption tolerance_;
     std::string output_;
     bool json_ = false;
     std::string table_;

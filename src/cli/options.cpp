@@ -66,10 +66,22 @@ ControlledSide parse_keep(const std::string& text) {
     return side;
 }
 
-CLI::Option* DistanceOption::add(CLI::App& app, const char* name, const std::string& help, double max_m) {
+CLI::Option* DistanceOption::add(CLI::App& app, const char* name, const std::string& help, double max_m, double min_m, const std::string& default_text) {
     name_ = name;
+    min_m_ = min_m;
     max_m_ = max_m;
-    return app.add_option(name, text_, fmt::format("{} ({})", help, distance_units_help))->type_name("DISTANCE");
+    text_ = default_text;
+    auto* option = app.add_option(name, text_, fmt::format("{} ({})", help, distance_units_help))->type_name("DISTANCE");
+    if (!default_text.empty()) option->default_str(default_text);
+    return option;
+}
+
+void add_tolerance_option(CLI::App& app, DistanceOption& tolerance, const char* what) {
+    tolerance.add(app, "--tolerance",
+                  fmt::format("largest deviation of {}'s straight edges from the exact distance; vertices are held within the smaller of this and "
+                              "max(1 m, 0.01% of the distance)",
+                              what),
+                  std::numeric_limits<double>::infinity(), buffer_min_tolerance_m, "10m");
 }
 
 void DistanceOption::parse() {
@@ -77,6 +89,7 @@ void DistanceOption::parse() {
     if (text_.empty()) return;
     metres_ = parse_distance_m(text_, name_);
     if (*metres_ > max_m_) throw UsageError(fmt::format("{} is {:g} km, more than the {:g} km dza reaches", name_, *metres_ / 1000, max_m_ / 1000));
+    if (*metres_ < min_m_) throw UsageError(fmt::format("{} \"{}\" is too small; give at least {:g}m", name_, text_, min_m_));
 }
 
 void InputOptions::add_scenario(CLI::App& app) {

@@ -22,18 +22,24 @@ std::vector<std::string> split_names(const std::string& text, const char* option
 // --keep: "LON,LAT" (degrees) or the name of a region the controlled side contains.
 ControlledSide parse_keep(const std::string& text);
 
-// A distance option ("100km", "50 nmi", ...), parsed with parse_distance_m within [0, max_m].
+// A distance option ("100km", "50 nmi", ...), parsed with parse_distance_m within [min_m, max_m].
+// With a default text, the option always has a value.
 class DistanceOption {
 public:
-    CLI::Option* add(CLI::App& app, const char* name, const std::string& help, double max_m = std::numeric_limits<double>::infinity());
+    CLI::Option* add(CLI::App& app, const char* name, const std::string& help, double max_m = std::numeric_limits<double>::infinity(), double min_m = 0,
+                     const std::string& default_text = {});
     void parse();
     std::optional<double> metres() const { return metres_; }
 
 private:
     std::string name_, text_;
-    double max_m_ = 0;
+    double min_m_ = 0, max_m_ = 0;
     std::optional<double> metres_;
 };
+
+// --tolerance: the largest deviation of a geodesic boundary's straight edges from the exact
+// distance (buffers, reaches), default 10 m, at least buffer_min_tolerance_m.
+void add_tolerance_option(CLI::App& app, DistanceOption& tolerance, const char* what);
 
 class InputOptions {
 public:
