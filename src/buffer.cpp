@@ -94,6 +94,13 @@ public:
 
     double tolerance_m() const { return tolerance_m_; }
 
+    // Counts the vertices another sampler (a copy of this one, used on another thread) appended.
+    void add_vertices_of(const Sampler& copy, std::size_t count_at_copy) {
+        count_ += copy.count_ - count_at_copy;
+        if (count_ > max_vertices) throw DataError(fmt::format("the buffer needs more than {} vertices; give a larger tolerance", max_vertices));
+    }
+    std::size_t vertices() const { return count_; }
+
 private:
     template <typename Curve>
     void refine(const Curve& curve, double t0, LonLat p0, double t1, LonLat p1, int depth, std::vector<LonLat>& out) {
@@ -687,6 +694,10 @@ Geometry finish(Geometry g) {
 // ---------------------------------------------------------------------------------------------
 // Parts
 
+// Set on the threads of geodesic_buffers while it builds several jobs at once: a buffer then
+// stays on its thread rather than start threads of its own.
+thread_local bool among_jobs = false;
+
 struct Builder {
     double d;
     BufferSide side;
@@ -704,25 +715,36 @@ struct Builder {
     // result, not with the number of pieces. Stretches are short because a segment's piece
     // overlaps every piece within twice the distance: on a densely drawn line, uniting a long
     // stretch at once costs about the square of its length (8,000 vertices at 100 km: 146 s with
-    // stretches of 1,024, 4.7 s with 64), while short stretches' outlines unite cheaply.
+    // stretches of 1,024, 4.7 s with 64), while short stretches' outlines unite cheaply. The
+    // stretches are built and united on all cores, each on its own (with its own sampler), then
+    // united in their order: the same result whatever the number of threads.
     Geometry path_buffer(const std::vector<LonLat>& path, bool closed) {
         constexpr std::size_t chunk_segments = 64;
         const std::size_t segments = path.size() < 2 ? 0 : path.size() - 1 + (closed ? 1 : 0);
-        std::vector<Geometry> pieces;
         if (segments <= chunk_segments) {
+            std::vector<Geometry> pieces;
             path_pieces(sampler, path, closed, d, pieces);
             return union_all(pieces);
         }
         std::vector<LonLat> open = path;
         if (closed) open.push_back({near_lon(path[0].lon, path.back().lon), path[0].lat});
-        std::vector<Geometry> stretches;
-        for (std::size_t start = 0; start + 1 < open.size(); start += chunk_segments) {
-            const std::size_t end = std::min(open.size() - 1, start + chunk_segments);
-            const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(end) + 1);
-            path_pieces(sampler, stretch, false, d, pieces);
-            stretches.push_back(union_all(pieces));
-            pieces.clear();
-        }
+        const std::size_t count = (open.size() - 2) / chunk_segments + 1;
+        std::vector<Geometry> stretches(count);
+        std::vector<Sampler> samplers(count, sampler);
+        const std::size_t vertices_before = sampler.vertices();
+        parallel_for(
+            count,
+            [&](std::size_t begin, std::size_t end) {
+                for (std::size_t k = begin; k < end; ++k) {
+                    const std::size_t start = k * chunk_segments, last = std::min(open.size() - 1, start + chunk_segments);
+                    const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+                    std::vector<Geometry> pieces;
+                    path_pieces(samplers[k], stretch, false, d, pieces);
+                    stretches[k] = union_all(pieces);
+                }
+            },
+            {}, {}, among_jobs ? count : 1);  // among several jobs on all cores already: on this thread
+        for (const Sampler& s : samplers) sampler.add_vertices_of(s, vertices_before);
         return union_all(stretches);
     }
 
@@ -844,6 +866,12 @@ std::vector<BufferResult> geodesic_buffers(const std::vector<BufferJob>& jobs, c
     parallel_for(
         jobs.size(),
         [&](std::size_t begin, std::size_t end) {
+            const bool was_among_jobs = among_jobs;
+            among_jobs = was_among_jobs || jobs.size() > 1;
+            struct Restore {
+                bool value;
+                ~Restore() { among_jobs = value; }
+            } restore{was_among_jobs};
             for (std::size_t i = begin; i < end; ++i) {
                 const BufferJob& job = jobs[i];
                 results[i] = with_context([&] { return job.context; },

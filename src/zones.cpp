@@ -50,14 +50,16 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
     const Geometry& from = territory.line.is_null() ? territory.other : territory.line;
     std::vector<double> distances_m;
     if (rule.standoff_m > 0) distances_m.push_back(rule.standoff_m);
-    std::vector<std::pair<double, std::optional<double>>> bands;  // km
-    double inner = rule.standoff_m;
-    for (double width : options.band_widths_m) {
-        distances_m.push_back(inner + width);
-        bands.emplace_back(inner / 1000.0, (inner + width) / 1000.0);
-        inner += width;
+    std::vector<std::pair<double, std::optional<double>>> bands;  // km; none when no pieces are asked for
+    if (options.pieces) {
+        double inner = rule.standoff_m;
+        for (double width : options.band_widths_m) {
+            distances_m.push_back(inner + width);
+            bands.emplace_back(inner / 1000.0, (inner + width) / 1000.0);
+            inner += width;
+        }
+        bands.emplace_back(inner / 1000.0, std::nullopt);
     }
-    bands.emplace_back(inner / 1000.0, std::nullopt);
     // The widest (the slowest) first, so the threads finish together.
     std::vector<BufferJob> jobs;
     for (auto d = distances_m.rbegin(); d != distances_m.rend(); ++d) {
@@ -105,8 +107,8 @@ ZonesResult compute_zones(const Layer& regions, const Territory& territory, cons
         [&](std::size_t begin, std::size_t end) {
             for (std::size_t k = begin; k < end; ++k) {
                 if (k == bands.size()) {
-                    r.standoff_band = rule.standoff_m > 0 ? polygonal(intersection(buffers[0].geometry, territory.land))
-                                                          : geos::empty_polygon();
+                    r.standoff_band = rule.standoff_m > 0 && options.standoff_band ? polygonal(intersection(buffers[0].geometry, territory.land))
+                                                                                   : geos::empty_polygon();
                     continue;
                 }
                 const Geometry* outer = k + 1 < bands.size() ? &buffers[first_band + k].geometry : nullptr;

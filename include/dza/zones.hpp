@@ -20,6 +20,12 @@ struct ZonesOptions {
     // Widths of the distance bands beyond the stand-off, in metres; the last band is open.
     std::vector<double> band_widths_m = {50000.0, 50000.0, 100000.0};
     double tolerance_m = 10;
+    // What to draw besides the figures (the total and each region's eligible area, always
+    // computed and the same either way): the eligible zone's pieces by region and distance band,
+    // for zones_layer (off: `pieces` is empty and no band's buffer is built), and the stand-off
+    // band within the territory, for standoff_layer (off: `standoff_band` is an empty polygon).
+    bool pieces = true;
+    bool standoff_band = true;
     Callbacks callbacks;
 };
 

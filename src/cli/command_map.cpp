@@ -47,7 +47,7 @@ ExitCode MapCommand::run(Io& io) {
         ZonesOptions zo;
         zo.eligibility = inputs.eligibility();
         zo.tolerance_m = 100;  // far below a pixel
-        zo.band_widths_m = {};  // the map shows the eligible zone whole
+        zo.pieces = false;  // the map shows the eligible zone whole
         zo.callbacks = io.callbacks();
         ZonesResult zones = compute_zones(regions, territory, zo);
         other = geometry_layer("beyond the line", territory.other.clone());

@@ -61,8 +61,13 @@ ExitCode ZonesCommand::run(Io& io) {
     const AnalysisInputs inputs = resolve(request, io);
     const Territory& territory = inputs.territory(io.callbacks());
 
+    // The pieces and the stand-off band are drawn only for the outputs that write them; the
+    // table and --json print figures only.
+    const bool both_layers = !output_.empty() && (driver_for_path(output_) == "GPKG" || driver_for_path(output_) == "PostgreSQL");
     ZonesOptions options;
     options.eligibility = inputs.eligibility();
+    options.pieces = !output_.empty();
+    options.standoff_band = both_layers || !band_output_.empty();
     options.callbacks = io.callbacks();
     const ZonesResult result = compute_zones(inputs.require("regions", "zones"), territory, options);
 
@@ -73,8 +78,7 @@ ExitCode ZonesCommand::run(Io& io) {
     if (!output_.empty()) {
         const Layer zones = zones_layer(result, options.eligibility.standoff_m);
         const Layer band = standoff_layer(result, options.eligibility.standoff_m);
-        const std::string driver = driver_for_path(output_);
-        if (driver == "GPKG" || driver == "PostgreSQL") write_layers({&zones, &band}, output_, w);
+        if (both_layers) write_layers({&zones, &band}, output_, w);
         else write_layer(zones, output_, w, &io.out);
     }
     if (!band_output_.empty()) write_layer(standoff_layer(result, options.eligibility.standoff_m), band_output_, w, &io.out);

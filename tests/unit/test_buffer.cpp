@@ -610,3 +610,37 @@ TEST_CASE("a line of 1500 segments is buffered in stretches: every boundary vert
     CHECK(hausdorff_deg * 111320.0 <= 2 * r.max_error_m);
     CHECK(reference_area_m2(rings_of(r.geometry)) == Approx(reference_area_m2(rings_of(united))).epsilon(1e-6));
 }
+
+TEST_CASE("a long line's stretches, built on several threads: the same buffer as on one", "[buffer][threads]") {
+    // 300 segments: five stretches, built in parallel alone and on one thread among other jobs.
+    std::vector<LonLat> line;
+    for (int i = 0; i <= 300; ++i) line.push_back({30 + i * 0.01, 48 + 0.04 * std::sin(i * 0.3)});
+    const Geometry source = Geometry::line(line);
+    BufferOptions options;
+    options.distance_m = 20000.0;
+    BufferResult one, two;
+    {
+        const test::ScopedEnv env("DZA_THREADS", "1");
+        one = geodesic_buffer(source, options);
+    }
+    {
+        const test::ScopedEnv env("DZA_THREADS", "2");
+        two = geodesic_buffer(source, options);
+    }
+    const Geometry point = Geometry::point({20, 48});
+    std::vector<BufferJob> jobs(2);
+    jobs[0].source = &source;
+    jobs[0].options = options;
+    jobs[1].source = &point;
+    jobs[1].options = options;
+    std::vector<BufferResult> among;
+    {
+        const test::ScopedEnv env("DZA_THREADS", "2");
+        among = geodesic_buffers(jobs);
+    }
+    REQUIRE_FALSE(one.geometry.is_empty());
+    CHECK(two.geometry.to_wkb() == one.geometry.to_wkb());
+    CHECK(among[0].geometry.to_wkb() == one.geometry.to_wkb());
+    CHECK(two.max_error_m == one.max_error_m);
+    check_at_distance(two, Source{{}, {line}}, options.distance_m, 10);
+}

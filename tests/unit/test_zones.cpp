@@ -130,6 +130,52 @@ TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") 
     CHECK(z.total_area_km2 > 0.5 * t.controlled_area_km2);
 }
 
+TEST_CASE("zones without pieces or stand-off band: the same figures, nothing drawn", "[zones]") {
+    LoadOptions quiet;
+    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
+    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
+    ControlledSide kyiv;
+    kyiv.contains = LonLat{30.52, 50.45};
+    const Territory t = split_territory(regions, line, kyiv);
+    ZonesOptions options;
+    options.eligibility.standoff_m = 100000.0;
+    const ZonesResult all = compute_zones(regions, t, options);
+    options.pieces = false;
+    options.standoff_band = false;
+    const ZonesResult figures = compute_zones(regions, t, options);
+
+    // The full result has what the figures-only one leaves out.
+    REQUIRE(all.pieces.size() > all.regions.size() / 2);
+    REQUIRE_FALSE(all.standoff_band.is_empty());
+    CHECK(figures.pieces.empty());
+    CHECK(figures.standoff_band.is_empty());
+    // The figures are bit-identical, and each region's eligible area is the sum of its pieces
+    // (to 1e-6: the pieces are cut by each band's own buffer, whose edges the overlays round).
+    CHECK(figures.eligible.to_wkb() == all.eligible.to_wkb());
+    CHECK(figures.total_area_km2 == all.total_area_km2);
+    CHECK(figures.controlled_area_km2 == all.controlled_area_km2);
+    CHECK(figures.max_error_m == all.max_error_m);
+    CHECK(figures.method == all.method);
+    REQUIRE(figures.regions.size() == all.regions.size());
+    for (std::size_t i = 0; i < all.regions.size(); ++i) {
+        INFO(all.regions[i].name);
+        CHECK(figures.regions[i].name == all.regions[i].name);
+        CHECK(figures.regions[i].area_km2 == all.regions[i].area_km2);
+        CHECK(figures.regions[i].eligible_km2 == all.regions[i].eligible_km2);
+        CHECK(figures.regions[i].eligible_pct == all.regions[i].eligible_pct);
+        double pieces_km2 = 0;
+        for (const ZonePiece& p : all.pieces)
+            if (p.region == all.regions[i].name) pieces_km2 += p.area_km2;
+        CHECK(pieces_km2 == Approx(all.regions[i].eligible_km2).epsilon(1e-6).margin(1e-4));
+    }
+
+    // Only the stand-off band, as `dza zones --band-output` asks: the same band as the full run.
+    options.standoff_band = true;
+    const ZonesResult band = compute_zones(regions, t, options);
+    CHECK(band.pieces.empty());
+    CHECK(band.standoff_band.to_wkb() == all.standoff_band.to_wkb());
+}
+
 TEST_CASE("zones are bit-identical on one thread and on two", "[zones][threads]") {
     LoadOptions quiet;
     const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
