@@ -534,7 +534,9 @@ std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to
     if (all_points) parallel_for(sources.size(), solve, options.callbacks, "distances to " + to.name, 1024);
     else solve(0, sources.size());
 
+    // Sized once: growing a million results by doubling would briefly hold them twice over.
     std::vector<DistanceResult> out;
+    out.reserve(static_cast<std::size_t>(std::count_if(slots.begin(), slots.end(), [](const auto& s) { return s.has_value(); })));
     for (auto& s : slots)
         if (s) out.push_back(*s);
     return out;

@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
+
+#include "dza/text.hpp"
 
 namespace dza {
 
@@ -61,7 +64,10 @@ json json_round(double value, int decimals) {
     return rounded == 0 ? 0.0 : rounded;  // no "-0.0"
 }
 
-json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to) {
+namespace {
+
+// The keys before "results", with "results": [] last.
+json distance_head_json(const Layer& from, const Layer& to) {
     json j;
     j["schema"] = "dza.distance/1";
     j["from"] = from.where_text();
@@ -69,20 +75,70 @@ json to_json(const std::vector<DistanceResult>& results, const Layer& from, cons
     j["method"] = distance_method;
     j["max_error_m"] = metres(distance_max_error_m);
     j["results"] = json::array();
-    for (const auto& r : results) {
-        const Feature& source = from.features[r.source];
-        json properties = json::object();
-        for (std::size_t i = 0; i < from.fields.size(); ++i) properties[from.fields[i].name] = i < source.values.size() ? json(source.values[i]) : json(nullptr);
-        j["results"].push_back({{"name", from.label(source)},
-                                {"target", to.label(to.features[r.target])},
-                                {"distance_km", km(r.nearest.distance_m / 1000.0)},
-                                {"azimuth_deg", deg(r.nearest.azimuth_deg)},
-                                {"nearest_lon", deg(r.nearest.to.lon)},
-                                {"nearest_lat", deg(r.nearest.to.lat)},
-                                {"time_h", r.time_h ? json_round(*r.time_h, json_decimals::hours) : json(nullptr)},
-                                {"properties", properties}});
-    }
     return j;
+}
+
+// One element of "results": the only definition, used by to_json and stream_json alike.
+json distance_row_json(const DistanceResult& r, const Layer& from, const Layer& to) {
+    const Feature& source = from.features[r.source];
+    json properties = json::object();
+    for (std::size_t i = 0; i < from.fields.size(); ++i) properties[from.fields[i].name] = i < source.values.size() ? json(source.values[i]) : json(nullptr);
+    return {{"name", from.label(source)},
+            {"target", to.label(to.features[r.target])},
+            {"distance_km", km(r.nearest.distance_m / 1000.0)},
+            {"azimuth_deg", deg(r.nearest.azimuth_deg)},
+            {"nearest_lon", deg(r.nearest.to.lon)},
+            {"nearest_lat", deg(r.nearest.to.lat)},
+            {"time_h", r.time_h ? json_round(*r.time_h, json_decimals::hours) : json(nullptr)},
+            {"properties", std::move(properties)}};
+}
+
+}  // namespace
+
+json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to) {
+    json j = distance_head_json(from, to);
+    auto& rows = j["results"];
+    for (const auto& r : results) rows.push_back(distance_row_json(r, from, to));
+    return j;
+}
+
+void stream_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to, const std::function<void(std::string_view)>& write) {
+    // json_text(to_json(...), 2) is the head with "results": [] at its end, the rows each dumped
+    // at indent 2 and shifted by the 4 spaces of their depth (a dumped string never holds a raw
+    // line break, so every '\n' in a row's text is between lines), and the closing lines.
+    std::string text = json_text(distance_head_json(from, to), 2);
+    constexpr std::string_view empty_tail = "[]\n}";
+    if (results.empty()) {
+        write(text);
+        return;
+    }
+    if (text.size() < empty_tail.size() || text.compare(text.size() - empty_tail.size(), empty_tail.size(), empty_tail) != 0)
+        throw std::logic_error("stream_json: the head does not end with \"results\": []");
+    text.resize(text.size() - empty_tail.size());
+    text += "[\n";
+    constexpr std::size_t flush_bytes = 1 << 20;
+    constexpr std::string_view shift = "    ";
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const std::string row = json_text(distance_row_json(results[i], from, to), 2);
+        text += shift;
+        for (std::size_t start = 0;;) {
+            const std::size_t end = row.find('\n', start);
+            if (end == std::string::npos) {
+                text.append(row, start);
+                break;
+            }
+            text.append(row, start, end + 1 - start);
+            text += shift;
+            start = end + 1;
+        }
+        text += i + 1 < results.size() ? ",\n" : "\n";
+        if (text.size() >= flush_bytes) {
+            write(text);
+            text.clear();
+        }
+    }
+    text += "  ]\n}";
+    write(text);
 }
 
 json eligibility_json(const EligibilityRule& e) {

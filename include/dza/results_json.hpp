@@ -17,7 +17,9 @@
 // Counts, names and the attributes of input features are given as they are. A figure that is
 // not a number (an azimuth at distance 0) is null. Coordinates are lon, lat (GeoJSON order),
 // always as two keys `<what>_lon`, `<what>_lat`.
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +56,13 @@ inline constexpr const char* check_method = "containment by GEOS (edges straight
 // "nearest_lon", "nearest_lat", "time_h" (null without a speed), "properties" (the source
 // feature's attributes)}]}, in the results' order.
 nlohmann::ordered_json to_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to);
+
+// The same document as json_text(to_json(results, from, to), 2), byte for byte, written a piece
+// at a time through `write` instead of built whole: memory stays small for a million results.
+// Every piece but the last ends with a line break, so a filter that works line by line (such
+// as scrub_secrets) gives the same text applied to each piece as to the whole.
+void stream_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to,
+                 const std::function<void(std::string_view)>& write);
 
 // "dza.zones/1": {"schema", "total_area_km2" (eligible), "controlled_area_km2", "standoff_km",
 // "eligibility" (the rule applied, see eligibility_json), "controlled_side" (the rule that chose

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 
 #include "cli/format.hpp"
 #include "dza/distance.hpp"
@@ -78,20 +79,28 @@ ExitCode DistanceCommand::run(Io& io) {
     }
 
     if (json_) {
-        io.out << scrub_secrets(json_text(to_json(results, from, to), 2)) << '\n';
+        stream_json(results, from, to, [&](std::string_view text) { io.out << scrub_secrets(text); });
+        io.out << '\n';
         return ExitCode::Ok;
     }
 
     const bool timed = std::any_of(results.begin(), results.end(), [](const DistanceResult& r) { return r.time_h.has_value(); });
     if (csv_) {
         io.out << "source,target,distance_km,azimuth_deg,nearest_lon,nearest_lat" << (timed ? ",time_h" : "") << '\n';
+        fmt::memory_buffer line;  // one write a row
+        const auto put = std::back_inserter(line);
         for (const auto& r : results) {
-            io.out << csv_cell(from.label(from.features[r.source])) << ',' << csv_cell(to.label(to.features[r.target])) << ','
-                   << fmt::format("{:.6f},{},{:.7f},{:.7f}", r.nearest.distance_m / 1000.0,
-                                  std::isnan(r.nearest.azimuth_deg) ? std::string() : fmt::format("{:.3f}", r.nearest.azimuth_deg), r.nearest.to.lon,
-                                  r.nearest.to.lat);
-            if (timed) io.out << ',' << (r.time_h ? fmt::format("{:.3f}", *r.time_h) : "");
-            io.out << '\n';
+            line.clear();
+            fmt::format_to(put, "{},{},{:.6f},", csv_cell(from.label(from.features[r.source])), csv_cell(to.label(to.features[r.target])),
+                           r.nearest.distance_m / 1000.0);
+            if (!std::isnan(r.nearest.azimuth_deg)) fmt::format_to(put, "{:.3f}", r.nearest.azimuth_deg);
+            fmt::format_to(put, ",{:.7f},{:.7f}", r.nearest.to.lon, r.nearest.to.lat);
+            if (timed) {
+                line.push_back(',');
+                if (r.time_h) fmt::format_to(put, "{:.3f}", *r.time_h);
+            }
+            line.push_back('\n');
+            io.out.write(line.data(), static_cast<std::streamsize>(line.size()));
         }
         return ExitCode::Ok;
     }
@@ -103,14 +112,16 @@ ExitCode DistanceCommand::run(Io& io) {
     table.add_column("azimuth", Table::Align::Right);
     table.add_column("nearest (lon, lat)");
     if (timed) table.add_column("time_h", Table::Align::Right);
-    for (const auto& r : results) {
+    // Made twice a row (to measure, then to print) rather than held: a million rows of text
+    // would take more memory than the layers themselves.
+    table.print(io.out, results.size(), [&](std::size_t i) {
+        const DistanceResult& r = results[i];
         std::vector<std::string> row = {from.label(from.features[r.source]), to.label(to.features[r.target]), format_number(r.nearest.distance_m / 1000.0, 3),
                                         std::isnan(r.nearest.azimuth_deg) ? "-" : fmt::format("{:.1f}°", r.nearest.azimuth_deg),
                                         fmt::format("{:.5f}, {:.5f}", r.nearest.to.lon, r.nearest.to.lat)};
         if (timed) row.push_back(r.time_h ? fmt::format("{:.2f}", *r.time_h) : "-");
-        table.add_row(std::move(row));
-    }
-    table.print(io.out);
+        return row;
+    });
     return ExitCode::Ok;
 }
 

@@ -38,12 +38,21 @@ void Table::add_row(std::vector<std::string> cells) {
     rows_.push_back(std::move(cells));
 }
 
-void Table::print(std::ostream& out) const {
+void Table::print(std::ostream& out) const { print(out, 0, nullptr); }
+
+void Table::print(std::ostream& out, std::size_t count, const std::function<std::vector<std::string>(std::size_t)>& row) const {
+    const auto made = [&](std::size_t i) {
+        std::vector<std::string> cells = row(i);
+        cells.resize(headers_.size());
+        return cells;
+    };
     std::vector<std::size_t> widths(headers_.size());
-    for (std::size_t c = 0; c < headers_.size(); ++c) {
-        widths[c] = display_width(headers_[c]);
-        for (const auto& row : rows_) widths[c] = std::max(widths[c], display_width(row[c]));
-    }
+    const auto measure = [&](const std::vector<std::string>& cells) {
+        for (std::size_t c = 0; c < headers_.size(); ++c) widths[c] = std::max(widths[c], display_width(cells[c]));
+    };
+    measure(headers_);
+    for (const auto& r : rows_) measure(r);
+    for (std::size_t i = 0; i < count; ++i) measure(made(i));
     const auto print_row = [&](const std::vector<std::string>& cells) {
         std::string line;
         for (std::size_t c = 0; c < cells.size(); ++c) {
@@ -57,7 +66,8 @@ void Table::print(std::ostream& out) const {
     std::vector<std::string> rule;
     for (auto w : widths) rule.emplace_back(w, '-');
     print_row(rule);
-    for (const auto& row : rows_) print_row(row);
+    for (const auto& r : rows_) print_row(r);
+    for (std::size_t i = 0; i < count; ++i) print_row(made(i));
 }
 
 }  // namespace dza::cli

@@ -1,11 +1,14 @@
 // Distances checked against the brute-force GeographicLib reference (tests/unit/reference.hpp).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <random>
 
 #include "dza/distance.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
+#include "dza/results_json.hpp"
+#include "dza/text.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
@@ -236,4 +239,66 @@ TEST_CASE("a cancelled distance run is an error, not a short list of results", "
     CHECK_THROWS_WITH(compute_distances(points, line, options), Catch::Contains("cancelled"));
     options.callbacks.progress = {};
     CHECK(compute_distances(points, line, options).size() == points.features.size());
+}
+
+TEST_CASE("the streamed distance JSON is the document to_json builds, byte for byte", "[distance][json]") {
+    Layer from;
+    from.name = "bases";
+    from.fields = {{"name", FieldType::String}, {"note", FieldType::String}, {"crew", FieldType::Integer}};
+    const std::vector<LonLat> points = {{24.0, 49.8}, {33.0, 50.0}, {36.0, 48.0}};
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        Feature f;
+        f.fid = static_cast<std::int64_t>(i);
+        // A nested quote, a line break and a byte that is not UTF-8, a null, a short row.
+        f.values = {i == 0 ? "w\"e\nst" : "b" + std::to_string(i), i == 1 ? nlohmann::json(nullptr) : nlohmann::json("caf\xE9"), 12};
+        if (i == 2) f.values.resize(1);
+        f.geometry = Geometry::point(points[i]);
+        from.features.push_back(std::move(f));
+    }
+    Layer to;
+    to.name = "line";
+    to.fields = {{"name", FieldType::String}};
+    Feature line;
+    line.values = {"front"};
+    line.geometry = Geometry::line({{35, 50}, {36, 48}});
+    to.features.push_back(std::move(line));
+
+    DistanceOptions options;
+    options.speed_kmh = 40.0;
+    auto results = compute_distances(from, to, options);
+    REQUIRE(results.size() == 3);
+    results[2].nearest.azimuth_deg = std::nan("");  // as at distance 0: a null azimuth
+    results[2].time_h.reset();                      // no speed: a null time
+
+    const auto streamed = [&](const std::vector<DistanceResult>& rs, const Layer& source) {
+        std::string text;
+        std::vector<std::string> pieces;
+        stream_json(rs, source, to, [&](std::string_view piece) { pieces.emplace_back(piece); });
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            if (i + 1 < pieces.size()) CHECK(pieces[i].back() == '\n');
+            text += pieces[i];
+        }
+        return std::make_pair(text, pieces.size());
+    };
+    // No results, a few, and enough for several pieces (about 300 bytes a row, 1 MiB a piece).
+    std::vector<DistanceResult> many;
+    for (int k = 0; k < 4000; ++k) many.insert(many.end(), results.begin(), results.end());
+    const auto few = streamed(results, from);
+    CHECK(few.first == json_text(to_json(results, from, to), 2));
+    CHECK(few.first.find("\"azimuth_deg\": null") != std::string::npos);
+    CHECK(few.first.find("\"w\\\"e\\nst\"") != std::string::npos);
+    const auto lots = streamed(many, from);
+    CHECK(lots.first == json_text(to_json(many, from, to), 2));
+    CHECK(lots.second > 1);
+    CHECK(streamed({}, from).first == json_text(to_json({}, from, to), 2));
+    CHECK(streamed({}, from).first.find("\"results\": []\n}") != std::string::npos);
+    // A source without fields: "properties": {}.
+    Layer bare;
+    bare.name = "bare";
+    for (const LonLat& p : points) {
+        Feature f;
+        f.geometry = Geometry::point(p);
+        bare.features.push_back(std::move(f));
+    }
+    CHECK(streamed(results, bare).first == json_text(to_json(results, bare, to), 2));
 }
