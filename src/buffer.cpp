@@ -638,29 +638,16 @@ Geometry one_side(Sampler& sampler, const std::vector<LonLat>& path, bool closed
 // ---------------------------------------------------------------------------------------------
 // Finishing: the antimeridian, winding and validity
 
-int shift_x(double* x, double* /*y*/, void* userdata) {
-    *x = std::clamp(*x + *static_cast<const double*>(userdata), -180.0, 180.0);
-    return 1;
-}
-
-// A geometry built in continuous longitudes, cut at ±180° (RFC 7946) and moved into [-180, 180].
+// A geometry built in continuous longitudes, cut at ±180° (RFC 7946) and moved into [-180, 180]
+// (cut_at_antimeridian), its polygonal pieces united.
 Geometry wrap_world(Geometry g) {
-    GEOSContextHandle_t h = geos::ctx();
-    if (GEOSisEmpty_r(h, g.get()) == 1) return g;
-    double min_x = 0, max_x = 0;
-    GEOSGeom_getXMin_r(h, g.get(), &min_x);
-    GEOSGeom_getXMax_r(h, g.get(), &max_x);
-    if (min_x >= -180.0 && max_x <= 180.0) return g;
-    const int k0 = static_cast<int>(std::floor((min_x + 180.0) / 360.0));
-    const int k1 = static_cast<int>(std::floor((max_x + 180.0) / 360.0));
+    if (g.is_empty()) return g;
+    const Extent e = g.extent();
+    if (e.min_lon >= -180.0 && e.max_lon <= 180.0) return g;
     std::vector<Geometry> parts;
-    for (int k = k0; k <= k1; ++k) {
-        const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
-        const Geometry box = ring_polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
-        Geometry piece = geos::polygonal(Geometry(geos::check(GEOSIntersection_r(h, g.get(), box.get()), "splitting at the antimeridian")));
-        if (GEOSisEmpty_r(h, piece.get()) == 1) continue;
-        double shift = -360.0 * k;
-        parts.emplace_back(geos::check(GEOSGeom_transformXY_r(h, piece.get(), &shift_x, &shift), "moving across the antimeridian"));
+    for (Geometry& piece : cut_at_antimeridian(g)) {
+        Geometry polygons = geos::polygonal(std::move(piece));
+        if (!polygons.is_empty()) parts.push_back(std::move(polygons));
     }
     return union_all(parts);
 }

@@ -220,20 +220,33 @@ int shift_lon(double* x, double* /*y*/, void* userdata) {
 }
 }  // namespace
 
-Geometry wrap_longitudes(const Geometry& geometry) {
+std::vector<Geometry> cut_at_antimeridian(const Geometry& geometry) {
+    std::vector<Geometry> pieces;
     const Extent e = geometry.extent();
-    if (e.empty || (e.min_lon >= -180.0 && e.max_lon <= 180.0)) return geometry.clone();
+    if (e.empty || (e.min_lon >= -180.0 && e.max_lon <= 180.0)) {
+        pieces.push_back(geometry.clone());
+        return pieces;
+    }
     GEOSContextHandle_t h = geos::ctx();
-    const int dimension = geometry.dimension();
     const int k0 = static_cast<int>(std::floor((e.min_lon + 180.0) / 360.0));
     const int k1 = static_cast<int>(std::floor((e.max_lon + 180.0) / 360.0));
-    std::vector<Geometry> parts;
     for (int k = k0; k <= k1; ++k) {
         const double west = -180.0 + 360.0 * k, east = 180.0 + 360.0 * k;
         const Geometry box = Geometry::polygon({{west, -90}, {east, -90}, {east, 90}, {west, 90}});
         const Geometry piece = geos::own(GEOSIntersection_r(h, geometry.get(), box.get()), "cutting at the antimeridian");
         double shift = -360.0 * k;
-        const Geometry moved = geos::own(GEOSGeom_transformXY_r(h, piece.get(), &shift_lon, &shift), "moving across the antimeridian");
+        pieces.push_back(geos::own(GEOSGeom_transformXY_r(h, piece.get(), &shift_lon, &shift), "moving across the antimeridian"));
+    }
+    return pieces;
+}
+
+Geometry wrap_longitudes(const Geometry& geometry) {
+    const Extent e = geometry.extent();
+    if (e.empty || (e.min_lon >= -180.0 && e.max_lon <= 180.0)) return geometry.clone();
+    GEOSContextHandle_t h = geos::ctx();
+    const int dimension = geometry.dimension();
+    std::vector<Geometry> parts;
+    for (const Geometry& moved : cut_at_antimeridian(geometry)) {
         const auto keep = [&](const auto& self, const GEOSGeometry* g) -> void {
             const int type = GEOSGeomTypeId_r(h, g);
             if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOINT || type == GEOS_GEOMETRYCOLLECTION) {

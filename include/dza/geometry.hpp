@@ -91,4 +91,9 @@ double near_lon(double lon, double reference);
 // geometry already within [-180, 180] comes back as a copy.
 Geometry wrap_longitudes(const Geometry& geometry);
 
+// The pieces of a geometry in continuous longitudes, one per 360-degree turn it spans, each cut
+// at ±180 degrees and moved into [-180, 180] (an overlay's pieces may hold parts of lower
+// dimension); a geometry already within [-180, 180] is its own one piece.
+std::vector<Geometry> cut_at_antimeridian(const Geometry& geometry);
+
 }  // namespace dza
