@@ -12,6 +12,8 @@
 #include <string>
 
 #include "dza/layer.hpp"
+#include "dza/territory.hpp"
+#include "test_paths.hpp"
 
 namespace dza::test {
 
@@ -98,6 +100,19 @@ inline Layer named_polygons(const std::vector<std::pair<std::string, std::vector
 }
 
 // A FeatureCollection of the given features (each a JSON text).
+// A layer of the project's data/ folder, loaded without warnings, e.g. data_layer("regions.geojson").
+inline Layer data_layer(const std::string& file) {
+    LoadOptions quiet;
+    return load_layer(LayerRef::parse(std::string(data_dir) + "/" + file), quiet);
+}
+
+// The default scenario's controlled side: the side of the line that holds Kyiv.
+inline ControlledSide kyiv_side() {
+    ControlledSide side;
+    side.contains = LonLat{30.52, 50.45};
+    return side;
+}
+
 inline std::string feature_collection(const std::string& features) {
     return R"({"type":"FeatureCollection","features":[)" + features + "]}";
 }

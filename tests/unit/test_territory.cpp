@@ -115,12 +115,9 @@ TEST_CASE("islands go to the nearest side; a line that does not cross is an erro
 }
 
 TEST_CASE("the default line splits Ukraine; Crimea is on the other side", "[territory]") {
-    LoadOptions quiet;
-    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
-    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
-    ControlledSide kyiv;
-    kyiv.contains = LonLat{30.52, 50.45};
-    const Territory t = split_territory(regions, line, kyiv);
+    const Layer regions = dza::test::data_layer("regions.geojson");
+    const Layer line = dza::test::data_layer("ceasefire_line.geojson");
+    const Territory t = split_territory(regions, line, dza::test::kyiv_side());
     CHECK(covers(t.controlled, {24.03, 49.84}));  // Lviv
     CHECK(covers(t.controlled, {30.73, 46.48}));  // Odesa
     CHECK(covers(t.controlled, {35.05, 48.46}));  // Dnipro

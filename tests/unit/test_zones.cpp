@@ -112,12 +112,9 @@ TEST_CASE("eligible zone: the controlled side beyond the stand-off, checked poin
 }
 
 TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") {
-    LoadOptions quiet;
-    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
-    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
-    ControlledSide kyiv;
-    kyiv.contains = LonLat{30.52, 50.45};
-    const Territory t = split_territory(regions, line, kyiv);
+    const Layer regions = dza::test::data_layer("regions.geojson");
+    const Layer line = dza::test::data_layer("ceasefire_line.geojson");
+    const Territory t = split_territory(regions, line, dza::test::kyiv_side());
     ZonesOptions options;
     options.eligibility.standoff_m = 100000.0;
     const ZonesResult z = compute_zones(regions, t, options);
@@ -131,12 +128,9 @@ TEST_CASE("zones of the default scenario stay beyond the stand-off", "[zones]") 
 }
 
 TEST_CASE("zones without pieces or stand-off band: the same figures, nothing drawn", "[zones]") {
-    LoadOptions quiet;
-    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
-    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
-    ControlledSide kyiv;
-    kyiv.contains = LonLat{30.52, 50.45};
-    const Territory t = split_territory(regions, line, kyiv);
+    const Layer regions = dza::test::data_layer("regions.geojson");
+    const Layer line = dza::test::data_layer("ceasefire_line.geojson");
+    const Territory t = split_territory(regions, line, dza::test::kyiv_side());
     ZonesOptions options;
     options.eligibility.standoff_m = 100000.0;
     const ZonesResult all = compute_zones(regions, t, options);
@@ -177,12 +171,9 @@ TEST_CASE("zones without pieces or stand-off band: the same figures, nothing dra
 }
 
 TEST_CASE("zones are bit-identical on one thread and on two", "[zones][threads]") {
-    LoadOptions quiet;
-    const Layer regions = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/regions.geojson"), quiet);
-    const Layer line = load_layer(LayerRef::parse(std::string(dza::test::data_dir) + "/ceasefire_line.geojson"), quiet);
-    ControlledSide kyiv;
-    kyiv.contains = LonLat{30.52, 50.45};
-    const Territory t = split_territory(regions, line, kyiv);
+    const Layer regions = dza::test::data_layer("regions.geojson");
+    const Layer line = dza::test::data_layer("ceasefire_line.geojson");
+    const Territory t = split_territory(regions, line, dza::test::kyiv_side());
     // The default regions lie wholly inside a band, wholly outside the eligible zone, or across
     // its edges: every way a region's pieces are found.
     const auto run = [&](const char* threads) {
