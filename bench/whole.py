@@ -74,21 +74,26 @@ def inputs(folder, quick):
 
 
 def table(results_path, markdown):
-    """RESULTS.tsv: workload, PostGIS s, dza s, dza peak MB; an empty field was not measured."""
-    header = ["workload", "PostGIS s", "dza s", "dza peak MB", "dza / PostGIS"]
+    """RESULTS.tsv: workload, PostGIS s, planar s, dza s, dza peak MB; an empty field was not measured."""
+    header = ["workload", "PostGIS s", "planar s", "dza s", "dza peak MB", "dza / PostGIS", "dza / planar"]
     rows = []
+
+    def ratio(a, b, words):
+        if not a or not b or float(b) <= 0:
+            return "–"
+        r = float(a) / float(b)
+        return "%.2f" % r + (" (%s)" % ("slower" if r > 1 else "faster") if words else "")
+
     with open(results_path) as f:
         for line in f:
-            workload, pg_s, dza_s, dza_mb = line.rstrip("\n").split("\t")
-            ratio = ""
-            if pg_s and dza_s and float(pg_s) > 0:
-                r = float(dza_s) / float(pg_s)
-                ratio = "%.2f (%s)" % (r, "slower" if r > 1 else "faster")
+            workload, pg_s, planar_s, dza_s, dza_mb = line.rstrip("\n").split("\t")
             rows.append([workload,
                          "%.2f" % float(pg_s) if pg_s else "–",
+                         "%.2f" % float(planar_s) if planar_s else "–",
                          "%.2f" % float(dza_s) if dza_s else "failed",
                          "%.0f" % float(dza_mb) if dza_mb else "",
-                         ratio or "–"])
+                         ratio(dza_s, pg_s, True),
+                         ratio(dza_s, planar_s, False)])
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|---|" + "---:|" * (len(header) - 1))
