@@ -587,7 +587,12 @@ std::vector<LonLat> segment_piece(const Segment& seg, const OffsetCurves& c) {
 }
 
 // The outline of an open path's buffer (see above), a closed ring (first point repeated last).
-std::vector<LonLat> path_outline(Sampler& sampler, const std::vector<LonLat>& path, double d) {
+// For a stretch of a longer path: without `round_start`, the start is cut flat along the first
+// segment's perpendicular (the stretch before covers the rest); with a `next` vertex (where the
+// path goes on), the end is cut flat along the last segment's perpendicular after the arc on the
+// outer side of the turn there, so that the stretches' areas together hold every piece.
+std::vector<LonLat> path_outline(Sampler& sampler, const std::vector<LonLat>& path, double d, bool round_start = true,
+                                 const std::optional<LonLat>& next = std::nullopt) {
     const std::size_t count = path.size() - 1;
     std::vector<Segment> segs;
     segs.reserve(count);
@@ -637,9 +642,25 @@ std::vector<LonLat> path_outline(Sampler& sampler, const std::vector<LonLat>& pa
         outline.insert(outline.end(), r.begin() + 1, r.end());
         if (i + 1 < count) join(i, i + 1, true, true, outline);
     }
-    // End cap: from the right offset round the front to the left one.
     const Segment& last = segs.back();
-    arc_to(sampler, last.b, d, last.azimuth_b + 90, -180.0, curves.back().right.back(), curves.back().left.back(), outline);
+    const LonLat right_end = curves.back().right.back(), left_end = curves.back().left.back();
+    if (next) {
+        // Flat, with the sector on the outer side of the turn to the next segment.
+        const Segment after(last.b, *next);
+        const double turn = std::remainder(after.azimuth_a - last.azimuth_b, 360.0);
+        if (turn < 0) arc_to(sampler, last.b, d, last.azimuth_b + 90, turn, right_end, direct(after.a, after.azimuth_a + 90, d), outline);
+        outline.push_back(last.b);
+        if (turn >= 0) {
+            const LonLat left_next = direct(after.a, after.azimuth_a - 90, d);
+            outline.push_back(left_next);
+            arc_to(sampler, last.b, d, last.azimuth_b - 90 + turn, -turn, left_next, left_end, outline);
+        } else {
+            outline.push_back(left_end);
+        }
+    } else {
+        // End cap: from the right offset round the front to the left one.
+        arc_to(sampler, last.b, d, last.azimuth_b + 90, -180.0, right_end, left_end, outline);
+    }
     // Left side, backward.
     for (std::size_t i = count; i-- > 0;) {
         const std::vector<LonLat>& l = curves[i].left;
@@ -648,7 +669,12 @@ std::vector<LonLat> path_outline(Sampler& sampler, const std::vector<LonLat>& pa
     }
     // Start cap: from the left offset round the back to the right one, closing the outline.
     const Segment& first = segs.front();
-    arc_to(sampler, first.a, d, first.azimuth_a - 90, -180.0, curves.front().left.front(), curves.front().right.front(), outline);
+    if (round_start) {
+        arc_to(sampler, first.a, d, first.azimuth_a - 90, -180.0, curves.front().left.front(), curves.front().right.front(), outline);
+    } else {
+        outline.push_back(first.a);
+        outline.push_back(curves.front().right.front());
+    }
     return outline;
 }
 
@@ -907,7 +933,8 @@ struct Builder {
                 for (std::size_t k = begin; k < end; ++k) {
                     const std::size_t start = k * chunk_segments, last = std::min(open.size() - 1, start + chunk_segments);
                     const std::vector<LonLat> stretch(open.begin() + static_cast<std::ptrdiff_t>(start), open.begin() + static_cast<std::ptrdiff_t>(last) + 1);
-                    stretches[k] = outline_area(path_outline(samplers[k], stretch, d));
+                    const std::optional<LonLat> next = last + 1 < open.size() ? std::optional<LonLat>(open[last + 1]) : std::nullopt;
+                    stretches[k] = outline_area(path_outline(samplers[k], stretch, d, k == 0, next));
                 }
             },
             {}, {}, among_jobs ? count : 1);  // among several jobs on all cores already: on this thread
