@@ -321,6 +321,56 @@ double distance_to_line_m(const Geometry& line, LonLat p) {
     return best;
 }
 
+// The edges of `side`'s rings that can hold its nearest point to `piece` (which lies outside
+// it), as lines: the distance from `piece` to them is its distance to `side`, found without
+// measuring to every vertex of a whole side. An upper bound U of that distance is the geodesic
+// length between a vertex of the piece and the side's point nearest to it in lon/lat; every point
+// within U of the piece lies in the piece's extent widened by U (a degree of latitude is at least
+// 110.5 km, of longitude at least 111.3·cos(latitude) km) plus 0.5° for the bulge of a geodesic
+// edge off its lon/lat chord (edges of a degree or more are always kept). Near the poles, or
+// when the box would wrap, the whole side.
+Geometry near_edges(const Geometry& side, const Geometry& piece) {
+    GEOSContextHandle_t h = geos::ctx();
+    const std::vector<LonLat> piece_points = geos::coords_of(GEOSGetExteriorRing_r(h, piece.get()));
+    const Geometry p = Geometry::point(piece_points.front());
+    geos::CoordSeqPtr nearest(GEOSNearestPoints_r(h, p.get(), side.get()));
+    if (!nearest) return side.clone();
+    LonLat q;
+    GEOSCoordSeq_getXY_r(h, nearest.get(), 1, &q.lon, &q.lat);
+    const double upper_m = geodesic_inverse(piece_points.front(), q).distance_m;
+    const Extent e = piece.extent();
+    const double dlat = upper_m / 110000.0 + 0.5;
+    const double pole_lat = std::max(std::fabs(e.min_lat - dlat), std::fabs(e.max_lat + dlat));
+    if (pole_lat >= 85.0) return side.clone();
+    const double dlon = upper_m / (111000.0 * std::cos(pole_lat * M_PI / 180.0)) + 0.5;
+    if (dlon >= 90.0) return side.clone();
+    const double west = e.min_lon - dlon, east = e.max_lon + dlon, south = e.min_lat - dlat, north = e.max_lat + dlat;
+    std::vector<Geometry> runs;
+    std::vector<LonLat> run;
+    const auto flush = [&] {
+        if (run.size() >= 2) runs.push_back(Geometry::line(run));
+        run.clear();
+    };
+    for (const auto& polygon : side.polygons())
+        for (const auto& ring : polygon) {
+            for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+                const LonLat a = ring[i], b = ring[i + 1];
+                const bool long_edge = std::fabs(a.lon - b.lon) >= 1.0 || std::fabs(a.lat - b.lat) >= 1.0;
+                const bool near = std::max(a.lon, b.lon) >= west && std::min(a.lon, b.lon) <= east && std::max(a.lat, b.lat) >= south &&
+                                  std::min(a.lat, b.lat) <= north;
+                if (!long_edge && !near) {
+                    flush();
+                    continue;
+                }
+                if (run.empty()) run.push_back(a);
+                run.push_back(b);
+            }
+            flush();
+        }
+    if (runs.empty()) return side.clone();  // cannot be: the nearest point's edge is near
+    return geos::collection(std::move(runs), GEOS_MULTILINESTRING, "edges near a piece");
+}
+
 }  // namespace
 
 Geometry union_of(const Layer& layer) {
@@ -427,9 +477,12 @@ Territory split_territory(const Layer& regions_given, const Layer& line_layer, c
     // Detached pieces go to the nearest side (the side enclosing them when the line is closed
     // along the path equidistant from both sides).
     if (!detached.empty()) {
-        const DistanceIndex sides({&left_side, &right_side});
         std::vector<Geometry> to_left, to_right;
-        for (auto& piece : detached) (sides.nearest(piece)->target == 0 ? to_left : to_right).push_back(std::move(piece));
+        for (auto& piece : detached) {
+            const Geometry left_near = near_edges(left_side, piece), right_near = near_edges(right_side, piece);
+            const DistanceIndex sides({&left_near, &right_near});
+            (sides.nearest(piece)->target == 0 ? to_left : to_right).push_back(std::move(piece));
+        }
         if (!to_left.empty()) {
             to_left.push_back(std::move(left_side));
             left_side = union_all(to_left);

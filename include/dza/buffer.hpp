@@ -7,11 +7,17 @@
 // ends. An edge's buffer is the polygon between its two offset curves: the points at the exact
 // distance along the geodesics normal to the edge (geod_direct from geod_position). Each vertex
 // where the line turns gets the circle sector its outer side needs, the ends of a line get half
-// circles, points get whole circles. A polygon's buffer is the polygon (edges densified along
-// their geodesics) with the pieces of all its rings. The pieces are unioned with GEOS; sectors
-// reach 2° into the neighbouring pieces so no two pieces share an edge (shared edges come apart
-// into sliver holes in a cascaded union), and holes or parts narrower than 1 cm are dropped as
-// overlay debris.
+// circles, points get whole circles. A line's buffer, the union of its pieces, is drawn as the
+// area inside one outline: the right offsets forward, the end's half circle, the left offsets
+// back and the start's half circle, with the sector's arc on the outer side of each turn and, on
+// the inner side, a way through the vertex (or straight across, where the triangle so cut off is
+// inside both segments' pieces); the points whose winding number about that outline is 1 or more
+// are the union of the pieces (GEOS nodes the outline once, as a buffer by 0 does). Long lines are
+// drawn in stretches of 64 segments whose areas are united. A polygon's buffer is the polygon
+// (edges densified along their geodesics) with the pieces of all its rings, unioned with GEOS;
+// there sectors reach 2° into the neighbouring pieces so no two pieces share an edge (shared edges
+// come apart into sliver holes in a cascaded union). Holes or parts narrower than 1 cm are dropped
+// as overlay debris.
 //
 // Error bound. The boundary is drawn as straight chords in lon/lat (as GEOS and map viewers draw
 // it). Each curve is subdivided until the chord's lon/lat-linear points at a quarter, a half and

@@ -114,6 +114,27 @@ TEST_CASE("islands go to the nearest side; a line that does not cross is an erro
     CHECK(split_territory(regions, stub, {}).other_area_km2 > 0);
 }
 
+TEST_CASE("an island goes to the side nearest along geodesics, not in degrees", "[territory]") {
+    // At 62N a degree of longitude is 52 km: the island lies 1.4 degrees of longitude (73 km)
+    // from the northern side and 0.9 degrees of latitude (100 km) from the southern one, which is
+    // nearer in degrees. Its nearest sides' edges lie far from either side's bulk of vertices.
+    const Layer regions = dza::test::named_polygons({{"Square", {{0, 55}, {30, 55}, {30, 65}, {0, 65}}},
+                                                     {"Arm", {{-3, 55}, {0, 55}, {0, 61.1}, {-3, 61.1}}},
+                                                     {"Isle", {{-1.6, 62.0}, {-1.4, 62.0}, {-1.4, 62.2}, {-1.6, 62.2}}}});
+    const Layer line = line_layer({{20, 65.5}, {20, 61.5}, {-0.5, 61.5}});
+    ControlledSide north;
+    north.contains = LonLat{10, 63};
+    const Territory t = split_territory(regions, line, north);
+    CHECK(covers(t.controlled, {-1.5, 62.1}));
+    CHECK_FALSE(covers(t.other, {-1.5, 62.1}));
+    // The same island moved 0.8 degrees of longitude further west (115 km from the north, still
+    // 100 km from the south) goes south.
+    const Layer moved = dza::test::named_polygons({{"Square", {{0, 55}, {30, 55}, {30, 65}, {0, 65}}},
+                                                   {"Arm", {{-3, 55}, {0, 55}, {0, 61.1}, {-3, 61.1}}},
+                                                   {"Isle", {{-2.4, 62.0}, {-2.2, 62.0}, {-2.2, 62.2}, {-2.4, 62.2}}}});
+    CHECK(covers(split_territory(moved, line, north).other, {-2.3, 62.1}));
+}
+
 TEST_CASE("the default line splits Ukraine; Crimea is on the other side", "[territory]") {
     const Layer regions = dza::test::data_layer("regions.geojson");
     const Layer line = dza::test::data_layer("ceasefire_line.geojson");
