@@ -20,11 +20,34 @@ using geos::extent_of;
 using geos::intersection;
 using geos::polygonal;
 
+// Whether the prepared area holds, in its interior, a point nearer to the circle's centre than
+// its radius less twice its chord error (less a metre more): points a little inside the ring,
+// toward the centre from each vertex, measured exactly once they are found inside. False when
+// none is, which decides nothing.
+template <typename Inside>
+bool has_point_near_centre(const Extent& area_extent, const Reach& reach, const Inside& inside) {
+    const double limit_m = reach.radius_m - 2 * reach.max_error_m - 1.0;
+    if (limit_m <= 0) return false;
+    // Four chord errors (and a few metres) inside the ring: a lon/lat step that the geodesic
+    // distance confirms, whatever the distortion of lon/lat near the circle.
+    const double step = std::min(0.5, (4 * reach.max_error_m + 4.0) / reach.radius_m);
+    const GEOSGeometry* ring = GEOSGetExteriorRing_r(geos::ctx(), reach.geometry.get());
+    if (!ring) return false;
+    for (const LonLat& v : geos::coords_of(ring)) {
+        const LonLat p{v.lon + step * (reach.centre.lon - v.lon), v.lat + step * (reach.centre.lat - v.lat)};
+        if (p.lon < area_extent.min_lon || p.lon > area_extent.max_lon || p.lat < area_extent.min_lat || p.lat > area_extent.max_lat) continue;
+        if (inside(p) && geodesic_inverse(reach.centre, p).distance_m < limit_m) return true;
+    }
+    return false;
+}
+
 // Whether `reach` overlaps the interior of the prepared polygon `area` (not only its boundary).
 // For a circle whose centre lies outside, the geodesic distance from the centre to the area
 // decides, unless it is within the circle's chord error of the radius.
+// With `few` reaches to test, two tests that decide as the distance would come first, so that
+// its index (which costs more to build than a few tests) is rarely needed.
 bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometry, const std::function<const DistanceIndex&()>& distance,
-                  const Reach& reach) {
+                  const Reach& reach, bool few) {
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
@@ -33,11 +56,22 @@ bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometr
     };
     if (reach.is_circle) {
         if (inside(reach.centre)) return true;
+        // Two tests that decide as the distance below would, without building its index: the
+        // circle's ring lies within max_error_m of the exact circle, so an area apart from the
+        // ring is at least radius - max_error_m from the centre (the distance test would say
+        // no), and a point of the area found nearer than radius - 2 max_error_m (with a metre to
+        // spare over the distance's error) is what the distance test would find too.
+        if (few) {
+            if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
+            if (has_point_near_centre(area_geometry.extent(), reach, inside)) return true;
+        }
         const auto nearest = distance().nearest(reach.centre);
         if (!nearest || nearest->nearest.distance_m >= reach.radius_m) return false;
         if (nearest->nearest.distance_m < reach.radius_m - 2 * reach.max_error_m) return true;
+        if (!few && GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
+    } else if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) {
+        return false;
     }
-    if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
     // Usually some vertex of the reach lies inside; otherwise ask for the full relation.
     bool found = false;
     const auto visit = [&](const auto& self, const GEOSGeometry* g) -> void {
@@ -66,6 +100,9 @@ Relation relation(const GEOSPreparedGeometry* prepared, const Extent& extent, co
     if (!overlap(extent, area.extent()) || GEOSPreparedIntersects_r(geos::ctx(), prepared, area.get()) != 1) return Relation::Outside;
     return GEOSPreparedContainsProperly_r(geos::ctx(), prepared, area.get()) == 1 ? Relation::Inside : Relation::Across;
 }
+
+// Up to this many reaches over an area are tested without the distance index first.
+constexpr std::size_t few_reaches = 64;
 
 struct Overlay {
     const std::vector<Reach>& reaches;
@@ -111,8 +148,10 @@ struct Overlay {
             return *distance;
         };
         std::size_t n = 0;
-        for (std::size_t i : grid.query(area.extent()))
-            if (reaches_into(prepared.get(), area, distance_index, reaches[i])) ++n;
+        const std::vector<std::size_t> candidates = grid.query(area.extent());
+        const bool few = candidates.size() <= few_reaches;
+        for (std::size_t i : candidates)
+            if (reaches_into(prepared.get(), area, distance_index, reaches[i], few)) ++n;
         return n;
     }
 };

@@ -173,6 +173,34 @@ TEST_CASE("two overlapping circles: redundancy is the lens, never counted twice"
     CHECK(r.regions[0].deployments == 2);
 }
 
+TEST_CASE("circles whose centre lies outside a region count when they reach into it, few or many", "[coverage]") {
+    // The region's western edge is the meridian 20°E; a geodesic leaving it at right angles is
+    // the shortest way to it, so a centre placed along one lies at that distance from the region.
+    const Layer region = big_region();
+    const double radius_m = 100000;
+    const std::vector<double> offsets_m = {-3000, -300, -60, 40, 400, 3000};  // centre's distance beyond the radius
+    std::vector<Deployment> all;
+    std::size_t reaching = 0;
+    for (int k = 0; k < 90; ++k) {
+        const double offset_m = offsets_m[static_cast<std::size_t>(k) % offsets_m.size()];
+        const LonLat foot{20, 43 + 10.0 * k / 90};
+        const LonLat centre = reference::direct(foot, 270, radius_m + offset_m);
+        all.push_back({centre, radius_m / 1000});
+        if (offset_m < 0) ++reaching;
+        if (k < static_cast<int>(offsets_m.size())) {
+            // One at a time: few reaches over the region.
+            const CoverageResult r = compute_coverage(deployment_layer({all.back()}), region, nullptr, {}, by_field());
+            INFO("centre " << offset_m << " m beyond the radius");
+            CHECK(r.regions[0].deployments == (offset_m < 0 ? 1u : 0u));
+            CHECK(r.total.deployments == (offset_m < 0 ? 1u : 0u));
+        }
+    }
+    // All at once: many reaches over the region.
+    const CoverageResult r = compute_coverage(deployment_layer(all), region, nullptr, {}, by_field());
+    CHECK(r.regions[0].deployments == reaching);
+    CHECK(r.total.deployments == reaching);
+}
+
 TEST_CASE("a line through a circle's centre is covered for twice the radius", "[coverage]") {
     const Layer region = big_region();
     const LonLat c{30, 48};
