@@ -174,25 +174,38 @@ TEST_CASE("two overlapping circles: redundancy is the lens, never counted twice"
 }
 
 TEST_CASE("circles whose centre lies outside a region count when they reach into it, few or many", "[coverage]") {
-    // The region's western edge is the meridian 20°E; a geodesic leaving it at right angles is
-    // the shortest way to it, so a centre placed along one lies at that distance from the region.
-    const Layer region = big_region();
+    // An L-shaped region (lon 20-30 by lat 40-42, and lon 20-22 by lat 40-50) with edges
+    // densified to 0.01°, so straight lon/lat and geodesic edges agree to well under a
+    // millimetre. Circles sit in the notch east of the meridian 22°E, within the region's
+    // envelope, at set distances beyond (or within) their radius from its edge.
+    std::vector<LonLat> ring;
+    const auto edge = [&](LonLat a, LonLat b) {
+        const int n = static_cast<int>(std::ceil(std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat)) / 0.01));
+        for (int k = 0; k < n; ++k) ring.push_back({a.lon + (b.lon - a.lon) * k / n, a.lat + (b.lat - a.lat) * k / n});
+    };
+    const std::vector<LonLat> corners = {{20, 40}, {30, 40}, {30, 42}, {22, 42}, {22, 50}, {20, 50}, {20, 40}};
+    for (std::size_t i = 1; i < corners.size(); ++i) edge(corners[i - 1], corners[i]);
+    ring.push_back(ring.front());
+    const Layer region = polygon_layer("region", {ring});
     const double radius_m = 100000;
-    const std::vector<double> offsets_m = {-3000, -300, -60, 40, 400, 3000};  // centre's distance beyond the radius
+    const std::vector<double> offsets_m = {-3000, -300, -60, 40, 400, 3000};  // the centre's distance beyond the radius
     std::vector<Deployment> all;
     std::size_t reaching = 0;
     for (int k = 0; k < 90; ++k) {
         const double offset_m = offsets_m[static_cast<std::size_t>(k) % offsets_m.size()];
-        const LonLat foot{20, 43 + 10.0 * k / 90};
-        const LonLat centre = reference::direct(foot, 270, radius_m + offset_m);
+        const LonLat centre = reference::direct({22, 43.5 + 5.0 * k / 90}, 90, radius_m + offset_m);
+        // Its distance to the region, found independently: it is outside, so to the boundary.
+        const double distance_m = reference::nearest_on_path_bounded(centre, ring).distance_m;
+        REQUIRE(std::fabs(distance_m - (radius_m + offset_m)) < 1.0);
+        const bool reaches = distance_m < radius_m;
         all.push_back({centre, radius_m / 1000});
-        if (offset_m < 0) ++reaching;
+        if (reaches) ++reaching;
         if (k < static_cast<int>(offsets_m.size())) {
             // One at a time: few reaches over the region.
             const CoverageResult r = compute_coverage(deployment_layer({all.back()}), region, nullptr, {}, by_field());
             INFO("centre " << offset_m << " m beyond the radius");
-            CHECK(r.regions[0].deployments == (offset_m < 0 ? 1u : 0u));
-            CHECK(r.total.deployments == (offset_m < 0 ? 1u : 0u));
+            CHECK(r.regions[0].deployments == (reaches ? 1u : 0u));
+            CHECK(r.total.deployments == (reaches ? 1u : 0u));
         }
     }
     // All at once: many reaches over the region.
