@@ -161,23 +161,30 @@ struct Overlay {
 // 5. Figures per region, per target and for the territory, the line's coverage and the gaps:
 // independent tasks run in parallel, each writing only its own result, so the figures are in
 // the layers' order and the same on any number of threads. The territory's figures come in
-// three parts (covered, redundant, deployments); they and gaps measured within the territory
-// wait for its union when the caller did not give it.
+// three parts (covered, redundant, deployments); they and the gaps wait for the territory when
+// the caller did not give it: its union, or the areas `source` gives, made in the first round
+// beside the regions' figures.
 void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
                      const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
-                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid) {
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source) {
     const Callbacks& cb = options.callbacks;
     geos::share_between_threads(result.coverage.get());
     geos::share_between_threads(result.redundancy.get());
-    for (std::size_t i : region_idx) geos::share_between_threads(regions.features[i].geometry.get());
+    for (const Feature& f : regions.features) geos::share_between_threads(f.geometry.get());
+    if (line)
+        for (const Feature& f : line->features) geos::share_between_threads(f.geometry.get());
     for (std::size_t t = 0; t < targets.size(); ++t)
         for (std::size_t i : target_idx[t]) geos::share_between_threads(targets[t]->features[i].geometry.get());
-    if (options.territory) geos::share_between_threads(options.territory->get());
-    const bool gaps_in_territory = !options.gaps_within || options.gaps_within->is_empty();
-    if (!gaps_in_territory) geos::share_between_threads(options.gaps_within->get());
+
+    // The territory and the area gaps are measured within, when known before the tasks.
+    const Geometry* territory = source ? nullptr : options.territory;
+    const Geometry* gaps_within = source ? nullptr : options.gaps_within;
+    if (territory) geos::share_between_threads(territory->get());
+    const auto in_territory = [](const Geometry* within) { return !within || within->is_empty(); };
+    if (!in_territory(gaps_within)) geos::share_between_threads(gaps_within->get());
     result.gaps_within = options.gaps_within ? options.gaps_within_name : std::string("territory");
 
-    enum class Kind { Union, Line, Gaps, Region, Target, TerritoryCovered, TerritoryRedundant, TerritoryDeployments };
+    enum class Kind { Union, Areas, Line, Gaps, Region, Target, TerritoryCovered, TerritoryRedundant, TerritoryDeployments };
     struct Task {
         Kind kind;
         const Layer* layer = nullptr;  // regions and targets
@@ -186,11 +193,12 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
     };
     // Tasks that need the territory, the largest first; and the others.
     std::vector<Task> on_territory{{Kind::TerritoryCovered}, {Kind::TerritoryRedundant}, {Kind::TerritoryDeployments}};
-    if (gaps_in_territory) on_territory.push_back({Kind::Gaps});
+    if (source || in_territory(gaps_within)) on_territory.push_back({Kind::Gaps});
     std::vector<Task> tasks;
-    if (!options.territory) tasks.push_back({Kind::Union});
+    if (source) tasks.push_back({Kind::Areas});
+    else if (!territory) tasks.push_back({Kind::Union});
     else tasks = on_territory;
-    if (!gaps_in_territory) tasks.push_back({Kind::Gaps});
+    if (!source && !in_territory(gaps_within)) tasks.push_back({Kind::Gaps});
     if (line) tasks.push_back({Kind::Line});
     for (std::size_t i : region_idx) tasks.push_back({Kind::Region, &regions, i, 0});
     for (std::size_t t = 0; t < targets.size(); ++t)
@@ -214,7 +222,6 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
 
     const Overlay overlay{reaches, grid, result.coverage, result.redundancy};
     Geometry own_territory;
-    const Geometry* territory = options.territory;
     std::vector<AreaCoverage> figures(tasks.size());
     double territory_redundant_km2 = 0;
     const auto run_tasks = [&](const std::vector<Task>& list, std::vector<AreaCoverage>& out, double from, double to) {
@@ -227,9 +234,16 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
                     const Task& task = list[k];
                     switch (task.kind) {
                         case Kind::Union: own_territory = union_of(regions); break;
+                        case Kind::Areas: {
+                            const CoverageAreas areas = source->ask();
+                            territory = areas.territory;
+                            gaps_within = areas.gaps_within;
+                            if (!territory) own_territory = union_of(regions);
+                            break;
+                        }
                         case Kind::Line: result.line = measure_line(*line, result.coverage); break;
                         case Kind::Gaps: {
-                            const GEOSGeometry* base = gaps_in_territory ? territory->get() : options.gaps_within->get();
+                            const GEOSGeometry* base = in_territory(gaps_within) ? territory->get() : gaps_within->get();
                             result.gaps = polygonal(difference(base, result.coverage.get(), "subtracting the coverage"));
                             result.gaps_km2 = area_m2(result.gaps) / 1e6;
                             break;
@@ -256,10 +270,16 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
             },
             progress, "coverage: figures", 1);
     };
-    run_tasks(tasks, figures, 0.7, options.territory ? 1.0 : 0.9);
-    if (!options.territory) {
-        territory = &own_territory;
+    const bool second_round = source || !territory;
+    run_tasks(tasks, figures, 0.7, second_round ? 0.9 : 1.0);
+    if (second_round) {
+        if (source) {
+            source->pass_on(true);
+            result.gaps_within = source->areas().gaps_within ? source->areas().gaps_within_name : std::string("territory");
+        }
+        if (!territory) territory = &own_territory;
         geos::share_between_threads(territory->get());
+        if (!in_territory(gaps_within)) geos::share_between_threads(gaps_within->get());
         std::vector<AreaCoverage> unused(on_territory.size());
         run_tasks(on_territory, unused, 0.9, 1.0);
     }

@@ -19,6 +19,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
+#include "dza/territory.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
@@ -377,6 +378,85 @@ TEST_CASE("bad inputs are named: feature, field, value", "[coverage]") {
     CHECK_THROWS_WITH(compute_coverage(d, points, nullptr, {}, by_field()), Catch::Contains("no feature is a polygon"));
     CHECK_THROWS_AS(compute_coverage(d, region, nullptr, {&points}, by_field()), DataError);
     CHECK_THROWS_WITH(compute_coverage(d, region, &region, {}, by_field()), Catch::Contains("no feature is a line"));
+}
+
+TEST_CASE("areas asked for during the coverage give the figures, warnings and errors of areas given first", "[coverage]") {
+    // Data: the default scenario with the territory split at the line (Kyiv's side controlled),
+    // and a region without geometry, which the coverage warns about.
+    Layer regions = test::data_layer("regions.geojson");
+    Feature empty;
+    empty.fid = 1000;
+    empty.values = regions.features.front().values;
+    empty.values[*regions.label_field()] = "nowhere";
+    regions.features.push_back(std::move(empty));
+    const Layer deployments = test::data_layer("deployments.geojson");
+    const Layer line = test::data_layer("ceasefire_line.geojson");
+    const Territory territory = split_territory(regions, line, test::kyiv_side());
+
+    std::vector<std::string> given_warnings, asked_warnings;
+    CoverageOptions given = by_field();
+    given.territory = &territory.land;
+    given.gaps_within = &territory.controlled;
+    given.gaps_within_name = "controlled side";
+    given.callbacks.warn = [&](const std::string& m) { given_warnings.push_back(m); };
+    given.callbacks.warning("the areas' warning");  // as a split made first would warn
+    const CoverageResult a = compute_coverage(deployments, regions, &line, {}, given);
+
+    CoverageOptions asked = by_field();
+    int calls = 0;
+    asked.areas = [&](const Callbacks& callbacks) {
+        ++calls;
+        callbacks.warning("the areas' warning");
+        return CoverageAreas{&territory.land, &territory.controlled, "controlled side"};
+    };
+    asked.callbacks.warn = [&](const std::string& m) { asked_warnings.push_back(m); };
+    const CoverageResult b = compute_coverage(deployments, regions, &line, {}, asked);
+    CHECK(calls == 1);
+    CHECK(asked_warnings == given_warnings);
+    REQUIRE(asked_warnings.size() == 2);
+    CHECK(asked_warnings[1].find("has no geometry") != std::string::npos);
+    CHECK(b.gaps_within == "controlled side");
+    CHECK(b.gaps_km2 == a.gaps_km2);
+    CHECK(b.total.area_km2 == a.total.area_km2);
+    CHECK(b.total.covered_km2 == a.total.covered_km2);
+    CHECK(b.total.redundant_km2 == a.total.redundant_km2);
+    CHECK(b.total.deployments == a.total.deployments);
+    REQUIRE(b.regions.size() == a.regions.size());
+    for (std::size_t i = 0; i < a.regions.size(); ++i) {
+        CHECK(b.regions[i].covered_km2 == a.regions[i].covered_km2);
+        CHECK(b.regions[i].deployments == a.regions[i].deployments);
+    }
+    // The gaps against an independent sum: the controlled side less its covered part.
+    CHECK(b.gaps_km2 == Approx(geodesic_area_m2(territory.controlled) / 1e6 -
+                               geodesic_area_m2(territory.controlled.intersection(a.coverage)) / 1e6)
+                            .epsilon(1e-6));
+
+    // No areas given back: the union of the regions, with the gaps measured within it.
+    asked.areas = [](const Callbacks&) { return CoverageAreas{}; };
+    const CoverageResult c = compute_coverage(deployments, regions, &line, {}, asked);
+    CHECK(c.gaps_within == "territory");
+    CHECK(c.total.area_km2 == Approx(a.total.area_km2).epsilon(1e-9));
+
+    // An error of the areas comes first, with their warnings only, even when the coverage fails too.
+    asked_warnings.clear();
+    asked.areas = [](const Callbacks& callbacks) -> CoverageAreas {
+        callbacks.warning("the areas' warning");
+        throw UsageError("the areas' error");
+    };
+    const Layer points = deployment_layer({{{30, 48}, 1}});
+    CHECK(test::error_of<UsageError>([&] { compute_coverage(deployments, points, &line, {}, asked); }) == "the areas' error");
+    CHECK(asked_warnings == std::vector<std::string>{"the areas' warning"});
+    CHECK(test::error_of<UsageError>([&] { compute_coverage(deployments, regions, &line, {}, asked); }) == "the areas' error");
+    // Areas made, the coverage fails: both warn, in order, and the coverage's error is thrown.
+    asked_warnings.clear();
+    asked.areas = [&](const Callbacks& callbacks) {
+        callbacks.warning("the areas' warning");
+        return CoverageAreas{&territory.land, &territory.controlled, "controlled side"};
+    };
+    CHECK(test::error_of<DataError>([&] { compute_coverage(deployments, points, &line, {}, asked); }).find("no feature is a polygon") != std::string::npos);
+    REQUIRE(asked_warnings.size() == 2);
+    CHECK(asked_warnings[0] == "the areas' warning");
+    CHECK(asked_warnings[1].find("not an area") != std::string::npos);
 }
 
 TEST_CASE("targets, gaps within a given area, and the layers to write", "[coverage]") {
