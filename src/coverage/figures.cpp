@@ -20,12 +20,13 @@ using geos::extent_of;
 using geos::intersection;
 using geos::polygonal;
 
-// Whether the prepared area holds, in its interior, a point nearer to the circle's centre than
+// Whether the prepared area holds, in its interior or on its boundary, a point nearer to the circle's centre than
 // its radius less twice its chord error (less a metre more): points a little inside the ring,
-// toward the centre from each vertex, measured exactly once they are found inside. False when
-// none is, which decides nothing.
+// toward the centre from each vertex, measured exactly once they are found inside, then the
+// area's own vertices within the circle's envelope. False when none is, which decides nothing.
 template <typename Inside>
-bool has_point_near_centre(const Extent& area_extent, const Reach& reach, const Inside& inside) {
+bool has_point_near_centre(const Extent& area_extent, const std::function<const std::vector<LonLat>&()>& area_vertices, const Reach& reach,
+                           const Inside& inside) {
     const double limit_m = reach.radius_m - 2 * reach.max_error_m - 1.0;
     if (limit_m <= 0) return false;
     // Four chord errors (and a few metres) inside the ring: a lon/lat step that the geodesic
@@ -38,6 +39,11 @@ bool has_point_near_centre(const Extent& area_extent, const Reach& reach, const 
         if (p.lon < area_extent.min_lon || p.lon > area_extent.max_lon || p.lat < area_extent.min_lat || p.lat > area_extent.max_lat) continue;
         if (inside(p) && geodesic_inverse(reach.centre, p).distance_m < limit_m) return true;
     }
+    // Where the area enters the circle between those points: its own vertices in the circle.
+    for (const LonLat& w : area_vertices())
+        if (w.lon >= reach.extent.min_lon && w.lon <= reach.extent.max_lon && w.lat >= reach.extent.min_lat && w.lat <= reach.extent.max_lat &&
+            geodesic_inverse(reach.centre, w).distance_m < limit_m)
+            return true;
     return false;
 }
 
@@ -47,7 +53,7 @@ bool has_point_near_centre(const Extent& area_extent, const Reach& reach, const 
 // With `few` reaches to test, two tests that decide as the distance would come first, so that
 // its index (which costs more to build than a few tests) is rarely needed.
 bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometry, const std::function<const DistanceIndex&()>& distance,
-                  const Reach& reach, bool few) {
+                  const std::function<const std::vector<LonLat>&()>& area_vertices, const Reach& reach, bool few) {
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
@@ -63,7 +69,7 @@ bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometr
         // spare over the distance's error) is what the distance test would find too.
         if (few) {
             if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
-            if (has_point_near_centre(area_geometry.extent(), reach, inside)) return true;
+            if (has_point_near_centre(area_geometry.extent(), area_vertices, reach, inside)) return true;
         }
         const auto nearest = distance().nearest(reach.centre);
         if (!nearest || nearest->nearest.distance_m >= reach.radius_m) return false;
@@ -147,11 +153,20 @@ struct Overlay {
             if (!distance) distance.emplace(std::vector<const Geometry*>{&area});
             return *distance;
         };
+        std::optional<std::vector<LonLat>> vertices;  // every ring's, when first needed
+        const std::function<const std::vector<LonLat>&()> area_vertices = [&]() -> const std::vector<LonLat>& {
+            if (!vertices) {
+                vertices.emplace();
+                for (const auto& polygon : area.polygons())
+                    for (const auto& ring : polygon) vertices->insert(vertices->end(), ring.begin(), ring.end());
+            }
+            return *vertices;
+        };
         std::size_t n = 0;
         const std::vector<std::size_t> candidates = grid.query(area.extent());
         const bool few = candidates.size() <= few_reaches;
         for (std::size_t i : candidates)
-            if (reaches_into(prepared.get(), area, distance_index, reaches[i], few)) ++n;
+            if (reaches_into(prepared.get(), area, distance_index, area_vertices, reaches[i], few)) ++n;
         return n;
     }
 };
