@@ -23,7 +23,7 @@ public:
         if (extents_[i].empty || bounds_.empty) return;
         const Range r = range(extents_[i]);
         for (std::size_t y = r.y0; y <= r.y1; ++y)
-            for (std::size_t x = r.x0; x <= r.x1; ++x) cells_[y * nx_ + x].push_back({i, r.x0, r.y0, extents_[i]});
+            for (std::size_t x = r.x0; x <= r.x1; ++x) cells_[y * nx_ + x].push_back({i, r.x0, r.y0});
     }
 
     // Indices of the envelopes that overlap `e`, each once, in a deterministic order. An
@@ -36,14 +36,13 @@ public:
         for (std::size_t y = q.y0; y <= q.y1; ++y)
             for (std::size_t x = q.x0; x <= q.x1; ++x)
                 for (const Entry& entry : cells_[y * nx_ + x])
-                    if (std::max(entry.x0, q.x0) == x && std::max(entry.y0, q.y0) == y && overlap(entry.extent, e)) out.push_back(entry.index);
+                    if (std::max(entry.x0, q.x0) == x && std::max(entry.y0, q.y0) == y && overlap(extents_[entry.index], e)) out.push_back(entry.index);
         return out;
     }
 
 private:
     struct Entry {
         std::size_t index, x0, y0;  // the envelope and its lower-left cell
-        Extent extent;              // a copy, read without leaving the cell's entries
     };
     struct Range {
         std::size_t x0, x1, y0, y1;
