@@ -25,13 +25,16 @@ using coverage::Reach;
 using geos::clone;
 }  // namespace
 
-CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
-                                const CoverageOptions& options) {
+namespace {
+
+CoverageResult compute(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
+                       const CoverageOptions& options, coverage::AreasSource* source) {
     if (!std::isfinite(options.tolerance_m) || options.tolerance_m < buffer_min_tolerance_m)
         throw UsageError(fmt::format("coverage tolerance {} m is too small; give at least {} m", options.tolerance_m, buffer_min_tolerance_m));
     // Rows per region are named: two regions of one name would give two rows no one can tell apart.
     if (const auto names = regions.label_field()) require_unique_names(regions, *names, "region");
-    const Callbacks& cb = options.callbacks;
+    Callbacks cb = options.callbacks;
+    if (source) cb.warn = [source](const std::string& message) { source->warning(message); };
     CoverageResult result;
     result.deployments_layer = deployments.name;
     result.radius_m = deployment_reaches_m(deployments, options);
@@ -82,9 +85,32 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
     check_cancel(cb, 0.7, "coverage: figures");
 
     // 5. Figures per region, per target and for the territory, the line's coverage and the gaps.
-    coverage::measure_figures(result, regions, region_idx, line, targets, target_idx, options, reaches, grid);
+    coverage::measure_figures(result, regions, region_idx, line, targets, target_idx, options, reaches, grid, source);
     cb.report(1.0, "coverage");
     return result;
+}
+
+}  // namespace
+
+CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
+                                const CoverageOptions& options) {
+    if (!options.areas) return compute(deployments, regions, line, targets, options, nullptr);
+    coverage::AreasSource source(options);
+    try {
+        return compute(deployments, regions, line, targets, options, &source);
+    } catch (...) {
+        // As if the areas had been made first: their warnings and error come before the coverage's.
+        if (!source.asked()) {
+            try {
+                source.ask();
+            } catch (...) {
+                source.pass_on(false);
+                throw;
+            }
+        }
+        source.pass_on(!source.failed());
+        throw;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

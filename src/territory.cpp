@@ -80,6 +80,31 @@ double overlap_area(const Geometry& a, const Geometry& b) {
 
 Geometry union_all(std::vector<Geometry>& parts) { return geos::unite(std::move(parts), "uniting faces"); }
 
+// Bounds on the geodesic distance from `piece` to the prepared `side`, metres, in the frame
+// [seam, seam + 360): above, the geodesic between the nearest points in lon/lat; below, the
+// lon/lat distance times the shortest length of a degree on the way (the meridional radius at
+// the equator times the cosine of the highest latitude the shortest path can reach). Null when
+// that path could leave the frame or come near a pole.
+std::optional<std::pair<double, double>> distance_bounds_m(const Geometry& piece, const GEOSPreparedGeometry* side, double seam) {
+    GEOSContextHandle_t h = geos::ctx();
+    GEOSCoordSequence* nearest = GEOSPreparedNearestPoints_r(h, side, piece.get());
+    if (!nearest) return std::nullopt;
+    LonLat p, q;
+    GEOSCoordSeq_getXY_r(h, nearest, 0, &p.lon, &p.lat);
+    GEOSCoordSeq_getXY_r(h, nearest, 1, &q.lon, &q.lat);
+    GEOSCoordSeq_destroy_r(h, nearest);
+    const double upper_m = geodesic_inverse(p, q).distance_m;
+    constexpr double metres_per_radian = 6335000.0;  // below the meridional radius at the equator
+    constexpr double degree = M_PI / 180.0;
+    const Extent e = piece.extent();
+    const double max_lat = std::max(std::fabs(e.min_lat), std::fabs(e.max_lat)) + upper_m / metres_per_radian / degree;
+    if (upper_m > 1e6 || max_lat >= 80.0) return std::nullopt;
+    const double lon_reach = upper_m / (metres_per_radian * std::cos(max_lat * degree)) / degree;
+    if (e.min_lon - lon_reach <= seam || e.max_lon + lon_reach >= seam + 360.0) return std::nullopt;
+    const double apart_deg = GEOSPreparedIntersects_r(h, side, piece.get()) == 1 ? 0.0 : std::hypot(q.lon - p.lon, q.lat - p.lat);
+    return std::make_pair(metres_per_radian * std::cos(max_lat * degree) * apart_deg * degree, upper_m);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Longitudes across the antimeridian. Data split at ±180 (RFC 7946) is made whole again in a
 // frame [seam, seam + 360) whose seam lies in the widest longitude gap of the data; the result is
@@ -477,12 +502,20 @@ Territory split_territory(const Layer& regions_given, const Layer& line_layer, c
     // Detached pieces go to the nearest side (the side enclosing them when the line is closed
     // along the path equidistant from both sides).
     if (!detached.empty()) {
-        std::vector<Geometry> to_left, to_right;
-        for (auto& piece : detached) {
+        // Bounds settle most pieces (a centimetre of margin over the index's error); a piece left
+        // in doubt is measured exactly, to the edges of each side that can be nearest to it.
+        const geos::PreparedPtr left_prepared(geos::check(GEOSPrepare_r(geos::ctx(), left_side.get()), "preparing a side"));
+        const geos::PreparedPtr right_prepared(geos::check(GEOSPrepare_r(geos::ctx(), right_side.get()), "preparing a side"));
+        const auto nearer_left = [&](const Geometry& piece) {
+            const auto l = distance_bounds_m(piece, left_prepared.get(), seam), r = distance_bounds_m(piece, right_prepared.get(), seam);
+            if (l && r && l->second + 0.01 < r->first) return true;
+            if (l && r && r->second + 0.01 < l->first) return false;
             const Geometry left_near = near_edges(left_side, piece), right_near = near_edges(right_side, piece);
             const DistanceIndex sides({&left_near, &right_near});
-            (sides.nearest(piece)->target == 0 ? to_left : to_right).push_back(std::move(piece));
-        }
+            return sides.nearest(piece)->target == 0;
+        };
+        std::vector<Geometry> to_left, to_right;
+        for (auto& piece : detached) (nearer_left(piece) ? to_left : to_right).push_back(std::move(piece));
         if (!to_left.empty()) {
             to_left.push_back(std::move(left_side));
             left_side = union_all(to_left);

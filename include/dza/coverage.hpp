@@ -32,6 +32,7 @@
 // own and stored by index, so results are in the layers' order and bit-identical whatever the
 // number of threads.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,13 @@ inline constexpr const char* coverage_method =
     "reaches as geodesic circles and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; areas by PROJ geod_polygonarea, "
     "lengths along geodesics; overlaps counted once";
 
+// The territory and the area gaps are measured within (see CoverageOptions).
+struct CoverageAreas {
+    const Geometry* territory = nullptr;     // null: the union of the regions
+    const Geometry* gaps_within = nullptr;   // null or empty: the territory
+    std::string gaps_within_name = "territory";
+};
+
 struct CoverageOptions {
     std::optional<double> radius_m;                  // one reach for all deployments, >= 0
     std::string radius_field;                        // else each feature's reach in this field, km
@@ -59,6 +67,12 @@ struct CoverageOptions {
     // Gaps are measured within this area (e.g. the controlled side); null: the whole territory.
     const Geometry* gaps_within = nullptr;
     std::string gaps_within_name = "territory";  // what gaps_within is, for reports
+    // When set, the three above are asked of it instead, once, while the regions' figures are
+    // measured (on another thread when there is one): e.g. splitting the territory at a line,
+    // which the reaches and their overlay do not wait for. What it warns through the callbacks
+    // it is given is passed on before the coverage's own warnings, and its error before the
+    // coverage's, as if it had been called first; its geometries must outlive the result's use.
+    std::function<CoverageAreas(const Callbacks&)> areas;
     Callbacks callbacks;
 };
 

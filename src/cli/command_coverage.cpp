@@ -182,16 +182,21 @@ ExitCode CoverageCommand::run(Io& io) {
 
     // Gaps within the controlled side when there is a line, unless told otherwise.
     if (gaps_within_ == "controlled" && !line) throw UsageError("--gaps-within controlled needs a line: give --line or a scenario with one");
+    // The split is made while the reaches are measured (see CoverageOptions::areas).
     if (line && gaps_within_ != "territory") {
-        try {
-            const Territory* territory = &inputs.territory(callbacks);
-            options.territory = &territory->land;  // the union of the regions, already made for the split
-            options.gaps_within = &territory->controlled;
-            options.gaps_within_name = "controlled side";
-        } catch (const DataError& e) {
-            if (gaps_within_ == "controlled") throw;
-            callbacks.warning(fmt::format("gaps are measured within the whole territory: {}", e.what()));
-        }
+        options.areas = [&inputs, controlled = gaps_within_ == "controlled"](const Callbacks& split_callbacks) {
+            CoverageAreas areas;
+            try {
+                const Territory& territory = inputs.territory(split_callbacks);
+                areas.territory = &territory.land;  // the union of the regions, already made for the split
+                areas.gaps_within = &territory.controlled;
+                areas.gaps_within_name = "controlled side";
+            } catch (const DataError& e) {
+                if (controlled) throw;
+                split_callbacks.warning(fmt::format("gaps are measured within the whole territory: {}", e.what()));
+            }
+            return areas;
+        };
     }
 
     const CoverageResult result = compute_coverage(deployments, regions, line, targets, options);

@@ -20,11 +20,40 @@ using geos::extent_of;
 using geos::intersection;
 using geos::polygonal;
 
+// Whether the prepared area holds, in its interior or on its boundary, a point nearer to the circle's centre than
+// its radius less twice its chord error (less a metre more): points a little inside the ring,
+// toward the centre from each vertex, measured exactly once they are found inside, then the
+// area's own vertices within the circle's envelope. False when none is, which decides nothing.
+template <typename Inside>
+bool has_point_near_centre(const Extent& area_extent, const std::function<const std::vector<LonLat>&()>& area_vertices, const Reach& reach,
+                           const Inside& inside) {
+    const double limit_m = reach.radius_m - 2 * reach.max_error_m - 1.0;
+    if (limit_m <= 0) return false;
+    // Four chord errors (and a few metres) inside the ring: a lon/lat step that the geodesic
+    // distance confirms, whatever the distortion of lon/lat near the circle.
+    const double step = std::min(0.5, (4 * reach.max_error_m + 4.0) / reach.radius_m);
+    const GEOSGeometry* ring = GEOSGetExteriorRing_r(geos::ctx(), reach.geometry.get());
+    if (!ring) return false;
+    for (const LonLat& v : geos::coords_of(ring)) {
+        const LonLat p{v.lon + step * (reach.centre.lon - v.lon), v.lat + step * (reach.centre.lat - v.lat)};
+        if (p.lon < area_extent.min_lon || p.lon > area_extent.max_lon || p.lat < area_extent.min_lat || p.lat > area_extent.max_lat) continue;
+        if (inside(p) && geodesic_inverse(reach.centre, p).distance_m < limit_m) return true;
+    }
+    // Where the area enters the circle between those points: its own vertices in the circle.
+    for (const LonLat& w : area_vertices())
+        if (w.lon >= reach.extent.min_lon && w.lon <= reach.extent.max_lon && w.lat >= reach.extent.min_lat && w.lat <= reach.extent.max_lat &&
+            geodesic_inverse(reach.centre, w).distance_m < limit_m)
+            return true;
+    return false;
+}
+
 // Whether `reach` overlaps the interior of the prepared polygon `area` (not only its boundary).
 // For a circle whose centre lies outside, the geodesic distance from the centre to the area
 // decides, unless it is within the circle's chord error of the radius.
+// With `few` reaches to test, two tests that decide as the distance would come first, so that
+// its index (which costs more to build than a few tests) is rarely needed.
 bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometry, const std::function<const DistanceIndex&()>& distance,
-                  const Reach& reach) {
+                  const std::function<const std::vector<LonLat>&()>& area_vertices, const Reach& reach, bool few) {
     GEOSContextHandle_t h = geos::ctx();
     if (reach.empty) return false;
     const auto inside = [&](LonLat p) {
@@ -33,11 +62,22 @@ bool reaches_into(const GEOSPreparedGeometry* area, const Geometry& area_geometr
     };
     if (reach.is_circle) {
         if (inside(reach.centre)) return true;
+        // Two tests that decide as the distance below would, without building its index: the
+        // circle's ring lies within max_error_m of the exact circle, so an area apart from the
+        // ring is at least radius - max_error_m from the centre (the distance test would say
+        // no), and a point of the area found nearer than radius - 2 max_error_m (with a metre to
+        // spare over the distance's error) is what the distance test would find too.
+        if (few) {
+            if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
+            if (has_point_near_centre(area_geometry.extent(), area_vertices, reach, inside)) return true;
+        }
         const auto nearest = distance().nearest(reach.centre);
         if (!nearest || nearest->nearest.distance_m >= reach.radius_m) return false;
         if (nearest->nearest.distance_m < reach.radius_m - 2 * reach.max_error_m) return true;
+        if (!few && GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
+    } else if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) {
+        return false;
     }
-    if (GEOSPreparedIntersects_r(h, area, reach.geometry.get()) != 1) return false;
     // Usually some vertex of the reach lies inside; otherwise ask for the full relation.
     bool found = false;
     const auto visit = [&](const auto& self, const GEOSGeometry* g) -> void {
@@ -66,6 +106,9 @@ Relation relation(const GEOSPreparedGeometry* prepared, const Extent& extent, co
     if (!overlap(extent, area.extent()) || GEOSPreparedIntersects_r(geos::ctx(), prepared, area.get()) != 1) return Relation::Outside;
     return GEOSPreparedContainsProperly_r(geos::ctx(), prepared, area.get()) == 1 ? Relation::Inside : Relation::Across;
 }
+
+// Up to this many reaches over an area are tested without the distance index first.
+constexpr std::size_t few_reaches = 64;
 
 struct Overlay {
     const std::vector<Reach>& reaches;
@@ -110,9 +153,20 @@ struct Overlay {
             if (!distance) distance.emplace(std::vector<const Geometry*>{&area});
             return *distance;
         };
+        std::optional<std::vector<LonLat>> vertices;  // every ring's, when first needed
+        const std::function<const std::vector<LonLat>&()> area_vertices = [&]() -> const std::vector<LonLat>& {
+            if (!vertices) {
+                vertices.emplace();
+                for (const auto& polygon : area.polygons())
+                    for (const auto& ring : polygon) vertices->insert(vertices->end(), ring.begin(), ring.end());
+            }
+            return *vertices;
+        };
         std::size_t n = 0;
-        for (std::size_t i : grid.query(area.extent()))
-            if (reaches_into(prepared.get(), area, distance_index, reaches[i])) ++n;
+        const std::vector<std::size_t> candidates = grid.query(area.extent());
+        const bool few = candidates.size() <= few_reaches;
+        for (std::size_t i : candidates)
+            if (reaches_into(prepared.get(), area, distance_index, area_vertices, reaches[i], few)) ++n;
         return n;
     }
 };
@@ -122,23 +176,30 @@ struct Overlay {
 // 5. Figures per region, per target and for the territory, the line's coverage and the gaps:
 // independent tasks run in parallel, each writing only its own result, so the figures are in
 // the layers' order and the same on any number of threads. The territory's figures come in
-// three parts (covered, redundant, deployments); they and gaps measured within the territory
-// wait for its union when the caller did not give it.
+// three parts (covered, redundant, deployments); they and the gaps wait for the territory when
+// the caller did not give it: its union, or the areas `source` gives, made in the first round
+// beside the regions' figures.
 void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
                      const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
-                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid) {
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source) {
     const Callbacks& cb = options.callbacks;
     geos::share_between_threads(result.coverage.get());
     geos::share_between_threads(result.redundancy.get());
-    for (std::size_t i : region_idx) geos::share_between_threads(regions.features[i].geometry.get());
+    for (const Feature& f : regions.features) geos::share_between_threads(f.geometry.get());
+    if (line)
+        for (const Feature& f : line->features) geos::share_between_threads(f.geometry.get());
     for (std::size_t t = 0; t < targets.size(); ++t)
         for (std::size_t i : target_idx[t]) geos::share_between_threads(targets[t]->features[i].geometry.get());
-    if (options.territory) geos::share_between_threads(options.territory->get());
-    const bool gaps_in_territory = !options.gaps_within || options.gaps_within->is_empty();
-    if (!gaps_in_territory) geos::share_between_threads(options.gaps_within->get());
+
+    // The territory and the area gaps are measured within, when known before the tasks.
+    const Geometry* territory = source ? nullptr : options.territory;
+    const Geometry* gaps_within = source ? nullptr : options.gaps_within;
+    if (territory) geos::share_between_threads(territory->get());
+    const auto in_territory = [](const Geometry* within) { return !within || within->is_empty(); };
+    if (!in_territory(gaps_within)) geos::share_between_threads(gaps_within->get());
     result.gaps_within = options.gaps_within ? options.gaps_within_name : std::string("territory");
 
-    enum class Kind { Union, Line, Gaps, Region, Target, TerritoryCovered, TerritoryRedundant, TerritoryDeployments };
+    enum class Kind { Union, Areas, Line, Gaps, Region, Target, TerritoryCovered, TerritoryRedundant, TerritoryDeployments };
     struct Task {
         Kind kind;
         const Layer* layer = nullptr;  // regions and targets
@@ -147,11 +208,12 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
     };
     // Tasks that need the territory, the largest first; and the others.
     std::vector<Task> on_territory{{Kind::TerritoryCovered}, {Kind::TerritoryRedundant}, {Kind::TerritoryDeployments}};
-    if (gaps_in_territory) on_territory.push_back({Kind::Gaps});
+    if (source || in_territory(gaps_within)) on_territory.push_back({Kind::Gaps});
     std::vector<Task> tasks;
-    if (!options.territory) tasks.push_back({Kind::Union});
+    if (source) tasks.push_back({Kind::Areas});
+    else if (!territory) tasks.push_back({Kind::Union});
     else tasks = on_territory;
-    if (!gaps_in_territory) tasks.push_back({Kind::Gaps});
+    if (!source && !in_territory(gaps_within)) tasks.push_back({Kind::Gaps});
     if (line) tasks.push_back({Kind::Line});
     for (std::size_t i : region_idx) tasks.push_back({Kind::Region, &regions, i, 0});
     for (std::size_t t = 0; t < targets.size(); ++t)
@@ -175,7 +237,6 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
 
     const Overlay overlay{reaches, grid, result.coverage, result.redundancy};
     Geometry own_territory;
-    const Geometry* territory = options.territory;
     std::vector<AreaCoverage> figures(tasks.size());
     double territory_redundant_km2 = 0;
     const auto run_tasks = [&](const std::vector<Task>& list, std::vector<AreaCoverage>& out, double from, double to) {
@@ -188,9 +249,16 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
                     const Task& task = list[k];
                     switch (task.kind) {
                         case Kind::Union: own_territory = union_of(regions); break;
+                        case Kind::Areas: {
+                            const CoverageAreas areas = source->ask();
+                            territory = areas.territory;
+                            gaps_within = areas.gaps_within;
+                            if (!territory) own_territory = union_of(regions);
+                            break;
+                        }
                         case Kind::Line: result.line = measure_line(*line, result.coverage); break;
                         case Kind::Gaps: {
-                            const GEOSGeometry* base = gaps_in_territory ? territory->get() : options.gaps_within->get();
+                            const GEOSGeometry* base = in_territory(gaps_within) ? territory->get() : gaps_within->get();
                             result.gaps = polygonal(difference(base, result.coverage.get(), "subtracting the coverage"));
                             result.gaps_km2 = area_m2(result.gaps) / 1e6;
                             break;
@@ -217,10 +285,16 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
             },
             progress, "coverage: figures", 1);
     };
-    run_tasks(tasks, figures, 0.7, options.territory ? 1.0 : 0.9);
-    if (!options.territory) {
-        territory = &own_territory;
+    const bool second_round = source || !territory;
+    run_tasks(tasks, figures, 0.7, second_round ? 0.9 : 1.0);
+    if (second_round) {
+        if (source) {
+            source->pass_on(true);
+            result.gaps_within = source->areas().gaps_within ? source->areas().gaps_within_name : std::string("territory");
+        }
+        if (!territory) territory = &own_territory;
         geos::share_between_threads(territory->get());
+        if (!in_territory(gaps_within)) geos::share_between_threads(gaps_within->get());
         std::vector<AreaCoverage> unused(on_territory.size());
         run_tasks(on_territory, unused, 0.9, 1.0);
     }

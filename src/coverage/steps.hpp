@@ -3,6 +3,7 @@
 // circles inside another and the union (union.cpp), the redundancy (redundancy.cpp), and the
 // figures per region, target and territory (figures.cpp) with the line's coverage (line.cpp).
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "coverage/envelope_grid.hpp"
@@ -30,11 +31,56 @@ Geometry union_of_reaches(const std::vector<Reach>& reaches);
 Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& kept, const std::vector<std::vector<std::size_t>>& inside_of,
                        const Geometry& coverage);
 
+// The territory and the gaps' area from CoverageOptions::areas: asked for once, on whichever
+// thread; what it warns is held, and so is what the coverage warns meanwhile, until passed on
+// in that order (the order of a run that made the areas first).
+class AreasSource {
+public:
+    explicit AreasSource(const CoverageOptions& options) : options_(options) {}
+
+    // The coverage's own warning: held until the areas' are passed on.
+    void warning(const std::string& message) {
+        if (passed_on_) options_.callbacks.warning(message);
+        else held_.push_back(message);
+    }
+    const CoverageAreas& ask() {
+        asked_ = true;
+        Callbacks callbacks;
+        callbacks.warn = [this](const std::string& message) { warnings_.push_back(message); };
+        try {
+            areas_ = options_.areas(callbacks);
+        } catch (...) {
+            failed_ = true;
+            throw;
+        }
+        return areas_;
+    }
+    bool asked() const { return asked_; }
+    bool failed() const { return failed_; }
+    const CoverageAreas& areas() const { return areas_; }
+    // The areas' warnings, then (with `held`) the coverage's; later warnings go straight on.
+    void pass_on(bool held) {
+        for (const std::string& w : warnings_) options_.callbacks.warning(w);
+        if (held)
+            for (const std::string& w : held_) options_.callbacks.warning(w);
+        warnings_.clear();
+        held_.clear();
+        passed_on_ = true;
+    }
+
+private:
+    const CoverageOptions& options_;
+    CoverageAreas areas_;
+    std::vector<std::string> warnings_, held_;
+    bool asked_ = false, failed_ = false, passed_on_ = false;
+};
+
 // 5. The figures per region and per target, for the territory, the line's coverage and the gaps,
-// into `result` (whose coverage and redundancy are set).
+// into `result` (whose coverage and redundancy are set). With a `source`, the territory and the
+// gaps' area come from it, asked for beside the regions' figures.
 void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
                      const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
-                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid);
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source);
 
 // The coverage of one line layer: lengths, and the uncovered stretches in order along each feature.
 LineCoverage measure_line(const Layer& line, const Geometry& coverage);

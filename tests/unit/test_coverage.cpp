@@ -19,6 +19,7 @@
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
+#include "dza/territory.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 #include "test_paths.hpp"
@@ -171,6 +172,47 @@ TEST_CASE("two overlapping circles: redundancy is the lens, never counted twice"
     CHECK(std::fabs(r.regions[0].covered_km2 - big_km2) <= 2 * M_PI * 150000 * r.max_error_m / 1e6);
     CHECK(std::fabs(r.regions[0].redundant_km2 - small_km2) <= 2 * M_PI * 60000 * r.max_error_m / 1e6);
     CHECK(r.regions[0].deployments == 2);
+}
+
+TEST_CASE("circles whose centre lies outside a region count when they reach into it, few or many", "[coverage]") {
+    // An L-shaped region (lon 20-30 by lat 40-42, and lon 20-22 by lat 40-50) with edges
+    // densified to 0.01°, so straight lon/lat and geodesic edges agree to well under a
+    // millimetre. Circles sit in the notch east of the meridian 22°E, within the region's
+    // envelope, at set distances beyond (or within) their radius from its edge.
+    std::vector<LonLat> ring;
+    const auto edge = [&](LonLat a, LonLat b) {
+        const int n = static_cast<int>(std::ceil(std::max(std::fabs(b.lon - a.lon), std::fabs(b.lat - a.lat)) / 0.01));
+        for (int k = 0; k < n; ++k) ring.push_back({a.lon + (b.lon - a.lon) * k / n, a.lat + (b.lat - a.lat) * k / n});
+    };
+    const std::vector<LonLat> corners = {{20, 40}, {30, 40}, {30, 42}, {22, 42}, {22, 50}, {20, 50}, {20, 40}};
+    for (std::size_t i = 1; i < corners.size(); ++i) edge(corners[i - 1], corners[i]);
+    ring.push_back(ring.front());
+    const Layer region = polygon_layer("region", {ring});
+    const double radius_m = 100000;
+    const std::vector<double> offsets_m = {-3000, -300, -60, 40, 400, 3000};  // the centre's distance beyond the radius
+    std::vector<Deployment> all;
+    std::size_t reaching = 0;
+    for (int k = 0; k < 90; ++k) {
+        const double offset_m = offsets_m[static_cast<std::size_t>(k) % offsets_m.size()];
+        const LonLat centre = reference::direct({22, 43.5 + 5.0 * k / 90}, 90, radius_m + offset_m);
+        // Its distance to the region, found independently: it is outside, so to the boundary.
+        const double distance_m = reference::nearest_on_path_bounded(centre, ring).distance_m;
+        REQUIRE(std::fabs(distance_m - (radius_m + offset_m)) < 1.0);
+        const bool reaches = distance_m < radius_m;
+        all.push_back({centre, radius_m / 1000});
+        if (reaches) ++reaching;
+        if (k < static_cast<int>(offsets_m.size())) {
+            // One at a time: few reaches over the region.
+            const CoverageResult r = compute_coverage(deployment_layer({all.back()}), region, nullptr, {}, by_field());
+            INFO("centre " << offset_m << " m beyond the radius");
+            CHECK(r.regions[0].deployments == (reaches ? 1u : 0u));
+            CHECK(r.total.deployments == (reaches ? 1u : 0u));
+        }
+    }
+    // All at once: many reaches over the region.
+    const CoverageResult r = compute_coverage(deployment_layer(all), region, nullptr, {}, by_field());
+    CHECK(r.regions[0].deployments == reaching);
+    CHECK(r.total.deployments == reaching);
 }
 
 TEST_CASE("a line through a circle's centre is covered for twice the radius", "[coverage]") {
@@ -336,6 +378,85 @@ TEST_CASE("bad inputs are named: feature, field, value", "[coverage]") {
     CHECK_THROWS_WITH(compute_coverage(d, points, nullptr, {}, by_field()), Catch::Contains("no feature is a polygon"));
     CHECK_THROWS_AS(compute_coverage(d, region, nullptr, {&points}, by_field()), DataError);
     CHECK_THROWS_WITH(compute_coverage(d, region, &region, {}, by_field()), Catch::Contains("no feature is a line"));
+}
+
+TEST_CASE("areas asked for during the coverage give the figures, warnings and errors of areas given first", "[coverage]") {
+    // Data: the default scenario with the territory split at the line (Kyiv's side controlled),
+    // and a region without geometry, which the coverage warns about.
+    Layer regions = test::data_layer("regions.geojson");
+    Feature empty;
+    empty.fid = 1000;
+    empty.values = regions.features.front().values;
+    empty.values[*regions.label_field()] = "nowhere";
+    regions.features.push_back(std::move(empty));
+    const Layer deployments = test::data_layer("deployments.geojson");
+    const Layer line = test::data_layer("ceasefire_line.geojson");
+    const Territory territory = split_territory(regions, line, test::kyiv_side());
+
+    std::vector<std::string> given_warnings, asked_warnings;
+    CoverageOptions given = by_field();
+    given.territory = &territory.land;
+    given.gaps_within = &territory.controlled;
+    given.gaps_within_name = "controlled side";
+    given.callbacks.warn = [&](const std::string& m) { given_warnings.push_back(m); };
+    given.callbacks.warning("the areas' warning");  // as a split made first would warn
+    const CoverageResult a = compute_coverage(deployments, regions, &line, {}, given);
+
+    CoverageOptions asked = by_field();
+    int calls = 0;
+    asked.areas = [&](const Callbacks& callbacks) {
+        ++calls;
+        callbacks.warning("the areas' warning");
+        return CoverageAreas{&territory.land, &territory.controlled, "controlled side"};
+    };
+    asked.callbacks.warn = [&](const std::string& m) { asked_warnings.push_back(m); };
+    const CoverageResult b = compute_coverage(deployments, regions, &line, {}, asked);
+    CHECK(calls == 1);
+    CHECK(asked_warnings == given_warnings);
+    REQUIRE(asked_warnings.size() == 2);
+    CHECK(asked_warnings[1].find("has no geometry") != std::string::npos);
+    CHECK(b.gaps_within == "controlled side");
+    CHECK(b.gaps_km2 == a.gaps_km2);
+    CHECK(b.total.area_km2 == a.total.area_km2);
+    CHECK(b.total.covered_km2 == a.total.covered_km2);
+    CHECK(b.total.redundant_km2 == a.total.redundant_km2);
+    CHECK(b.total.deployments == a.total.deployments);
+    REQUIRE(b.regions.size() == a.regions.size());
+    for (std::size_t i = 0; i < a.regions.size(); ++i) {
+        CHECK(b.regions[i].covered_km2 == a.regions[i].covered_km2);
+        CHECK(b.regions[i].deployments == a.regions[i].deployments);
+    }
+    // The gaps against an independent sum: the controlled side less its covered part.
+    CHECK(b.gaps_km2 == Approx(geodesic_area_m2(territory.controlled) / 1e6 -
+                               geodesic_area_m2(territory.controlled.intersection(a.coverage)) / 1e6)
+                            .epsilon(1e-6));
+
+    // No areas given back: the union of the regions, with the gaps measured within it.
+    asked.areas = [](const Callbacks&) { return CoverageAreas{}; };
+    const CoverageResult c = compute_coverage(deployments, regions, &line, {}, asked);
+    CHECK(c.gaps_within == "territory");
+    CHECK(c.total.area_km2 == Approx(a.total.area_km2).epsilon(1e-9));
+
+    // An error of the areas comes first, with their warnings only, even when the coverage fails too.
+    asked_warnings.clear();
+    asked.areas = [](const Callbacks& callbacks) -> CoverageAreas {
+        callbacks.warning("the areas' warning");
+        throw UsageError("the areas' error");
+    };
+    const Layer points = deployment_layer({{{30, 48}, 1}});
+    CHECK(test::error_of<UsageError>([&] { compute_coverage(deployments, points, &line, {}, asked); }) == "the areas' error");
+    CHECK(asked_warnings == std::vector<std::string>{"the areas' warning"});
+    CHECK(test::error_of<UsageError>([&] { compute_coverage(deployments, regions, &line, {}, asked); }) == "the areas' error");
+    // Areas made, the coverage fails: both warn, in order, and the coverage's error is thrown.
+    asked_warnings.clear();
+    asked.areas = [&](const Callbacks& callbacks) {
+        callbacks.warning("the areas' warning");
+        return CoverageAreas{&territory.land, &territory.controlled, "controlled side"};
+    };
+    CHECK(test::error_of<DataError>([&] { compute_coverage(deployments, points, &line, {}, asked); }).find("no feature is a polygon") != std::string::npos);
+    REQUIRE(asked_warnings.size() == 2);
+    CHECK(asked_warnings[0] == "the areas' warning");
+    CHECK(asked_warnings[1].find("not an area") != std::string::npos);
 }
 
 TEST_CASE("targets, gaps within a given area, and the layers to write", "[coverage]") {

@@ -103,6 +103,19 @@ TEST_CASE("islands go to the nearest side; a line that does not cross is an erro
     const Territory t = split_territory(with_islands, line, west);
     CHECK(covers(t.other, {31.2, 44.2}));
     CHECK(covers(t.controlled, {19.2, 44.2}));
+    // An isle south of the line's end, 89 km from the western side's southern edge and about
+    // 90 m farther from the eastern one: too close a call for bounds, decided by distances.
+    const auto with_isle = [](std::vector<LonLat> isle) {
+        return dza::test::named_polygons({{"West", {{20, 45}, {25, 45}, {25, 50}, {20, 50}}},
+                                          {"East", {{25, 45}, {30, 45}, {30, 50}, {25, 50}}},
+                                          {"East isle", {{31, 44}, {31.5, 44}, {31.5, 44.5}, {31, 44.5}}},
+                                          {"Close isle", std::move(isle)}});
+    };
+    const Territory c = split_territory(with_isle({{26.8, 44}, {26.95, 44}, {26.95, 44.2}, {26.8, 44.2}}), line, west);
+    CHECK(covers(c.controlled, {26.9, 44.1}));
+    CHECK(covers(c.other, {31.2, 44.2}));
+    // Mirrored east of the line, it goes east.
+    CHECK(covers(split_territory(with_isle({{27.05, 44}, {27.2, 44}, {27.2, 44.2}, {27.05, 44.2}}), line, west).other, {27.1, 44.1}));
 
     const Layer away = line_layer({{35, 50}, {36, 45}});
     CHECK_THROWS_WITH(split_territory(regions, away, {}), Catch::Contains("does not cross the territory"));
