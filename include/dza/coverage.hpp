@@ -22,8 +22,8 @@
 // one (about 0.01% for a 100 km circle at the default 10 m tolerance), and a line's crossing of a
 // reach moves by at most max_error_m / sin(angle of crossing).
 //
-// Areas are measured with dza::geodesic_area_m2 (geod_polygonarea over edges densified as
-// straight lon/lat lines), so the pieces of an overlay add up to the whole. Lines are densified
+// Areas are measured with dza::geodesic_area_m2 (on the ellipsoid, integrated along straight
+// lon/lat edges), so the pieces of an overlay add up to the whole. Lines are densified
 // along their geodesics every kilometre before they are cut by the coverage, so where a line
 // enters or leaves a reach is exact to the reach's chord error; lengths are geodesic.
 //
@@ -45,7 +45,7 @@
 namespace dza {
 
 inline constexpr const char* coverage_method =
-    "reaches as geodesic circles and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; areas by PROJ geod_polygonarea, "
+    "reaches as geodesic circles and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; areas on WGS84 along straight lon/lat edges, "
     "lengths along geodesics; overlaps counted once";
 
 // The territory and the area gaps are measured within (see CoverageOptions).
