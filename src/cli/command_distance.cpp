@@ -74,7 +74,9 @@ ExitCode DistanceCommand::run(Io& io) {
         w.callbacks = io.callbacks();
         w.precision = precision_;
         w.table = table_;
-        write_layer(distance_layer(from, to, results, io.callbacks()), output_, w, &io.out);
+        LayerWriter writer(output_, {"distances"}, w, &io.out);
+        write_distances(from, to, results, writer, io.callbacks());
+        writer.commit();
         if (output_ == "-") return ExitCode::Ok;
     }
 
