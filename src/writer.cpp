@@ -735,10 +735,34 @@ LayerWriter::LayerWriter(const std::string& path, std::vector<std::string> layer
     : impl_(std::make_unique<Impl>(path, std::move(layer_names), options, stdout_stream)) {}
 LayerWriter::~LayerWriter() = default;
 
-void LayerWriter::begin_layer(const Layer& schema, std::string_view geometry_type) { impl_->begin(schema, geometry_type_from_name(geometry_type)); }
-void LayerWriter::write(const Feature& feature) { impl_->write(feature); }
-void LayerWriter::write_layer(const Layer& layer) { impl_->write_whole(layer); }
-void LayerWriter::commit() { impl_->commit(); }
+// A driver that notices a failed write names it in its own words ("cannot write feature 3",
+// "Unexpected I/O failure"); the system's reason, when the checked file system saw one, says more.
+template <typename Fn>
+void LayerWriter::guarded(Fn&& fn) {
+    try {
+        fn();
+    } catch (const DataError&) {
+        if (impl_->temp && impl_->kind == Impl::Kind::File) {
+            const std::string failure = gdal::checked_failure(impl_->temp->path());
+            if (!failure.empty()) throw DataError(fmt::format("{}: cannot write: {}", impl_->path, failure));
+        }
+        throw;
+    }
+}
+
+void LayerWriter::begin_layer(const Layer& schema, std::string_view geometry_type) {
+    const OGRwkbGeometryType type = geometry_type_from_name(geometry_type);
+    guarded([&] { impl_->begin(schema, type); });
+}
+void LayerWriter::write(const Feature& feature) {
+    guarded([&] { impl_->write(feature); });
+}
+void LayerWriter::write_layer(const Layer& layer) {
+    guarded([&] { impl_->write_whole(layer); });
+}
+void LayerWriter::commit() {
+    guarded([&] { impl_->commit(); });
+}
 
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options, std::ostream* stdout_stream) {
     std::vector<std::string> names;

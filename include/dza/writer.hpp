@@ -106,6 +106,8 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    template <typename Fn>
+    void guarded(Fn&& fn);
 };
 
 // Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
