@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <set>
@@ -66,9 +67,10 @@ namespace {
 // `value` (finite) rounded to `decimals` decimals: the double nearest the decimal text.
 double json_round_value(double value, int decimals) {
     char buffer[400];  // the longest fixed text of a double (1.8e308 with 15 decimals) fits
-    const auto result = fmt::format_to_n(buffer, sizeof buffer - 1, "{:.{}f}", value, decimals);
-    *result.out = '\0';
-    const double rounded = std::strtod(buffer, nullptr);
+    const auto result = fmt::format_to_n(buffer, sizeof buffer, "{:.{}f}", value, decimals);
+    // from_chars rounds to nearest as strtod does, without its locale and copying.
+    double rounded = 0;
+    std::from_chars(buffer, result.out, rounded);
     return rounded == 0 ? 0.0 : rounded;  // no "-0.0"
 }
 }  // namespace
