@@ -172,13 +172,15 @@ bool put_json_value(std::string& out, const nlohmann::json& v) {
 
 // One element of "results" as json_text(distance_row_json(r, from, to), 2) shifted by the 4
 // spaces of its depth; false (and `out` as it was) when a value needs the general path.
-bool put_distance_row(std::string& out, const DistanceResult& r, const Layer& from, const Layer& to) {
+// `from_label` and `to_label` are the layers' label fields.
+bool put_distance_row(std::string& out, const DistanceResult& r, const Layer& from, const Layer& to, std::optional<std::size_t> from_label,
+                      std::optional<std::size_t> to_label) {
     const std::size_t start = out.size();
     const Feature& source = from.features[r.source];
     out += "    {\n      \"name\": ";
-    put_json_string(out, from.label(source));
+    put_json_string(out, from.label(source, from_label));
     out += ",\n      \"target\": ";
-    put_json_string(out, to.label(to.features[r.target]));
+    put_json_string(out, to.label(to.features[r.target], to_label));
     out += ",\n      \"distance_km\": ";
     put_json_round(out, r.nearest.distance_m / 1000.0, json_decimals::km);
     out += ",\n      \"azimuth_deg\": ";
@@ -241,8 +243,10 @@ void stream_json(const std::vector<DistanceResult>& results, const Layer& from, 
     constexpr std::size_t flush_bytes = 1 << 20;
     constexpr std::string_view shift = "    ";
     const bool direct = distinct_field_names(from);
+    const auto from_label = from.label_field();
+    const auto to_label = to.label_field();
     for (std::size_t i = 0; i < results.size(); ++i) {
-        if (!direct || !put_distance_row(text, results[i], from, to)) {
+        if (!direct || !put_distance_row(text, results[i], from, to, from_label, to_label)) {
             const std::string row = json_text(distance_row_json(results[i], from, to), 2);
             text += shift;
             for (std::size_t start = 0;;) {
