@@ -473,6 +473,7 @@ std::vector<LonLat> geodesic_path(LonLat a, LonLat b, double spacing_m) {
 
 #include <fmt/format.h>
 
+#include "dza/writer.hpp"
 #include "parallel.hpp"
 
 namespace dza {
@@ -542,7 +543,7 @@ std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to
     return out;
 }
 
-Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, const Callbacks& callbacks) {
+Layer distance_schema(const Layer& from, const Callbacks& callbacks) {
     Layer out;
     out.name = "distances";
     out.fields = from.fields;
@@ -553,27 +554,41 @@ Layer distance_layer(const Layer& from, const Layer& to, const std::vector<Dista
     std::vector<std::string> own;
     for (const auto& c : computed) own.push_back(c.name);
     rename_clashing_fields(out, own, from.where_text(), callbacks);
-    const std::size_t kept = out.fields.size();
     out.fields.insert(out.fields.end(), computed.begin(), computed.end());
-
-    for (const auto& r : results) {
-        const Feature& src = from.features[r.source];
-        const Feature& tgt = to.features[r.target];
-        Feature f;
-        f.fid = src.fid;
-        for (std::size_t i = 0; i < kept; ++i) f.values.push_back(i < src.values.size() ? src.values[i] : nlohmann::json(nullptr));
-        f.values.push_back(to.label(tgt));
-        f.values.push_back(tgt.fid);
-        f.values.push_back(r.nearest.distance_m / 1000.0);
-        f.values.push_back(std::isnan(r.nearest.azimuth_deg) ? nlohmann::json(nullptr) : nlohmann::json(r.nearest.azimuth_deg));
-        f.values.push_back(r.nearest.to.lon);
-        f.values.push_back(r.nearest.to.lat);
-        f.values.push_back(r.time_h ? nlohmann::json(*r.time_h) : nlohmann::json(nullptr));
-        std::vector<LonLat> path = r.nearest.distance_m > 0 ? geodesic_path(r.nearest.from, r.nearest.to) : std::vector<LonLat>{r.nearest.from, r.nearest.to};
-        f.geometry = Geometry::line(path);
-        out.features.push_back(std::move(f));
-    }
     return out;
+}
+
+Feature distance_feature(const Layer& from, const Layer& to, const DistanceResult& r) {
+    const Feature& src = from.features[r.source];
+    const Feature& tgt = to.features[r.target];
+    const std::size_t kept = from.fields.size();
+    Feature f;
+    f.fid = src.fid;
+    f.values.reserve(kept + 7);
+    for (std::size_t i = 0; i < kept; ++i) f.values.push_back(i < src.values.size() ? src.values[i] : nlohmann::json(nullptr));
+    f.values.push_back(to.label(tgt));
+    f.values.push_back(tgt.fid);
+    f.values.push_back(r.nearest.distance_m / 1000.0);
+    f.values.push_back(std::isnan(r.nearest.azimuth_deg) ? nlohmann::json(nullptr) : nlohmann::json(r.nearest.azimuth_deg));
+    f.values.push_back(r.nearest.to.lon);
+    f.values.push_back(r.nearest.to.lat);
+    f.values.push_back(r.time_h ? nlohmann::json(*r.time_h) : nlohmann::json(nullptr));
+    const std::vector<LonLat> path = r.nearest.distance_m > 0 ? geodesic_path(r.nearest.from, r.nearest.to) : std::vector<LonLat>{r.nearest.from, r.nearest.to};
+    f.geometry = Geometry::line(path);
+    return f;
+}
+
+Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, const Callbacks& callbacks) {
+    Layer out = distance_schema(from, callbacks);
+    out.features.reserve(results.size());
+    for (const auto& r : results) out.features.push_back(distance_feature(from, to, r));
+    return out;
+}
+
+void write_distances(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, LayerWriter& writer, const Callbacks& callbacks) {
+    // Every feature is a LineString; a layer with none declares no type, as a whole layer would.
+    writer.begin_layer(distance_schema(from, callbacks), results.empty() ? "Unknown" : "LineString");
+    for (const auto& r : results) writer.write(distance_feature(from, to, r));
 }
 
 }  // namespace dza

@@ -132,8 +132,10 @@ std::optional<std::size_t> Layer::label_field() const {
     return std::nullopt;
 }
 
-std::string Layer::label(const Feature& feature) const {
-    if (auto i = label_field(); i && *i < feature.values.size() && !feature.values[*i].is_null())
+std::string Layer::label(const Feature& feature) const { return label(feature, label_field()); }
+
+std::string Layer::label(const Feature& feature, std::optional<std::size_t> i) const {
+    if (i && *i < feature.values.size() && !feature.values[*i].is_null())
         return feature.values[*i].is_string() ? feature.values[*i].get<std::string>() : feature.values[*i].dump();
     return std::to_string(feature.fid);
 }

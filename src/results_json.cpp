@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <iterator>
+#include <set>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -58,10 +63,21 @@ json info_json(const LayerInfo& info) {
 
 }  // namespace
 
+namespace {
+// `value` (finite) rounded to `decimals` decimals: the double nearest the decimal text.
+double json_round_value(double value, int decimals) {
+    char buffer[400];  // the longest fixed text of a double (1.8e308 with 15 decimals) fits
+    const auto result = fmt::format_to_n(buffer, sizeof buffer, "{:.{}f}", value, decimals);
+    // from_chars rounds to nearest as strtod does, without its locale and copying.
+    double rounded = 0;
+    std::from_chars(buffer, result.out, rounded);
+    return rounded == 0 ? 0.0 : rounded;  // no "-0.0"
+}
+}  // namespace
+
 json json_round(double value, int decimals) {
     if (!std::isfinite(value)) return nullptr;
-    const double rounded = std::strtod(fmt::format("{:.{}f}", value, decimals).c_str(), nullptr);
-    return rounded == 0 ? 0.0 : rounded;  // no "-0.0"
+    return json_round_value(value, decimals);
 }
 
 namespace {
@@ -102,10 +118,118 @@ json to_json(const std::vector<DistanceResult>& results, const Layer& from, cons
     return j;
 }
 
+namespace {
+
+// Pieces of JSON text written directly, byte for byte as nlohmann's dump writes them.
+void put_json_string(std::string& out, std::string_view text) {
+    // Plain text (no quote, backslash, control character or non-ASCII byte) is written as it is;
+    // anything else goes through nlohmann's own escaping and its U+FFFD rule for invalid UTF-8.
+    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    });
+    if (!plain) {
+        out += json_text(json(std::string(text)));
+        return;
+    }
+    out += '"';
+    out.append(text);
+    out += '"';
+}
+
+void put_json_double(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    std::array<char, 64> buffer{};
+    const char* end = nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    out.append(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+}
+
+// A rounded figure as json_round gives it.
+void put_json_round(std::string& out, double value, int decimals) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    put_json_double(out, json_round_value(value, decimals));
+}
+
+// A value of an input feature's attribute; false for a value that is not a number, string,
+// boolean or null (an array or object, which only a layer built in code holds).
+bool put_json_value(std::string& out, const nlohmann::json& v) {
+    switch (v.type()) {
+        case nlohmann::json::value_t::null: out += "null"; return true;
+        case nlohmann::json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return true;
+        case nlohmann::json::value_t::number_integer: fmt::format_to(std::back_inserter(out), "{}", v.get<std::int64_t>()); return true;
+        case nlohmann::json::value_t::number_unsigned: fmt::format_to(std::back_inserter(out), "{}", v.get<std::uint64_t>()); return true;
+        case nlohmann::json::value_t::number_float: put_json_double(out, v.get<double>()); return true;
+        case nlohmann::json::value_t::string: put_json_string(out, v.get_ref<const std::string&>()); return true;
+        default: return false;
+    }
+}
+
+// One element of "results" as json_text(distance_row_json(r, from, to), 2) shifted by the 4
+// spaces of its depth; false (and `out` as it was) when a value needs the general path.
+// `from_label` and `to_label` are the layers' label fields.
+bool put_distance_row(std::string& out, const DistanceResult& r, const Layer& from, const Layer& to, std::optional<std::size_t> from_label,
+                      std::optional<std::size_t> to_label) {
+    const std::size_t start = out.size();
+    const Feature& source = from.features[r.source];
+    out += "    {\n      \"name\": ";
+    put_json_string(out, from.label(source, from_label));
+    out += ",\n      \"target\": ";
+    put_json_string(out, to.label(to.features[r.target], to_label));
+    out += ",\n      \"distance_km\": ";
+    put_json_round(out, r.nearest.distance_m / 1000.0, json_decimals::km);
+    out += ",\n      \"azimuth_deg\": ";
+    put_json_round(out, r.nearest.azimuth_deg, json_decimals::deg);
+    out += ",\n      \"nearest_lon\": ";
+    put_json_round(out, r.nearest.to.lon, json_decimals::deg);
+    out += ",\n      \"nearest_lat\": ";
+    put_json_round(out, r.nearest.to.lat, json_decimals::deg);
+    out += ",\n      \"time_h\": ";
+    if (r.time_h) put_json_round(out, *r.time_h, json_decimals::hours);
+    else out += "null";
+    out += ",\n      \"properties\": ";
+    if (from.fields.empty()) {
+        out += "{}\n    }";
+        return true;
+    }
+    out += "{\n";
+    for (std::size_t i = 0; i < from.fields.size(); ++i) {
+        out += "        ";
+        put_json_string(out, from.fields[i].name);
+        out += ": ";
+        if (i >= source.values.size()) out += "null";
+        else if (!put_json_value(out, source.values[i])) {
+            out.resize(start);
+            return false;
+        }
+        out += i + 1 < from.fields.size() ? ",\n" : "\n";
+    }
+    out += "      }\n    }";
+    return true;
+}
+
+// Whether the fields' names are distinct: a repeated name is one key in the DOM, whose last
+// value wins, which only the general path reproduces.
+bool distinct_field_names(const Layer& layer) {
+    std::set<std::string_view> seen;
+    for (const auto& f : layer.fields)
+        if (!seen.insert(f.name).second) return false;
+    return true;
+}
+
+}  // namespace
+
 void stream_json(const std::vector<DistanceResult>& results, const Layer& from, const Layer& to, const std::function<void(std::string_view)>& write) {
     // json_text(to_json(...), 2) is the head with "results": [] at its end, the rows each dumped
-    // at indent 2 and shifted by the 4 spaces of their depth (a dumped string never holds a raw
-    // line break, so every '\n' in a row's text is between lines), and the closing lines.
+    // at indent 2 and shifted by the 4 spaces of their depth, and the closing lines. The rows are
+    // written directly (put_distance_row); a row holding a value only the DOM writes as dump
+    // would (an array attribute) is dumped and shifted (a dumped string never holds a raw line
+    // break, so every '\n' in a row's text is between lines).
     std::string text = json_text(distance_head_json(from, to), 2);
     constexpr std::string_view empty_tail = "[]\n}";
     if (results.empty()) {
@@ -118,18 +242,23 @@ void stream_json(const std::vector<DistanceResult>& results, const Layer& from, 
     text += "[\n";
     constexpr std::size_t flush_bytes = 1 << 20;
     constexpr std::string_view shift = "    ";
+    const bool direct = distinct_field_names(from);
+    const auto from_label = from.label_field();
+    const auto to_label = to.label_field();
     for (std::size_t i = 0; i < results.size(); ++i) {
-        const std::string row = json_text(distance_row_json(results[i], from, to), 2);
-        text += shift;
-        for (std::size_t start = 0;;) {
-            const std::size_t end = row.find('\n', start);
-            if (end == std::string::npos) {
-                text.append(row, start);
-                break;
-            }
-            text.append(row, start, end + 1 - start);
+        if (!direct || !put_distance_row(text, results[i], from, to, from_label, to_label)) {
+            const std::string row = json_text(distance_row_json(results[i], from, to), 2);
             text += shift;
-            start = end + 1;
+            for (std::size_t start = 0;;) {
+                const std::size_t end = row.find('\n', start);
+                if (end == std::string::npos) {
+                    text.append(row, start);
+                    break;
+                }
+                text.append(row, start, end + 1 - start);
+                text += shift;
+                start = end + 1;
+            }
         }
         text += i + 1 < results.size() ? ",\n" : "\n";
         if (text.size() >= flush_bytes) {

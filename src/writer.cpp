@@ -19,6 +19,7 @@
 #include <set>
 
 #include "dza/error.hpp"
+#include "gdal/checked_files.hpp"
 #include "gdal/gdal.hpp"
 #include "temp_folder.hpp"
 
@@ -90,42 +91,42 @@ std::string dimensions_text(const std::set<int>& dims) {
 // - GDAL's RFC 7946 GeoJSON writer drops the points of a GeometryCollection that also holds lines
 //   or polygons: such a collection is refused.
 // GeoPackage, FlatGeobuf, GeoJSONSeq, KML, CSV (WKT) and PostGIS hold any collection whole.
-void fit_geometries(std::vector<gdal::GeometryPtr>& geometries, const Layer& layer, const std::string& driver, const std::string& target) {
+// One feature at a time, in layer order; `fit` remembers the kind of the first (Shapefile).
+struct GeometryFit {
+    std::optional<int> dimension;  // of the layer's first feature with a geometry
+    std::string first;             // that feature, described
+};
+
+void fit_geometry(gdal::GeometryPtr& g, const Layer& layer, const Feature& feature, const std::string& driver, const std::string& target,
+                  GeometryFit& fit) {
     const bool shapefile = driver == "ESRI Shapefile";
     const bool geojson = driver == "GeoJSON";
-    if (!shapefile && !geojson) return;
-    std::optional<int> layer_dimension;
-    std::size_t first = 0;
-    for (std::size_t i = 0; i < geometries.size(); ++i) {
-        auto& g = geometries[i];
-        if (!g) continue;
-        std::set<int> dims;
-        part_dimensions(g.get(), dims);
-        const bool collection = wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection;
-        if (collection && geojson && dims.size() > 1 && dims.count(0))
-            throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; GeoJSON (RFC 7946) as GDAL writes it would drop its points; write "
-                                        ".geojsonl, .gpkg, .fgb, .kml or .csv instead, or split the feature",
-                                        target, layer.describe(layer.features[i]), dimensions_text(dims)));
-        if (!shapefile || dims.empty()) continue;
-        if (dims.size() > 1)
-            throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead, "
-                                        "or split the feature",
-                                        target, layer.describe(layer.features[i]), dimensions_text(dims)));
-        if (layer_dimension && *layer_dimension != *dims.begin())
-            throw DataError(fmt::format("{}: {} holds {} while {} holds {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead", target,
-                                        layer.describe(layer.features[i]), dimensions_text(dims), layer.describe(layer.features[first]),
-                                        dimensions_text({*layer_dimension})));
-        if (!layer_dimension) layer_dimension = *dims.begin(), first = i;
-        if (collection) {
-            switch (*dims.begin()) {
-                case 0: g.reset(OGR_G_ForceToMultiPoint(g.release())); break;
-                case 1: g.reset(OGR_G_ForceToMultiLineString(g.release())); break;
-                default: g.reset(OGR_G_ForceToMultiPolygon(g.release())); break;
-            }
-            if (wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection)
-                throw DataError(fmt::format("{}: {} is a nested GeometryCollection a Shapefile cannot hold; write .gpkg, .fgb or .kml instead", target,
-                                            layer.describe(layer.features[i])));
+    if ((!shapefile && !geojson) || !g) return;
+    std::set<int> dims;
+    part_dimensions(g.get(), dims);
+    const bool collection = wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection;
+    if (collection && geojson && dims.size() > 1 && dims.count(0))
+        throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; GeoJSON (RFC 7946) as GDAL writes it would drop its points; write "
+                                    ".geojsonl, .gpkg, .fgb, .kml or .csv instead, or split the feature",
+                                    target, layer.describe(feature), dimensions_text(dims)));
+    if (!shapefile || dims.empty()) return;
+    if (dims.size() > 1)
+        throw DataError(fmt::format("{}: {} is a GeometryCollection of {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead, "
+                                    "or split the feature",
+                                    target, layer.describe(feature), dimensions_text(dims)));
+    if (fit.dimension && *fit.dimension != *dims.begin())
+        throw DataError(fmt::format("{}: {} holds {} while {} holds {}; a Shapefile holds one kind of geometry; write .gpkg, .fgb or .kml instead", target,
+                                    layer.describe(feature), dimensions_text(dims), fit.first, dimensions_text({*fit.dimension})));
+    if (!fit.dimension) fit.dimension = *dims.begin(), fit.first = layer.describe(feature);
+    if (collection) {
+        switch (*dims.begin()) {
+            case 0: g.reset(OGR_G_ForceToMultiPoint(g.release())); break;
+            case 1: g.reset(OGR_G_ForceToMultiLineString(g.release())); break;
+            default: g.reset(OGR_G_ForceToMultiPolygon(g.release())); break;
         }
+        if (wkbFlatten(OGR_G_GetGeometryType(g.get())) == wkbGeometryCollection)
+            throw DataError(fmt::format("{}: {} is a nested GeometryCollection a Shapefile cannot hold; write .gpkg, .fgb or .kml instead", target,
+                                        layer.describe(feature)));
     }
 }
 
@@ -184,85 +185,24 @@ OGRFieldType ogr_type(FieldType t) {
     return OFTString;
 }
 
-// Creates `name` in `ds` with the layer creation options `lco` and writes every feature.
-// Fields the format renames (field_names_for) are reported in one warning on `callbacks`.
-void write_one_layer(GDALDatasetH ds, const Layer& layer, const std::string& name, std::vector<std::string> lco, const gdal::ErrorCapture& capture,
-                     const std::string& target, const Callbacks& callbacks = {}) {
-    const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
-    // Text is UTF-8 (dza/text.hpp); GDAL's Shapefile default, ISO-8859-1, turns the rest into "?".
-    if (driver == "ESRI Shapefile") lco.push_back("ENCODING=UTF-8");
-    std::vector<const char*> lco_list;
-    for (const auto& o : lco) lco_list.push_back(o.c_str());
-    lco_list.push_back(nullptr);
+// A feature's geometry as OGR holds it; null for none.
+gdal::GeometryPtr ogr_geometry(const Layer& layer, const Feature& feature, const std::string& target) {
+    if (feature.geometry.is_null()) return nullptr;
+    const std::vector<unsigned char> wkb = feature.geometry.to_wkb();
+    OGRGeometryH g = nullptr;
+    if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE)
+        throw DataError(fmt::format("{}: cannot convert the geometry of {}", target, layer.describe(feature)));
+    return gdal::GeometryPtr(g);
+}
 
-    // Geometries first: parts the format cannot hold are refused before the layer exists.
-    std::vector<gdal::GeometryPtr> geometries(layer.features.size());
-    for (std::size_t i = 0; i < layer.features.size(); ++i) {
-        const Feature& feature = layer.features[i];
-        if (feature.geometry.is_null()) continue;
-        const std::vector<unsigned char> wkb = feature.geometry.to_wkb();
-        OGRGeometryH g = nullptr;
-        if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE)
-            throw DataError(fmt::format("{}: cannot convert the geometry of {}", target, layer.describe(feature)));
-        geometries[i].reset(g);
-    }
-    fit_geometries(geometries, layer, driver, target);
-
-    gdal::SrsPtr srs = gdal::wgs84();
-    const OGRwkbGeometryType gtype = layer_geometry_type(geometries);
-    OGRLayerH out = GDALDatasetCreateLayer(ds, name.c_str(), srs.get(), gtype, const_cast<char**>(lco_list.data()));
-    if (!out) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
-
-    // Drivers may hold fields of their own (KML's Name, Description) or rename ours (Shapefile's
-    // 10-character limit), so remember where each of ours landed.
-    std::vector<int> out_index;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(out);
-    std::vector<std::string> renames;
-    const std::vector<std::string> names = field_names_for(driver, layer.fields, renames);
-    if (!renames.empty())
-        callbacks.warning(fmt::format("{}: {} renamed for the {} format: {}", target, renames.size() == 1 ? "a field" : "fields", driver,
-                                      fmt::join(renames, ", ")));
-    for (std::size_t k = 0; k < layer.fields.size(); ++k) {
-        const FieldDef& field = layer.fields[k];
-        const int before = OGR_FD_GetFieldCount(defn);
-        gdal::FieldDefnPtr fd(OGR_Fld_Create(names[k].c_str(), ogr_type(field.type)));
-        if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
-        if (OGR_L_CreateField(out, fd.get(), TRUE) != OGRERR_NONE)
-            throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
-        out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, names[k].c_str()));
-    }
-
-    const bool promote_multi = gtype == wkbMultiPolygon || gtype == wkbMultiLineString || gtype == wkbMultiPoint;
-    for (std::size_t fi = 0; fi < layer.features.size(); ++fi) {
-        const Feature& feature = layer.features[fi];
-        gdal::FeaturePtr f(OGR_F_Create(defn));
-        for (std::size_t i = 0; i < layer.fields.size() && i < feature.values.size(); ++i) {
-            const auto& v = feature.values[i];
-            const int idx = out_index[i];
-            if (idx < 0) continue;
-            if (v.is_null()) OGR_F_SetFieldNull(f.get(), idx);
-            else if (v.is_boolean()) OGR_F_SetFieldInteger(f.get(), idx, v.get<bool>() ? 1 : 0);
-            else if (v.is_number_integer()) OGR_F_SetFieldInteger64(f.get(), idx, v.get<std::int64_t>());
-            else if (v.is_number()) OGR_F_SetFieldDouble(f.get(), idx, v.get<double>());
-            else if (v.is_string()) OGR_F_SetFieldString(f.get(), idx, v.get_ref<const std::string&>().c_str());
-            else OGR_F_SetFieldString(f.get(), idx, v.dump().c_str());
-        }
-        if (geometries[fi]) {
-            gdal::GeometryPtr geom = std::move(geometries[fi]);
-            if (promote_multi && OGR_G_GetGeometryType(geom.get()) != gtype) {
-                OGRGeometryH multi = nullptr;
-                switch (gtype) {
-                    case wkbMultiPolygon: multi = OGR_G_ForceToMultiPolygon(geom.release()); break;
-                    case wkbMultiLineString: multi = OGR_G_ForceToMultiLineString(geom.release()); break;
-                    default: multi = OGR_G_ForceToMultiPoint(geom.release()); break;
-                }
-                geom.reset(multi);
-            }
-            OGR_F_SetGeometryDirectly(f.get(), geom.release());
-        }
-        if (OGR_L_CreateFeature(out, f.get()) != OGRERR_NONE)
-            throw DataError(fmt::format("{}: cannot write {} ({})", target, layer.describe(feature), capture.last_error()));
-    }
+OGRwkbGeometryType geometry_type_from_name(std::string_view name) {
+    static const std::pair<const char*, OGRwkbGeometryType> types[] = {
+        {"Point", wkbPoint},           {"LineString", wkbLineString},           {"Polygon", wkbPolygon},
+        {"MultiPoint", wkbMultiPoint}, {"MultiLineString", wkbMultiLineString}, {"MultiPolygon", wkbMultiPolygon},
+        {"GeometryCollection", wkbGeometryCollection}, {"Unknown", wkbUnknown}};
+    for (const auto& [n, t] : types)
+        if (name == n) return t;
+    throw std::invalid_argument(fmt::format("LayerWriter: unknown geometry type \"{}\"", name));
 }
 
 // A GeoPackage with a write-ahead log beside it is open in another program (QGIS opens them so),
@@ -285,45 +225,6 @@ void close_dataset(gdal::DatasetPtr& ds, const gdal::ErrorCapture& capture, cons
     const bool flush_failed = CPLGetLastErrorType() >= CE_Failure;
     ds.reset();
     if (flush_failed || CPLGetLastErrorType() >= CE_Failure) throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
-}
-
-// Writes `layers` into the dataset at `path` (a new file, or with `update` an existing GeoPackage
-// whose same-named layers are replaced and whose others stay).
-void write_dataset(const std::vector<const Layer*>& layers, const std::string& path, const Format& format, const WriteOptions& options,
-                   const std::string& target, bool update = false) {
-    gdal::ErrorCapture capture;
-    GDALDriverH driver = GDALGetDriverByName(format.driver);
-    if (!driver) throw DataError(fmt::format("{}: this GDAL has no {} driver", target, format.driver));
-    gdal::DatasetPtr ds;
-    if (update) {
-        const char* const drivers[] = {format.driver, nullptr};
-        ds.reset(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr, nullptr));
-        if (!ds)
-            throw DataError(fmt::format("{}: exists and is not a {} file dza can add a layer to ({}); remove it or write to another file", target, format.driver,
-                                        capture.last_error("GDAL cannot open it")));
-    } else {
-        ds.reset(GDALCreate(driver, path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-        if (!ds) throw DataError(fmt::format("{}: cannot create: {}", target, capture.last_error()));
-    }
-    const std::string precision = fmt::format("COORDINATE_PRECISION={}", options.precision);
-    std::vector<std::string> lco;
-    if (std::string(format.driver) == "GeoJSON") lco = {"RFC7946=YES", precision};
-    if (std::string(format.driver) == "GeoJSONSeq") lco = {"RS=NO", precision};
-    if (std::string(format.driver) == "CSV") lco = {"GEOMETRY=AS_WKT"};
-    const bool transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
-    if (update) {
-        // GeoPackage table names are case-insensitive: "Zones" replaces "zones".
-        for (const Layer* layer : layers) {
-            const std::string name = layer->name.empty() ? "layer" : layer->name;
-            for (int i = GDALDatasetGetLayerCount(ds.get()) - 1; i >= 0; --i)
-                if (strcasecmp(OGR_L_GetName(GDALDatasetGetLayer(ds.get(), i)), name.c_str()) == 0 && GDALDatasetDeleteLayer(ds.get(), i) != OGRERR_NONE)
-                    throw DataError(fmt::format("{}: cannot replace its layer \"{}\": {}", target, name, capture.last_error()));
-        }
-    }
-    for (const Layer* layer : layers) write_one_layer(ds.get(), *layer, layer->name.empty() ? "layer" : layer->name, lco, capture, target, options.callbacks);
-    if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
-        throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
-    close_dataset(ds, capture, target);
 }
 
 // A private folder in GDAL's memory file system, removed with what is in it.
@@ -388,48 +289,31 @@ gdal::DatasetPtr open_database(const std::string& output, const gdal::ErrorCaptu
     return ds;
 }
 
-// All tables in one transaction: every target is dropped first (never with CASCADE: views built
-// on it make the write fail instead of vanishing), then each is created anew; any failure rolls
-// every table back. The drops come first because GDAL reads the database's table list at the
-// first creation and would refuse a name it saw there.
-void write_database(const std::vector<const Layer*>& layers, const std::string& output, const WriteOptions& options) {
-    const std::string shown = redact_source(output);
-    std::vector<std::string> names;
-    for (const Layer* layer : layers) names.push_back(layer->name.empty() ? "layer" : layer->name);
-    const std::vector<std::string> tables = database_tables(options.table, names);
-    for (const auto& table : tables)
-        if (split_table(table).name.size() > max_identifier)
-            throw UsageError(fmt::format("--table \"{}\": table {} would be longer than PostgreSQL's {} characters; choose a shorter name", options.table,
-                                         table, max_identifier));
-
-    gdal::ErrorCapture capture;
-    gdal::DatasetPtr ds = open_database(output, capture);
-    if (GDALDatasetStartTransaction(ds.get(), FALSE) != OGRERR_NONE)
-        throw DataError(fmt::format("output \"{}\": cannot start a transaction ({})", shown, capture.last_error()));
-    try {
-        for (const auto& table : tables) {
-            CPLErrorReset();
-            const std::string drop = fmt::format("DROP TABLE IF EXISTS {}", split_table(table).quoted());
-            GDALDatasetReleaseResultSet(ds.get(), GDALDatasetExecuteSQL(ds.get(), drop.c_str(), nullptr, nullptr));
-            if (CPLGetLastErrorType() >= CE_Failure)
-                throw DataError(fmt::format("output \"{}\" table {}: cannot replace it ({}); drop what depends on it or choose another --table", shown,
-                                            table, capture.last_error()));
-        }
-        for (std::size_t i = 0; i < layers.size(); ++i) {
-            const TableName t = split_table(tables[i]);
-            const std::string target = fmt::format("output \"{}\" table {}", shown, tables[i]);
-            std::vector<std::string> lco = {"GEOMETRY_NAME=geom", "LAUNDER=YES", "SPATIAL_INDEX=GIST"};
-            if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
-            write_one_layer(ds.get(), *layers[i], t.name, lco, capture, target, options.callbacks);
-        }
-        if (GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
-            throw DataError(fmt::format("output \"{}\": cannot commit ({}); no table was changed", shown, capture.last_error()));
-    } catch (...) {
-        GDALDatasetRollbackTransaction(ds.get());
-        throw;
-    }
+// The layer creation options for a driver.
+std::vector<std::string> layer_options(const std::string& driver, int precision) {
+    const std::string digits = fmt::format("COORDINATE_PRECISION={}", precision);
+    if (driver == "GeoJSON") return {"RFC7946=YES", digits};
+    if (driver == "GeoJSONSeq") return {"RS=NO", digits};
+    if (driver == "CSV") return {"GEOMETRY=AS_WKT"};
+    // Text is UTF-8 (dza/text.hpp); GDAL's Shapefile default, ISO-8859-1, turns the rest into "?".
+    if (driver == "ESRI Shapefile") return {"ENCODING=UTF-8"};
+    return {};
 }
 
+// `layer` without its features: what a writer needs to name fields and describe features.
+Layer schema_of(const Layer& layer) {
+    Layer out;
+    out.source = layer.source;
+    out.name = layer.name;
+    out.driver = layer.driver;
+    out.crs = layer.crs;
+    out.crs_name = layer.crs_name;
+    out.crs_assumed = layer.crs_assumed;
+    out.declared_geometry_type = layer.declared_geometry_type;
+    out.fields = layer.fields;
+    out.name_field = layer.name_field;
+    return out;
+}
 }  // namespace
 
 std::string driver_for_path(const std::string& path) {
@@ -556,58 +440,336 @@ void check_not_an_input(const std::string& output, const std::vector<InputSource
     }
 }
 
-void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options, std::ostream* stdout_stream) {
-    gdal::ensure_init();
-    if (options.precision < 0 || options.precision > 15) throw UsageError(fmt::format("precision {} is out of range (0 to 15)", options.precision));
-    if (path == "-") {
-        const Format geojson{".geojson", "GeoJSON", false};
-        if (layers.size() != 1) throw UsageError("stdout (-) takes one layer; write several to a .gpkg file");
-        MemFolder mem;
-        write_dataset(layers, mem.file("stdout.geojson"), geojson, options, "stdout");
-        if (stdout_stream) {
-            const std::string_view bytes = mem.bytes("stdout.geojson");
-            errno = 0;
-            stdout_stream->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-            stdout_stream->flush();
-            if (!*stdout_stream) throw DataError(fmt::format("stdout: cannot write: {}", std::strerror(errno ? errno : EIO)));
+// ---------------------------------------------------------------------------------------------
+// LayerWriter: the one write path. Files are written by GDAL into a private folder beside the
+// target (text and other single-file drivers through the checked file system, a GeoPackage by
+// SQLite directly), then renamed into place at commit; `-` is written in memory and copied to
+// the stream at commit; a database is written in one transaction.
+
+struct LayerWriter::Impl {
+    enum class Kind { File, GeoPackage, Stdout, Database };
+    Kind kind = Kind::File;
+    std::string path;
+    WriteOptions options;
+    std::ostream* stdout_stream = nullptr;
+    std::string shown;  // how messages name the output
+    std::string driver;
+    std::vector<std::string> names;   // the layers, in order
+    std::vector<std::string> tables;  // a database's tables, by layer
+    std::size_t next = 0;             // the next layer to begin
+    fs::path folder;                  // the target's folder
+    std::string file_name;            // the target's file name
+    gdal::ErrorCapture capture;
+    std::optional<TempFolder> temp;
+    std::optional<MemFolder> mem;
+    gdal::DatasetPtr ds;
+    bool transaction = false;
+    bool committed = false;
+
+    // The layer being written.
+    Layer schema;
+    std::string target;  // how messages name it: the output, or `output "..." table T`
+    OGRLayerH layer = nullptr;
+    OGRFeatureDefnH defn = nullptr;
+    std::vector<int> out_index;
+    OGRwkbGeometryType geometry_type = wkbUnknown;
+    GeometryFit fit;
+
+    Impl(const std::string& path_, std::vector<std::string> layer_names, const WriteOptions& options_, std::ostream* stream)
+        : path(path_), options(options_), stdout_stream(stream), names(std::move(layer_names)) {
+        gdal::ensure_init();
+        if (options.precision < 0 || options.precision > 15) throw UsageError(fmt::format("precision {} is out of range (0 to 15)", options.precision));
+        for (auto& name : names)
+            if (name.empty()) name = "layer";
+        if (path == "-") open_stdout();
+        else if (is_database_output(path)) open_database_output();
+        else open_file();
+    }
+
+    ~Impl() {
+        if (committed) return;
+        if (kind == Kind::Database && ds) GDALDatasetRollbackTransaction(ds.get());
+        ds.reset();  // the temporary folder, and what is in it, goes next
+        if (temp) gdal::forget_checked_failures(temp->path());
+    }
+
+    void open_stdout() {
+        kind = Kind::Stdout;
+        if (names.size() != 1) throw UsageError("stdout (-) takes one layer; write several to a .gpkg file");
+        shown = "stdout";
+        driver = "GeoJSON";
+        mem.emplace();
+        create(mem->file("stdout.geojson"));
+    }
+
+    void open_file() {
+        check_output_path(path);
+        const Format& format = *format_for(path);
+        if (names.size() > 1 && !format.multi_layer)
+            throw UsageError(fmt::format("output \"{}\": {} holds one layer; write {} layers to a .gpkg file", path, format.driver, names.size()));
+        shown = path;
+        driver = format.driver;
+        const fs::path target_path(path);
+        folder = target_path.parent_path();
+        file_name = target_path.filename().string();
+        if (driver == "GPKG") {
+            // SQLite checks its own writes. An existing GeoPackage keeps its other layers: a copy is
+            // updated beside it, then renamed over it.
+            kind = Kind::GeoPackage;
+            check_gpkg_not_in_use<DataError>(path);
+            temp.emplace(folder, ".dza-tmp-", path);
+            std::error_code ec;
+            const bool update = fs::exists(target_path, ec) && fs::file_size(target_path, ec) > 0 && !ec;
+            if (update) {
+                copy_file_checked(target_path, temp->path() / file_name, path);
+                const char* const drivers[] = {"GPKG", nullptr};
+                ds.reset(GDALOpenEx((temp->path() / file_name).c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, nullptr, nullptr));
+                if (!ds)
+                    throw DataError(fmt::format("{}: exists and is not a GPKG file dza can add a layer to ({}); remove it or write to another file", shown,
+                                                capture.last_error("GDAL cannot open it")));
+                transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
+                // GeoPackage table names are case-insensitive: "Zones" replaces "zones".
+                for (const auto& name : names)
+                    for (int i = GDALDatasetGetLayerCount(ds.get()) - 1; i >= 0; --i)
+                        if (strcasecmp(OGR_L_GetName(GDALDatasetGetLayer(ds.get(), i)), name.c_str()) == 0 && GDALDatasetDeleteLayer(ds.get(), i) != OGRERR_NONE)
+                            throw DataError(fmt::format("{}: cannot replace its layer \"{}\": {}", shown, name, capture.last_error()));
+                return;
+            }
+            create((temp->path() / file_name).string());
+            return;
         }
-        return;
+        // Text drivers ignore failed writes: they write through the checked file system, which
+        // remembers every failure; the other drivers go the same way, so no file depends on a
+        // driver's care.
+        kind = Kind::File;
+        temp.emplace(folder, ".dza-tmp-", path);
+        create(gdal::checked_path(temp->path() / file_name));
     }
 
-    if (is_database_output(path)) {
+    void create(const std::string& file) {
+        GDALDriverH d = GDALGetDriverByName(driver.c_str());
+        if (!d) throw DataError(fmt::format("{}: this GDAL has no {} driver", shown, driver));
+        ds.reset(GDALCreate(d, file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        if (!ds) throw DataError(fmt::format("{}: cannot create: {}", shown, capture.last_error()));
+        transaction = GDALDatasetStartTransaction(ds.get(), FALSE) == OGRERR_NONE;
+    }
+
+    // All tables in one transaction: every target is dropped first (never with CASCADE: views
+    // built on it make the write fail instead of vanishing), then each is created anew; any
+    // failure rolls every table back. The drops come first because GDAL reads the database's
+    // table list at the first creation and would refuse a name it saw there.
+    void open_database_output() {
+        kind = Kind::Database;
+        driver = "PostgreSQL";
         validate_output(path, options.table);
-        write_database(layers, path, options);
-        return;
+        shown = redact_source(path);
+        tables = database_tables(options.table, names);
+        for (const auto& table : tables)
+            if (split_table(table).name.size() > max_identifier)
+                throw UsageError(fmt::format("--table \"{}\": table {} would be longer than PostgreSQL's {} characters; choose a shorter name", options.table,
+                                             table, max_identifier));
+        ds = open_database(path, capture);
+        if (GDALDatasetStartTransaction(ds.get(), FALSE) != OGRERR_NONE)
+            throw DataError(fmt::format("output \"{}\": cannot start a transaction ({})", shown, capture.last_error()));
+        for (const auto& table : tables) {
+            CPLErrorReset();
+            const std::string drop = fmt::format("DROP TABLE IF EXISTS {}", split_table(table).quoted());
+            GDALDatasetReleaseResultSet(ds.get(), GDALDatasetExecuteSQL(ds.get(), drop.c_str(), nullptr, nullptr));
+            if (CPLGetLastErrorType() >= CE_Failure)
+                throw DataError(fmt::format("output \"{}\" table {}: cannot replace it ({}); drop what depends on it or choose another --table", shown, table,
+                                            capture.last_error()));
+        }
     }
-    check_output_path(path);
-    const Format& format = *format_for(path);
-    if (layers.size() > 1 && !format.multi_layer)
-        throw UsageError(fmt::format("output \"{}\": {} holds one layer; write {} layers to a .gpkg file", path, format.driver, layers.size()));
 
-    const fs::path target(path);
-    const fs::path folder = target.parent_path();
-    const std::string name = target.filename().string();
-    if (std::string(format.driver) == "GPKG") {
-        // SQLite checks its own writes. An existing GeoPackage keeps its other layers: a copy is
-        // updated beside it, then renamed over it.
-        check_gpkg_not_in_use<DataError>(path);
-        TempFolder temp(folder, ".dza-tmp-", path);
-        std::error_code ec;
-        const bool update = fs::exists(target, ec) && fs::file_size(target, ec) > 0 && !ec;
-        if (update) copy_file_checked(target, temp.path() / name, path);
-        write_dataset(layers, (temp.path() / name).string(), format, options, path, update);
-        sync_file(temp.path() / name, path);
-        temp.move_into_place({name}, folder);
-        return;
+    std::string target_of(std::size_t index) const {
+        return kind == Kind::Database ? fmt::format("output \"{}\" table {}", shown, tables[index]) : shown;
     }
-    // Text drivers ignore failed writes: they write into memory, and dza writes the bytes out,
-    // checking every write. The other drivers go the same way, so no file depends on a driver's care.
-    MemFolder mem;
-    write_dataset(layers, mem.file(name), format, options, path);
-    const std::vector<std::string> made = mem.files();  // a Shapefile makes several
-    TempFolder temp(folder, ".dza-tmp-", path);
-    for (const auto& file : made) write_file_checked(temp.path() / file, mem.bytes(file), path);
-    temp.move_into_place(made, folder);
+
+    void begin(const Layer& source, OGRwkbGeometryType type) {
+        if (committed || !ds) throw std::logic_error("LayerWriter: begin_layer after commit");
+        if (next >= names.size()) throw std::logic_error("LayerWriter: more layers than named");
+        schema = schema_of(source);
+        target = target_of(next);
+        std::string name = names[next];
+        std::vector<std::string> lco = layer_options(driver, options.precision);
+        if (kind == Kind::Database) {
+            const TableName t = split_table(tables[next]);
+            name = t.name;
+            lco = {"GEOMETRY_NAME=geom", "LAUNDER=YES", "SPATIAL_INDEX=GIST"};
+            if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
+        }
+        ++next;
+        std::vector<const char*> lco_list;
+        for (const auto& o : lco) lco_list.push_back(o.c_str());
+        lco_list.push_back(nullptr);
+
+        gdal::SrsPtr srs = gdal::wgs84();
+        geometry_type = type;
+        fit = {};
+        layer = GDALDatasetCreateLayer(ds.get(), name.c_str(), srs.get(), type, const_cast<char**>(lco_list.data()));
+        if (!layer) throw DataError(fmt::format("{}: cannot create layer \"{}\" ({})", target, name, capture.last_error()));
+
+        // Drivers may hold fields of their own (KML's Name, Description) or rename ours (Shapefile's
+        // 10-character limit), so remember where each of ours landed.
+        out_index.clear();
+        defn = OGR_L_GetLayerDefn(layer);
+        std::vector<std::string> renames;
+        const std::vector<std::string> field_names = field_names_for(driver, schema.fields, renames);
+        if (!renames.empty())
+            options.callbacks.warning(fmt::format("{}: {} renamed for the {} format: {}", target, renames.size() == 1 ? "a field" : "fields", driver,
+                                                  fmt::join(renames, ", ")));
+        for (std::size_t k = 0; k < schema.fields.size(); ++k) {
+            const FieldDef& field = schema.fields[k];
+            const int before = OGR_FD_GetFieldCount(defn);
+            gdal::FieldDefnPtr fd(OGR_Fld_Create(field_names[k].c_str(), ogr_type(field.type)));
+            if (field.type == FieldType::Boolean) OGR_Fld_SetSubType(fd.get(), OFSTBoolean);
+            if (OGR_L_CreateField(layer, fd.get(), TRUE) != OGRERR_NONE)
+                throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
+            out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, field_names[k].c_str()));
+        }
+    }
+
+    // Writes `feature` with `geom`, already fitted to the format.
+    void add(const Feature& feature, gdal::GeometryPtr geom) {
+        if (!layer) throw std::logic_error("LayerWriter: write before begin_layer");
+        gdal::FeaturePtr f(OGR_F_Create(defn));
+        for (std::size_t i = 0; i < schema.fields.size() && i < feature.values.size(); ++i) {
+            const auto& v = feature.values[i];
+            const int idx = out_index[i];
+            if (idx < 0) continue;
+            if (v.is_null()) OGR_F_SetFieldNull(f.get(), idx);
+            else if (v.is_boolean()) OGR_F_SetFieldInteger(f.get(), idx, v.get<bool>() ? 1 : 0);
+            else if (v.is_number_integer()) OGR_F_SetFieldInteger64(f.get(), idx, v.get<std::int64_t>());
+            else if (v.is_number()) OGR_F_SetFieldDouble(f.get(), idx, v.get<double>());
+            else if (v.is_string()) OGR_F_SetFieldString(f.get(), idx, v.get_ref<const std::string&>().c_str());
+            else OGR_F_SetFieldString(f.get(), idx, v.dump().c_str());
+        }
+        if (geom) {
+            const OGRwkbGeometryType own = wkbFlatten(OGR_G_GetGeometryType(geom.get()));
+            if (own != geometry_type) {
+                switch (geometry_type) {
+                    case wkbUnknown: break;
+                    case wkbMultiPolygon: if (own == wkbPolygon) geom.reset(OGR_G_ForceToMultiPolygon(geom.release())); break;
+                    case wkbMultiLineString: if (own == wkbLineString) geom.reset(OGR_G_ForceToMultiLineString(geom.release())); break;
+                    case wkbMultiPoint: if (own == wkbPoint) geom.reset(OGR_G_ForceToMultiPoint(geom.release())); break;
+                    default: break;
+                }
+                if (geometry_type != wkbUnknown && wkbFlatten(OGR_G_GetGeometryType(geom.get())) != geometry_type)
+                    throw DataError(fmt::format("{}: {} is a {}, but its layer holds {}; write .gpkg, .fgb or .geojson instead", target, schema.describe(feature),
+                                                OGRGeometryTypeToName(own), OGRGeometryTypeToName(geometry_type)));
+            }
+            OGR_F_SetGeometryDirectly(f.get(), geom.release());
+        }
+        if (OGR_L_CreateFeature(layer, f.get()) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: cannot write {} ({})", target, schema.describe(feature), capture.last_error()));
+    }
+
+    void write(const Feature& feature) {
+        if (!layer) throw std::logic_error("LayerWriter: write before begin_layer");
+        gdal::GeometryPtr geom = ogr_geometry(schema, feature, target);
+        fit_geometry(geom, schema, feature, driver, target, fit);
+        add(feature, std::move(geom));
+    }
+
+    // A whole layer: geometries first, so that parts the format cannot hold are refused before
+    // the layer exists, and the layer declares the one type its features share.
+    void write_whole(const Layer& whole) {
+        const std::string layer_target = target_of(next);
+        std::vector<gdal::GeometryPtr> geometries(whole.features.size());
+        GeometryFit whole_fit;
+        for (std::size_t i = 0; i < whole.features.size(); ++i) {
+            geometries[i] = ogr_geometry(whole, whole.features[i], layer_target);
+            fit_geometry(geometries[i], whole, whole.features[i], driver, layer_target, whole_fit);
+        }
+        begin(whole, layer_geometry_type(geometries));
+        for (std::size_t i = 0; i < whole.features.size(); ++i) add(whole.features[i], std::move(geometries[i]));
+    }
+
+    void commit() {
+        if (committed || !ds) throw std::logic_error("LayerWriter: commit twice");
+        if (next != names.size()) throw std::logic_error("LayerWriter: commit before every named layer was begun");
+        layer = nullptr;
+        if (kind == Kind::Database) {
+            if (GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
+                throw DataError(fmt::format("output \"{}\": cannot commit ({}); no table was changed", shown, capture.last_error()));
+            committed = true;
+            ds.reset();
+            return;
+        }
+        if (transaction && GDALDatasetCommitTransaction(ds.get()) != OGRERR_NONE)
+            throw DataError(fmt::format("{}: cannot write: {}", shown, capture.last_error()));
+        close_dataset(ds, capture, shown);
+        switch (kind) {
+            case Kind::Stdout:
+                if (stdout_stream) {
+                    const std::string_view bytes = mem->bytes("stdout.geojson");
+                    errno = 0;
+                    stdout_stream->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+                    stdout_stream->flush();
+                    if (!*stdout_stream) throw DataError(fmt::format("stdout: cannot write: {}", std::strerror(errno ? errno : EIO)));
+                }
+                break;
+            case Kind::GeoPackage:
+                sync_file(temp->path() / file_name, path);
+                temp->move_into_place({file_name}, folder);
+                break;
+            default: {
+                const std::string failure = gdal::checked_failure(temp->path());
+                if (!failure.empty()) throw DataError(fmt::format("{}: cannot write: {}", path, failure));
+                // A Shapefile makes several files; the lock is the temporary folder's own.
+                std::vector<std::string> made;
+                for (const auto& entry : fs::directory_iterator(temp->path())) {
+                    const std::string name = entry.path().filename().string();
+                    if (name.rfind(".dza", 0) != 0) made.push_back(name);
+                }
+                std::sort(made.begin(), made.end());
+                temp->move_into_place(made, folder);
+                break;
+            }
+        }
+        committed = true;
+    }
+};
+
+LayerWriter::LayerWriter(const std::string& path, std::vector<std::string> layer_names, const WriteOptions& options, std::ostream* stdout_stream)
+    : impl_(std::make_unique<Impl>(path, std::move(layer_names), options, stdout_stream)) {}
+LayerWriter::~LayerWriter() = default;
+
+// A driver that notices a failed write names it in its own words ("cannot write feature 3",
+// "Unexpected I/O failure"); the system's reason, when the checked file system saw one, says more.
+template <typename Fn>
+void LayerWriter::guarded(Fn&& fn) {
+    try {
+        fn();
+    } catch (const DataError&) {
+        if (impl_->temp && impl_->kind == Impl::Kind::File) {
+            const std::string failure = gdal::checked_failure(impl_->temp->path());
+            if (!failure.empty()) throw DataError(fmt::format("{}: cannot write: {}", impl_->path, failure));
+        }
+        throw;
+    }
+}
+
+void LayerWriter::begin_layer(const Layer& schema, std::string_view geometry_type) {
+    const OGRwkbGeometryType type = geometry_type_from_name(geometry_type);
+    guarded([&] { impl_->begin(schema, type); });
+}
+void LayerWriter::write(const Feature& feature) {
+    guarded([&] { impl_->write(feature); });
+}
+void LayerWriter::write_layer(const Layer& layer) {
+    guarded([&] { impl_->write_whole(layer); });
+}
+void LayerWriter::commit() {
+    guarded([&] { impl_->commit(); });
+}
+
+void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options, std::ostream* stdout_stream) {
+    std::vector<std::string> names;
+    for (const Layer* layer : layers) names.push_back(layer->name);
+    LayerWriter writer(path, names, options, stdout_stream);
+    for (const Layer* layer : layers) writer.write_layer(*layer);
+    writer.commit();
 }
 
 }  // namespace dza

@@ -18,6 +18,8 @@
 
 namespace dza {
 
+class LayerWriter;
+
 struct NearestPoint {
     double distance_m = 0;
     LonLat from;               // on the source geometry
@@ -84,6 +86,16 @@ std::vector<DistanceResult> compute_distances(const Layer& from, const Layer& to
 // the source's attributes and distance_km, azimuth_deg, nearest_lon, nearest_lat, target, time_h.
 // Source fields named like the computed ones are renamed (rename_clashing_fields), with a warning.
 Layer distance_layer(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, const Callbacks& callbacks = {});
+
+// The schema of distance_layer (name, fields, name field; no features), its one warning on
+// `callbacks`, and one of its features: the streaming form of distance_layer.
+Layer distance_schema(const Layer& from, const Callbacks& callbacks = {});
+Feature distance_feature(const Layer& from, const Layer& to, const DistanceResult& result);
+
+// Writes distance_layer's layer to `writer` (begin_layer, then each feature as it is made, never
+// the whole layer at once); the caller commits.
+void write_distances(const Layer& from, const Layer& to, const std::vector<DistanceResult>& results, LayerWriter& writer,
+                     const Callbacks& callbacks = {});
 
 // Points along the geodesic from `a` to `b`, spaced at most `spacing_m` apart (both ends included),
 // so that the path draws correctly as straight lon/lat segments.

@@ -75,6 +75,8 @@ struct Layer {
     // A feature's label, the one name every output gives it: the label field's text (a number or
     // other value as its JSON text), or the fid as a number when it has none or it is empty.
     std::string label(const Feature& feature) const;
+    // The same with the label field found once (label_field()), for loops over many features.
+    std::string label(const Feature& feature, std::optional<std::size_t> field) const;
     // `feature 7 ("FR-1")` or `feature 7`, for messages.
     std::string describe(const Feature& feature) const;
     // `source|layername=NAME`, for messages.

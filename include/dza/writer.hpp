@@ -7,8 +7,10 @@
 // DataError naming the output and the system's reason ("No space left on device"), the previous
 // file untouched. Writing into an existing GeoPackage adds or replaces the named layers and keeps
 // the others; every other format is replaced whole.
+#include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dza/callbacks.hpp"
@@ -65,6 +67,48 @@ std::vector<std::string> output_files(const std::string& output);
 // output with its Shapefile sidecars and each input with its own; a layer reference counts by its
 // SOURCE, and an input folder by the files already in it. PG: sources and outputs are not compared.
 void check_not_an_input(const std::string& output, const std::vector<InputSource>& inputs);
+
+// Writes layers to `path` feature by feature, with every guarantee above: nothing replaces the
+// previous output until commit(), and a writer destroyed before it (an exception, say) discards
+// what it wrote. Memory stays small whatever the number of features (a GeoPackage or another file
+// is built on disk beside the target; `-` is the exception, held until commit). The layers are
+// named up front, in the order they are then begun (several only where the format holds several,
+// e.g. GeoPackage, or a database; an empty name is "layer"); usage errors come from the
+// constructor, before any work.
+//
+//     LayerWriter out(path, {"distances"}, options);
+//     out.begin_layer(schema, "LineString");  // schema: a Layer's name, fields and name field
+//     for (...) out.write(feature);           // values aligned with schema.fields
+//     out.commit();
+class LayerWriter {
+public:
+    LayerWriter(const std::string& path, std::vector<std::string> layer_names, const WriteOptions& options = {},
+                std::ostream* stdout_stream = nullptr);
+    ~LayerWriter();
+    LayerWriter(const LayerWriter&) = delete;
+    LayerWriter& operator=(const LayerWriter&) = delete;
+
+    // Starts the next layer with the fields and name field of `schema` (its features are not
+    // written; it is copied without them). `geometry_type` is the type declared for the layer:
+    // "Point", "LineString", "Polygon", their "Multi" forms, "GeometryCollection", or "Unknown"
+    // (any). Under a Multi type a single part is written as a Multi of one; another type is a
+    // DataError naming the feature. Fields the format renames are named in one warning.
+    void begin_layer(const Layer& schema, std::string_view geometry_type = "Unknown");
+    // Writes one feature of the current layer. Geometry parts the format cannot hold are refused
+    // (DataError naming the feature), never dropped.
+    void write(const Feature& feature);
+    // begin_layer with the type the features of `layer` share, then every feature of it.
+    void write_layer(const Layer& layer);
+    // Puts the output in place (renames the built file over the target, commits the
+    // transaction, or writes `-` to its stream). DataError naming the output and the reason.
+    void commit();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    template <typename Fn>
+    void guarded(Fn&& fn);
+};
 
 // Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
 // database). `path` "-" writes GeoJSON to `stdout_stream` (DataError when the stream fails).

@@ -74,7 +74,9 @@ ExitCode DistanceCommand::run(Io& io) {
         w.callbacks = io.callbacks();
         w.precision = precision_;
         w.table = table_;
-        write_layer(distance_layer(from, to, results, io.callbacks()), output_, w, &io.out);
+        LayerWriter writer(output_, {"distances"}, w, &io.out);
+        write_distances(from, to, results, writer, io.callbacks());
+        writer.commit();
         if (output_ == "-") return ExitCode::Ok;
     }
 
@@ -87,11 +89,13 @@ ExitCode DistanceCommand::run(Io& io) {
     const bool timed = std::any_of(results.begin(), results.end(), [](const DistanceResult& r) { return r.time_h.has_value(); });
     if (csv_) {
         io.out << "source,target,distance_km,azimuth_deg,nearest_lon,nearest_lat" << (timed ? ",time_h" : "") << '\n';
+        const auto from_label = from.label_field();
+        const auto to_label = to.label_field();
         fmt::memory_buffer line;  // one write a row
         const auto put = std::back_inserter(line);
         for (const auto& r : results) {
             line.clear();
-            fmt::format_to(put, "{},{},{:.6f},", csv_cell(from.label(from.features[r.source])), csv_cell(to.label(to.features[r.target])),
+            fmt::format_to(put, "{},{},{:.6f},", csv_cell(from.label(from.features[r.source], from_label)), csv_cell(to.label(to.features[r.target], to_label)),
                            r.nearest.distance_m / 1000.0);
             if (!std::isnan(r.nearest.azimuth_deg)) fmt::format_to(put, "{:.3f}", r.nearest.azimuth_deg);
             fmt::format_to(put, ",{:.7f},{:.7f}", r.nearest.to.lon, r.nearest.to.lat);

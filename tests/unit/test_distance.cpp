@@ -302,3 +302,67 @@ TEST_CASE("the streamed distance JSON is the document to_json builds, byte for b
     }
     CHECK(streamed(results, bare).first == json_text(to_json(results, bare, to), 2));
 }
+
+TEST_CASE("streamed distance JSON is nlohmann's dump of the same results, for random values and extremes", "[distance][json]") {
+    std::mt19937_64 rng(20261128);
+    const auto pick = [&](const std::vector<double>& values) { return values[rng() % values.size()]; };
+    const std::vector<double> extremes = {0.0, -0.0, 1e-320, 5e-324, 1e-7, 0.5e-9, 123.0, 1e15, 1e16, 1e21, 1.7976931348623157e308, -1e300,
+                                          std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                                          -std::numeric_limits<double>::infinity(), 359.9999999999, 0.1 + 0.2};
+    const std::vector<std::string> texts = {"", "plain", "w\"e\\st", "tab\there\nline", std::string("nul\0byte", 8), "\x01\x1f\x7f", "Київ", "日本",
+                                            "bad \xff\xfe utf8", "trail \xd0", "emoji \xf0\x9f\x98\x80", "</script>"};
+    const auto random_double = [&]() {
+        std::uniform_real_distribution<double> any(-1e6, 1e6);
+        return rng() % 3 == 0 ? pick(extremes) : any(rng);
+    };
+    const auto random_value = [&]() -> nlohmann::json {
+        switch (rng() % 6) {
+            case 0: return nullptr;
+            case 1: return rng() % 2 == 0;
+            case 2: return static_cast<std::int64_t>(rng() % 2 ? std::numeric_limits<std::int64_t>::min() + static_cast<std::int64_t>(rng() % 3)
+                                                               : static_cast<std::int64_t>(rng()));
+            case 3: return std::numeric_limits<std::uint64_t>::max() - rng() % 3;
+            case 4: return std::isfinite(random_double()) ? random_double() : 1.5;
+            default: return texts[rng() % texts.size()];
+        }
+    };
+    for (int round = 0; round < 40; ++round) {
+        Layer from, to;
+        from.source = "from \"x\".geojson";
+        to.source = "to.geojson";
+        const std::size_t field_count = rng() % 5;
+        for (std::size_t i = 0; i < field_count; ++i) from.fields.push_back({i == 0 && round % 4 == 0 ? "name" : texts[rng() % texts.size()] + std::to_string(i)});
+        if (round % 10 == 9 && !from.fields.empty()) from.fields.push_back(from.fields.front());  // a repeated name: the last value wins
+        for (int f = 0; f < 30; ++f) {
+            Feature feature;
+            feature.fid = static_cast<std::int64_t>(rng() % 1000) - 10;
+            for (std::size_t i = 0; i < from.fields.size(); ++i) feature.values.push_back(random_value());
+            if (round % 13 == 5 && f == 3 && !feature.values.empty()) feature.values[0] = nlohmann::json::array({1, "two", nullptr});
+            from.features.push_back(std::move(feature));
+        }
+        to.fields.push_back({"name"});
+        for (int t = 0; t < 3; ++t) {
+            Feature target;
+            target.fid = t;
+            target.values.push_back(t == 0 ? nlohmann::json(nullptr) : nlohmann::json(texts[rng() % texts.size()]));
+            to.features.push_back(std::move(target));
+        }
+        std::vector<DistanceResult> results;
+        for (std::size_t i = 0; i < from.features.size(); ++i) {
+            DistanceResult r;
+            r.source = i;
+            r.target = rng() % to.features.size();
+            r.nearest.distance_m = random_double();
+            r.nearest.azimuth_deg = random_double();
+            r.nearest.to = {random_double(), random_double()};
+            if (rng() % 2) r.time_h = random_double();
+            results.push_back(r);
+        }
+        std::string streamed;
+        stream_json(results, from, to, [&](std::string_view piece) { streamed += piece; });
+        // The document as nlohmann builds and dumps it, independently of the streamed writer.
+        REQUIRE(streamed == json_text(to_json(results, from, to), 2));
+        // And it reads back as JSON that dumps to the same text.
+        CHECK(nlohmann::ordered_json::parse(streamed).dump(2) == streamed);
+    }
+}

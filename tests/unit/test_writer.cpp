@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -221,4 +225,153 @@ TEST_CASE("GeoJSON that cannot reach its stream is an error naming stdout", "[wr
     std::ostringstream out;
     out.setstate(std::ios::badbit);
     CHECK_THROWS_WITH(write_layer(sample_layer(), "-", {}, &out), Catch::StartsWith("stdout: cannot write: "));
+}
+
+namespace {
+// A layer of `count` lines, enough to make outputs of some size.
+Layer line_layer(int count) {
+    Layer layer;
+    layer.name = "lines";
+    layer.fields = {{"name", FieldType::String}, {"length_km", FieldType::Real}, {"n", FieldType::Integer}};
+    for (int i = 0; i < count; ++i) {
+        Feature f;
+        f.fid = i;
+        f.values = {"line \"" + std::to_string(i) + "\"", 0.125 * i, static_cast<std::int64_t>(i)};
+        f.geometry = Geometry::line({{24.0 + 0.001 * i, 48.0}, {25.0, 49.0 + 0.0001 * i}, {26.0, 49.5}});
+        layer.features.push_back(std::move(f));
+    }
+    return layer;
+}
+
+std::string streamed_to(const Layer& layer, const std::string& path, std::string_view type, std::ostream* stream = nullptr) {
+    LayerWriter writer(path, {layer.name}, {}, stream);
+    writer.begin_layer(layer, type);
+    for (const auto& f : layer.features) writer.write(f);
+    writer.commit();
+    return path == "-" ? std::string() : read_text(path);
+}
+}  // namespace
+
+TEST_CASE("a layer streamed feature by feature gives the bytes write_layer gives", "[writer]") {
+    ScratchDir dir;
+    const Layer layer = line_layer(50);
+    for (const char* ext : {".geojson", ".geojsonl", ".csv", ".kml", ".fgb", ".shp"}) {
+        INFO(ext);
+        const std::string whole = dir.file(std::string("whole") + ext);
+        const std::string streamed = dir.file(std::string("streamed") + ext);
+        write_layer(layer, whole);
+        streamed_to(layer, streamed, "LineString");
+        CHECK(read_text(streamed) == read_text(whole));
+        CHECK_FALSE(has_temp_leftovers(dir.path()));
+    }
+    // A Shapefile's sidecars too.
+    for (const char* ext : {".dbf", ".shx", ".prj", ".cpg"})
+        CHECK(read_text(dir.file(std::string("streamed") + ext)) == read_text(dir.file(std::string("whole") + ext)));
+    // A GeoPackage holds timestamps: compare what reads back.
+    write_layer(layer, dir.file("whole.gpkg"));
+    streamed_to(layer, dir.file("streamed.gpkg"), "LineString");
+    const Layer a = load_layer(LayerRef::parse(dir.file("whole.gpkg")));
+    const Layer b = load_layer(LayerRef::parse(dir.file("streamed.gpkg")));
+    REQUIRE(a.features.size() == b.features.size());
+    CHECK(a.declared_geometry_type == "LineString");
+    CHECK(b.declared_geometry_type == "LineString");
+    for (std::size_t i = 0; i < a.features.size(); ++i) {
+        CHECK(a.features[i].values == b.features[i].values);
+        CHECK(a.features[i].geometry.to_wkb() == b.features[i].geometry.to_wkb());
+    }
+}
+
+TEST_CASE("the streamed output - reaches its stream only at commit, with write_layer's bytes", "[writer]") {
+    const Layer layer = line_layer(20);
+    std::ostringstream whole;
+    write_layer(layer, "-", {}, &whole);
+    std::ostringstream out;
+    {
+        LayerWriter writer("-", {layer.name}, {}, &out);
+        writer.begin_layer(layer, "LineString");
+        for (const auto& f : layer.features) writer.write(f);
+        CHECK(out.str().empty());
+        writer.commit();
+    }
+    CHECK(out.str() == whole.str());
+    CHECK(nlohmann::json::parse(out.str())["features"].size() == 20);
+    // An abandoned writer writes nothing.
+    std::ostringstream abandoned;
+    {
+        LayerWriter writer("-", {layer.name}, {}, &abandoned);
+        writer.begin_layer(layer, "LineString");
+        writer.write(layer.features.front());
+    }
+    CHECK(abandoned.str().empty());
+}
+
+TEST_CASE("a streamed write that stops before commit leaves the previous output and no temporary files", "[writer]") {
+    ScratchDir dir;
+    const Layer layer = line_layer(10);
+    for (const char* ext : {".geojson", ".gpkg", ".shp"}) {
+        INFO(ext);
+        const std::string path = dir.file(std::string("keep") + ext);
+        write_layer(sample_layer(), path);
+        const std::string before = read_text(path);
+        {
+            // Abandoned (an exception elsewhere, say): destroyed without commit.
+            LayerWriter writer(path, {layer.name}, {});
+            writer.begin_layer(layer, "LineString");
+            for (const auto& f : layer.features) writer.write(f);
+        }
+        CHECK(read_text(path) == before);
+        CHECK_FALSE(has_temp_leftovers(dir.path()));
+        // A feature of another type than the layer declares is refused, naming it.
+        {
+            LayerWriter writer(path, {layer.name}, {});
+            writer.begin_layer(layer, "LineString");
+            writer.write(layer.features.front());
+            Feature point;
+            point.fid = layer.features.back().fid;
+            point.values = layer.features.back().values;
+            point.geometry = Geometry::point({24.5, 49.5});
+            CHECK_THROWS_WITH(writer.write(point), Catch::Contains("feature 9 (\"line \"9\"\")") &&
+                                                       (Catch::Contains("is a Point, but its layer holds Line String") || Catch::Contains("holds points while")));
+        }
+        CHECK(read_text(path) == before);
+        CHECK_FALSE(has_temp_leftovers(dir.path()));
+    }
+}
+
+TEST_CASE("under a Multi type a single part is written as a Multi of one", "[writer]") {
+    ScratchDir dir;
+    const Layer layer = line_layer(3);
+    // (GeoJSON as GDAL writes it under RFC 7946 gives a Multi of one as its part: a GeoPackage keeps it.)
+    streamed_to(layer, dir.file("multi.gpkg"), "MultiLineString");
+    const Layer back = load_layer(LayerRef::parse(dir.file("multi.gpkg")));
+    CHECK(back.declared_geometry_type == "MultiLineString");
+    REQUIRE(back.features.size() == 3);
+    CHECK(back.features[0].geometry.type_name() == "MultiLineString");
+    CHECK_THROWS_AS(LayerWriter(dir.file("x.geojson"), {"a"}).begin_layer(layer, "Curve"), std::invalid_argument);
+}
+
+TEST_CASE("a write the system refuses midway is an error naming the output and the reason, the previous file kept", "[writer]") {
+    ScratchDir dir;
+    const std::string path = dir.file("big.geojson");
+    write_layer(sample_layer(), path);
+    const std::string before = read_text(path);
+    // Files over 64 KiB cannot grow (EFBIG): the text driver's writes fail partway, and it does
+    // not check them; the checked file system does.
+    struct rlimit old {};
+    getrlimit(RLIMIT_FSIZE, &old);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 64 * 1024;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    std::string message;
+    try {
+        write_layer(line_layer(2000), path);
+    } catch (const DataError& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    CHECK_THAT(message, Catch::Contains(path) && Catch::Contains("cannot write") && Catch::Contains(std::strerror(EFBIG)));
+    CHECK(read_text(path) == before);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
 }
