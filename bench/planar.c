@@ -17,6 +17,7 @@
 #include <geos_c.h>
 #include <proj.h>
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,18 +129,60 @@ static double area_km2(const GEOSGeometry* g) {
     return a / 1e6;
 }
 
+typedef struct {
+    double x1, y1, x2, y2;  /* a segment of the line, or a point when both ends are equal */
+} Segment;
+
+static int point_segment_distance(const void* item1, const void* item2, double* distance, void* unused) {
+    (void)unused;
+    const Segment* a = item1;
+    const Segment* b = item2;
+    if (a->x1 != a->x2 || a->y1 != a->y2) {  /* make `a` the point */
+        const Segment* t = a;
+        a = b;
+        b = t;
+    }
+    const double dx = b->x2 - b->x1, dy = b->y2 - b->y1, length2 = dx * dx + dy * dy;
+    double t = length2 > 0 ? ((a->x1 - b->x1) * dx + (a->y1 - b->y1) * dy) / length2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    *distance = hypot(a->x1 - (b->x1 + t * dx), a->y1 - (b->y1 + t * dy));
+    return 1;
+}
+
 static int distance(const char* points_path, const char* line_path) {
     size_t n_points = 0, n_lines = 0;
     Row* points = read_xy(points_path, &n_points);
     GEOSGeometry** lines = read_wkt(line_path, &n_lines);
-    GEOSGeometry* line = collect(lines, n_lines);
-    const GEOSPreparedGeometry* prepared = GEOSPrepare_r(geos, line);
+    /* The line's segments in an STR tree, searched for the nearest to each point. */
+    GEOSSTRtree* tree = GEOSSTRtree_create_r(geos, 10);
+    size_t n_segments = 0;
+    for (size_t l = 0; l < n_lines; ++l) n_segments += (size_t)GEOSGetNumCoordinates_r(geos, lines[l]);
+    Segment* segments = malloc((n_segments ? n_segments : 1) * sizeof *segments);
+    n_segments = 0;
+    for (size_t l = 0; l < n_lines; ++l) {
+        for (int part = 0; part < GEOSGetNumGeometries_r(geos, lines[l]); ++part) {
+            const GEOSCoordSequence* coords = GEOSGeom_getCoordSeq_r(geos, GEOSGetGeometryN_r(geos, lines[l], part));
+            unsigned size = 0;
+            GEOSCoordSeq_getSize_r(geos, coords, &size);
+            for (unsigned i = 0; i + 1 < size; ++i) {
+                Segment* s = &segments[n_segments++];
+                GEOSCoordSeq_getXY_r(geos, coords, i, &s->x1, &s->y1);
+                GEOSCoordSeq_getXY_r(geos, coords, i + 1, &s->x2, &s->y2);
+                GEOSCoordSequence* ends = GEOSCoordSeq_create_r(geos, 2, 2);
+                GEOSCoordSeq_setXY_r(geos, ends, 0, s->x1, s->y1);
+                GEOSCoordSeq_setXY_r(geos, ends, 1, s->x2, s->y2);
+                GEOSSTRtree_insert_r(geos, tree, GEOSGeom_createLineString_r(geos, ends), s);
+            }
+        }
+    }
     printf("id\tdistance_km\n");
     for (size_t i = 0; i < n_points; ++i) {
-        GEOSGeometry* p = GEOSGeom_createPointFromXY_r(geos, points[i].x, points[i].y);
-        double d = 0;
-        GEOSPreparedDistance_r(geos, prepared, p, &d);
+        const Segment query = {points[i].x, points[i].y, points[i].x, points[i].y};
+        GEOSGeometry* p = GEOSGeom_createPointFromXY_r(geos, query.x1, query.y1);
+        const Segment* nearest = GEOSSTRtree_nearest_generic_r(geos, tree, &query, p, point_segment_distance, NULL);
         GEOSGeom_destroy_r(geos, p);
+        double d = 0;
+        point_segment_distance(nearest, &query, &d, NULL);
         printf("%.0f\t%.6f\n", points[i].value, d / 1000);
     }
     return 0;
