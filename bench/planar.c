@@ -13,7 +13,7 @@
  *                                            -> per region: area, covered area, deployments
  *                                               reaching it; the territory's covered and
  *                                               uncovered area; each line's covered length
- * Every file starts with a header row. Built by scripts/bench-whole with `cc -O2`. */
+ * Every file starts with a header row. Built by scripts/bench-whole with `cc -O2 ... -lgeos_c -lproj -lm`. */
 #include <geos_c.h>
 #include <proj.h>
 
