@@ -13,6 +13,7 @@
 #include <atomic>
 #include <string_view>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <regex>
@@ -227,37 +228,6 @@ void close_dataset(gdal::DatasetPtr& ds, const gdal::ErrorCapture& capture, cons
     if (flush_failed || CPLGetLastErrorType() >= CE_Failure) throw DataError(fmt::format("{}: cannot write: {}", target, capture.last_error()));
 }
 
-// A private folder in GDAL's memory file system, removed with what is in it.
-class MemFolder {
-public:
-    MemFolder() {
-        static std::atomic<int> counter{0};
-        path_ = fmt::format("/vsimem/dza-{}-{}", getpid(), counter++);
-        VSIMkdir(path_.c_str(), 0755);
-    }
-    ~MemFolder() { VSIRmdirRecursive(path_.c_str()); }
-    MemFolder(const MemFolder&) = delete;
-    MemFolder& operator=(const MemFolder&) = delete;
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-    std::vector<std::string> files() const {
-        std::vector<std::string> out;
-        const gdal::StringListPtr list(VSIReadDir(path_.c_str()));
-        for (char** p = list.get(); p && *p; ++p)
-            if (std::string(*p) != "." && std::string(*p) != "..") out.push_back(*p);
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-    // The bytes of a file in it, owned by GDAL until the folder goes.
-    std::string_view bytes(const std::string& name) const {
-        vsi_l_offset size = 0;
-        const GByte* data = VSIGetMemFileBuffer(file(name).c_str(), &size, FALSE);
-        return data ? std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)) : std::string_view();
-    }
-
-private:
-    std::string path_;
-};
-
 // ---------------------------------------------------------------------------------------------
 // PostGIS
 
@@ -443,8 +413,8 @@ void check_not_an_input(const std::string& output, const std::vector<InputSource
 // ---------------------------------------------------------------------------------------------
 // LayerWriter: the one write path. Files are written by GDAL into a private folder beside the
 // target (text and other single-file drivers through the checked file system, a GeoPackage by
-// SQLite directly), then renamed into place at commit; `-` is written in memory and copied to
-// the stream at commit; a database is written in one transaction.
+// SQLite directly), then renamed into place at commit; `-` is written in the system's temporary
+// folder and copied to the stream at commit; a database is written in one transaction.
 
 struct LayerWriter::Impl {
     enum class Kind { File, GeoPackage, Stdout, Database };
@@ -461,7 +431,6 @@ struct LayerWriter::Impl {
     std::string file_name;            // the target's file name
     gdal::ErrorCapture capture;
     std::optional<TempFolder> temp;
-    std::optional<MemFolder> mem;
     gdal::DatasetPtr ds;
     bool transaction = false;
     bool committed = false;
@@ -493,13 +462,17 @@ struct LayerWriter::Impl {
         if (temp) gdal::forget_checked_failures(temp->path());
     }
 
+    // Spooled to a file in the system's temporary folder ($TMPDIR), then copied to the stream at
+    // commit: a failure prints nothing, and memory does not grow with the output.
     void open_stdout() {
         kind = Kind::Stdout;
         if (names.size() != 1) throw UsageError("stdout (-) takes one layer; write several to a .gpkg file");
         shown = "stdout";
         driver = "GeoJSON";
-        mem.emplace();
-        create(mem->file("stdout.geojson"));
+        std::error_code ec;
+        const fs::path system_temp = fs::temp_directory_path(ec);
+        temp.emplace(ec ? fs::path("/tmp") : system_temp, ".dza-tmp-", "stdout");
+        create(gdal::checked_path(temp->path() / "stdout.geojson"));
     }
 
     void open_file() {
@@ -700,15 +673,23 @@ struct LayerWriter::Impl {
             throw DataError(fmt::format("{}: cannot write: {}", shown, capture.last_error()));
         close_dataset(ds, capture, shown);
         switch (kind) {
-            case Kind::Stdout:
+            case Kind::Stdout: {
+                const std::string failure = gdal::checked_failure(temp->path());
+                if (!failure.empty()) throw DataError(fmt::format("stdout: cannot write the output to {}: {}", temp->path().string(), failure));
                 if (stdout_stream) {
-                    const std::string_view bytes = mem->bytes("stdout.geojson");
+                    std::ifstream spooled(temp->path() / "stdout.geojson", std::ios::binary);
+                    std::vector<char> chunk(1 << 20);
                     errno = 0;
-                    stdout_stream->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-                    stdout_stream->flush();
+                    while (spooled && *stdout_stream) {
+                        spooled.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                        stdout_stream->write(chunk.data(), spooled.gcount());
+                    }
+                    if (*stdout_stream) stdout_stream->flush();
                     if (!*stdout_stream) throw DataError(fmt::format("stdout: cannot write: {}", std::strerror(errno ? errno : EIO)));
+                    if (!spooled.eof()) throw DataError(fmt::format("stdout: cannot read back {}: {}", temp->path().string(), std::strerror(errno ? errno : EIO)));
                 }
                 break;
+            }
             case Kind::GeoPackage:
                 sync_file(temp->path() / file_name, path);
                 temp->move_into_place({file_name}, folder);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -373,5 +374,38 @@ TEST_CASE("a write the system refuses midway is an error naming the output and t
     std::signal(SIGXFSZ, old_handler);
     CHECK_THAT(message, Catch::Contains(path) && Catch::Contains("cannot write") && Catch::Contains(std::strerror(EFBIG)));
     CHECK(read_text(path) == before);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+TEST_CASE("stdout is spooled to a file, not held in memory: a spool the system refuses prints nothing", "[writer]") {
+    ScratchDir dir;
+    // The spool goes to $TMPDIR: here a scratch folder, where files over 64 KiB cannot grow.
+    const char* old_tmpdir = std::getenv("TMPDIR");
+    const std::string saved = old_tmpdir ? old_tmpdir : "";
+    setenv("TMPDIR", dir.path().c_str(), 1);
+    std::ostringstream small_out;
+    write_layer(sample_layer(), "-", {}, &small_out);
+    CHECK(small_out.str().find("\"FeatureCollection\"") != std::string::npos);
+    CHECK_FALSE(has_temp_leftovers(dir.path()));
+
+    struct rlimit old {};
+    getrlimit(RLIMIT_FSIZE, &old);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 64 * 1024;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    std::ostringstream out;
+    std::string message;
+    try {
+        write_layer(line_layer(2000), "-", {}, &out);
+    } catch (const DataError& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, old_handler);
+    if (old_tmpdir) setenv("TMPDIR", saved.c_str(), 1);
+    else unsetenv("TMPDIR");
+    CHECK_THAT(message, Catch::StartsWith("stdout: cannot write the output to " + dir.path().string()) && Catch::Contains(std::strerror(EFBIG)));
+    CHECK(out.str().empty());
     CHECK_FALSE(has_temp_leftovers(dir.path()));
 }
