@@ -351,13 +351,11 @@ TEST_CASE("under a Multi type a single part is written as a Multi of one", "[wri
     CHECK_THROWS_AS(LayerWriter(dir.file("x.geojson"), {"a"}).begin_layer(layer, "Curve"), std::invalid_argument);
 }
 
-TEST_CASE("a write the system refuses midway is an error naming the output and the reason, the previous file kept", "[writer]") {
-    ScratchDir dir;
-    const std::string path = dir.file("big.geojson");
-    write_layer(sample_layer(), path);
-    const std::string before = read_text(path);
-    // Files over 64 KiB cannot grow (EFBIG): the text driver's writes fail partway, and it does
-    // not check them; the checked file system does.
+namespace {
+// Runs `write` while files cannot grow past 64 KiB (EFBIG, SIGXFSZ ignored) and returns the
+// DataError's message it ends with ("" when it ends without one).
+template <typename Write>
+std::string message_when_files_stop_at_64_kib(Write&& write) {
     struct rlimit old {};
     getrlimit(RLIMIT_FSIZE, &old);
     const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
@@ -366,12 +364,24 @@ TEST_CASE("a write the system refuses midway is an error naming the output and t
     REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
     std::string message;
     try {
-        write_layer(line_layer(2000), path);
+        write();
     } catch (const DataError& e) {
         message = e.what();
     }
     setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, old_handler);
+    return message;
+}
+}  // namespace
+
+TEST_CASE("a write the system refuses midway is an error naming the output and the reason, the previous file kept", "[writer]") {
+    ScratchDir dir;
+    const std::string path = dir.file("big.geojson");
+    write_layer(sample_layer(), path);
+    const std::string before = read_text(path);
+    // Files over 64 KiB cannot grow (EFBIG): the text driver's writes fail partway, and it does
+    // not check them; the checked file system does.
+    const std::string message = message_when_files_stop_at_64_kib([&] { write_layer(line_layer(2000), path); });
     CHECK_THAT(message, Catch::Contains(path) && Catch::Contains("cannot write") && Catch::Contains(std::strerror(EFBIG)));
     CHECK(read_text(path) == before);
     CHECK_FALSE(has_temp_leftovers(dir.path()));
@@ -388,21 +398,8 @@ TEST_CASE("stdout is spooled to a file, not held in memory: a spool the system r
     CHECK(small_out.str().find("\"FeatureCollection\"") != std::string::npos);
     CHECK_FALSE(has_temp_leftovers(dir.path()));
 
-    struct rlimit old {};
-    getrlimit(RLIMIT_FSIZE, &old);
-    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit small = old;
-    small.rlim_cur = 64 * 1024;
-    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
     std::ostringstream out;
-    std::string message;
-    try {
-        write_layer(line_layer(2000), "-", {}, &out);
-    } catch (const DataError& e) {
-        message = e.what();
-    }
-    setrlimit(RLIMIT_FSIZE, &old);
-    std::signal(SIGXFSZ, old_handler);
+    const std::string message = message_when_files_stop_at_64_kib([&] { write_layer(line_layer(2000), "-", {}, &out); });
     if (old_tmpdir) setenv("TMPDIR", saved.c_str(), 1);
     else unsetenv("TMPDIR");
     CHECK_THAT(message, Catch::StartsWith("stdout: cannot write the output to " + dir.path().string()) && Catch::Contains(std::strerror(EFBIG)));
