@@ -1,0 +1,75 @@
+#pragma once
+// What a sensor or weapon at a site reaches: between a minimum and a maximum range, within a
+// sector of azimuths, and, against a target at a given altitude, up to the radar horizon.
+//
+// Radar horizon. A sensor h_a metres above the ground sees a target h_t metres above it up to
+// the geodesic distance
+//     d_h(alpha) = kR (acos(kR / (kR + h_a)) + acos(kR / (kR + h_t)))
+// where k is the effective-earth-radius factor (4/3 for standard refraction; 1 for none) and
+// R = R(alpha) the WGS84 normal-section radius of curvature at the site in azimuth alpha:
+// 1/R = cos^2(alpha)/M + sin^2(alpha)/N, with M and N the meridional and prime-vertical radii at
+// the site's latitude. E.g. at 50 N looking east (R = N = 6,391 km), k = 4/3, a sensor 10 m up
+// and a target at 300 m: kR = 8,521 km and d_h = 13.05 km + 71.51 km = 84.6 km.
+//
+// A point at geodesic distance d and azimuth alpha from the site is reached when
+// min_range <= d <= max_range, alpha lies in the sector and, with a target altitude, d <= d_h.
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "dza/geometry.hpp"
+
+namespace dza {
+
+// Azimuths clockwise from north, from `from_deg` through `width_deg` degrees (may wrap through
+// north). The default is the full circle.
+struct Sector {
+    double from_deg = 0;     // in [0, 360)
+    double width_deg = 360;  // in (0, 360]
+
+    // [from, to] clockwise from north: [300, 60] is the 120 degrees through north; [0, 360] the
+    // full circle. UsageError for a non-finite bound or an empty sector (from == to).
+    static Sector from_to(double from_deg, double to_deg);
+    bool full() const { return width_deg >= 360; }
+    double to_deg() const;  // from + width, in [0, 360)
+    bool contains(double azimuth_deg) const;
+};
+
+// The reach of one sensor or weapon.
+struct SensorReach {
+    double max_range_m = 0;
+    double min_range_m = 0;       // <= max_range_m
+    double sensor_height_m = 0;   // above the ground at the site
+    Sector sector;
+
+    // A plain disc: no minimum range, the full circle (the horizon may still limit it).
+    bool is_disc() const { return min_range_m == 0 && sector.full(); }
+};
+
+// The target's altitude and the refraction; no altitude: no horizon limit.
+struct HorizonModel {
+    std::optional<double> target_altitude_m;  // above the ground (or the sea)
+    double refraction_k = 4.0 / 3.0;          // effective-earth-radius factor, > 0
+};
+
+// WGS84 radii of curvature at a latitude, metres: meridional (M), prime vertical (N), and the
+// normal section in an azimuth (clockwise from north).
+double meridional_radius_m(double lat_deg);
+double prime_vertical_radius_m(double lat_deg);
+double normal_section_radius_m(double lat_deg, double azimuth_deg);
+
+// d_h above for an earth of radius `radius_m` (not yet multiplied by k).
+double radar_horizon_m(double radius_m, double refraction_k, double sensor_height_m, double target_altitude_m);
+
+// How far the reach extends from `site` in an azimuth: the maximum range, or the horizon when
+// nearer. (The sector and minimum range are not applied here.)
+double reach_limit_m(const SensorReach& reach, LonLat site, double azimuth_deg, const HorizonModel& horizon);
+
+// The lowest target altitude (m above the ground) that `reach` at `site` sees at `point`:
+// 0 within the sensor's own horizon, +infinity outside the ranges or the sector or beyond
+// where any altitude is seen (a quarter of the effective earth).
+double lowest_visible_altitude_m(const SensorReach& reach, LonLat site, LonLat point, double refraction_k);
+
+inline constexpr double never_visible_m = std::numeric_limits<double>::infinity();
+
+}  // namespace dza
