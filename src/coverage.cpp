@@ -37,7 +37,10 @@ CoverageResult compute(const Layer& deployments, const Layer& regions, const Lay
     if (source) cb.warn = [source](const std::string& message) { source->warning(message); };
     CoverageResult result;
     result.deployments_layer = deployments.name;
-    result.radius_m = deployment_reaches_m(deployments, options);
+    result.sensors = deployment_sensors(deployments, options);
+    for (const SensorReach& s : result.sensors) result.radius_m.push_back(s.max_range_m);
+    result.altitude_m = options.horizon.target_altitude_m;
+    result.refraction_k = options.horizon.refraction_k;
 
     // Regions and targets: polygonal features only.
     const auto polygons_of = [&](const Layer& layer, const char* what) {
@@ -60,10 +63,10 @@ CoverageResult compute(const Layer& deployments, const Layer& regions, const Lay
     for (const Layer* t : targets) target_idx.push_back(polygons_of(*t, "targets"));
 
     // 1. Reaches, built in parallel, and an index of their envelopes.
-    std::vector<Reach> reaches = coverage::reaches_of(deployments, result.radius_m, options.tolerance_m, cb);
+    std::vector<Reach> reaches = coverage::reaches_of(deployments, result.sensors, options.tolerance_m, cb);
     result.reaches = reaches.size();
     check_cancel(cb, 0.0, "coverage: reaches");
-    coverage::build_geometries(reaches, deployments, options.tolerance_m);
+    coverage::build_geometries(reaches, deployments, options.tolerance_m, options.horizon);
     std::vector<Extent> extents;
     for (const Reach& r : reaches) {
         result.max_error_m = std::max(result.max_error_m, r.max_error_m);
@@ -243,6 +246,37 @@ std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& re
             l.features.push_back(std::move(f));
         }
         out.push_back(std::move(l));
+    }
+    return out;
+}
+
+std::vector<Layer> coverage_layers(const std::vector<const CoverageResult*>& results, const Layer& regions, const std::vector<const Layer*>& targets,
+                                   const Callbacks& callbacks) {
+    if (results.size() == 1 && !results[0]->altitude_m) return coverage_layers(*results[0], regions, targets, callbacks);
+    std::vector<Layer> out;
+    for (std::size_t k = 0; k < results.size(); ++k) {
+        // Clashing region fields are renamed (and warned about) once.
+        std::vector<Layer> layers = coverage_layers(*results[k], regions, targets, k == 0 ? callbacks : Callbacks{});
+        const nlohmann::json altitude = results[k]->altitude_m ? nlohmann::json(rounded(*results[k]->altitude_m, 3)) : nlohmann::json(nullptr);
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            Layer& l = layers[i];
+            if (k == 0) {
+                // A source field of that name is renamed, as figures' namesakes are.
+                rename_clashing_fields(l, {"altitude_m"}, regions.where_text(), callbacks);
+                Layer first;
+                first.name = l.name;
+                first.name_field = l.name_field;
+                first.fields.push_back({"altitude_m", FieldType::Real});
+                first.fields.insert(first.fields.end(), l.fields.begin(), l.fields.end());
+                out.push_back(std::move(first));
+            }
+            Layer& into = out[i];
+            for (Feature& f : l.features) {
+                f.values.insert(f.values.begin(), altitude);
+                f.fid = static_cast<std::int64_t>(into.features.size());
+                into.features.push_back(std::move(f));
+            }
+        }
     }
     return out;
 }

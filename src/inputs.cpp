@@ -60,6 +60,11 @@ void merge_parameters(const InputRequest& request, const Scenario* scenario, Ana
     take("speed_field", speed_given || own_deployments, !s.speed_field.empty(), [&] { p.speed_field = s.speed_field; });
     take("allowed_regions", !given.allowed_regions.empty(), !s.allowed_regions.empty(), [&] { p.allowed_regions = s.allowed_regions; });
     take("west_of_lon", given.west_of_lon.has_value(), s.west_of_lon.has_value(), [&] { p.west_of_lon = s.west_of_lon; });
+    // An explicit reach replaces the scenario's systems too (every deployment then reaches as told).
+    take("systems", given.systems.has_value() || reach_given, s.systems.has_value(), [&] { p.systems = s.systems; });
+    take("system_field", !given.system_field.empty() || own_deployments, !s.system_field.empty(), [&] { p.system_field = s.system_field; });
+    take("altitudes_m", !given.altitudes_m.empty(), !s.altitudes_m.empty(), [&] { p.altitudes_m = s.altitudes_m; });
+    take("refraction_k", given.refraction_k.has_value(), s.refraction_k.has_value(), [&] { p.refraction_k = s.refraction_k; });
 }
 
 }  // namespace
@@ -107,6 +112,8 @@ EligibilityRule AnalysisInputs::eligibility() const {
 std::vector<InputSource> AnalysisInputs::sources() const {
     std::vector<InputSource> out;
     if (scenario) out.push_back({scenario->file.string(), "the scenario file"});
+    if (parameters.systems && (!scenario || parameters.systems->source != scenario->file.string()))
+        out.push_back({parameters.systems->source, scenario && scenario->systems_file == parameters.systems->source ? "the scenario's systems" : "--systems"});
     for (const auto& [role, ref] : refs) {
         const auto option = given_as.find(role);
         out.push_back({ref.ref.source, option != given_as.end() ? option->second : "the scenario's " + role});

@@ -16,7 +16,7 @@ json results_json(const RunResults& r) {
     json out = json::object();
     if (r.distance) out["distance"] = to_json(r.distance->results, *r.distance->from, *r.distance->to);
     if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->eligibility, r.zones->controlled_side);
-    if (r.coverage) out["coverage"] = to_json(r.coverage->result, *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
+    if (r.coverage) out["coverage"] = to_json(r.coverage->all(), *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
     if (r.check) out["check"] = to_json(r.check->result, r.check->eligibility, r.check->controlled_side);
     return out;
 }
@@ -67,9 +67,42 @@ std::string distance_html(const DistanceSection& d) {
     return html + "</table>\n";
 }
 
+// Per altitude: each region's covered share, then the line's coverage.
+std::string altitudes_html(const CoverageSection& s) {
+    const std::vector<const CoverageResult*> all = s.all();
+    std::string html = fmt::format(
+        "<h2 id=\"coverage-altitudes\">Coverage by target altitude</h2>\n<p>Sensors reach up to the radar horizon of a target at each altitude "
+        "(effective earth radius factor k = {:g}); a reach that is not a sensor's is the same at every altitude.</p>\n"
+        "<table id=\"coverage-altitude-table\"><tr><th>region</th>",
+        s.result.refraction_k);
+    for (const CoverageResult* r : all) html += fmt::format("<th>at {} m</th>", num(r->altitude_m.value_or(0), 0));
+    html += "</tr>\n";
+    const auto row = [&](const std::string& name, const auto& pick, bool bold) {
+        html += fmt::format("<tr><td>{}{}{}</td>", bold ? "<b>" : "", markup_escape(name), bold ? "</b>" : "");
+        for (const CoverageResult* r : all) html += fmt::format("<td class=\"n\">{}%</td>", num(pick(*r), 1));
+        html += "</tr>\n";
+    };
+    for (std::size_t i = 0; i < s.result.regions.size(); ++i) row(s.result.regions[i].name, [i](const CoverageResult& r) { return r.regions[i].covered_pct; }, false);
+    row("total (territory)", [](const CoverageResult& r) { return r.total.covered_pct; }, true);
+    for (std::size_t i = 0; i < s.result.targets.size(); ++i) row(s.result.targets[i].name, [i](const CoverageResult& r) { return r.targets[i].covered_pct; }, false);
+    if (s.result.line) {
+        row("the line", [](const CoverageResult& r) { return r.line->covered_pct; }, true);
+        html += "<tr><td>longest uncovered stretch of the line, km</td>";
+        for (const CoverageResult* r : all) {
+            double longest = 0;
+            for (const auto& g : r->line->gaps) longest = std::max(longest, g.length_km);
+            html += fmt::format("<td class=\"n\">{}</td>", num(longest, 1));
+        }
+        html += "</tr>\n";
+    }
+    return html + "</table>\n";
+}
+
 std::string coverage_html(const CoverageSection& s) {
     const CoverageResult& c = s.result;
-    std::string html =
+    std::string html = s.result.altitude_m ? altitudes_html(s) : std::string();
+    if (c.altitude_m) html += fmt::format("<p>The tables below are at {} m.</p>\n", num(*c.altitude_m, 0));
+    html +=
         "<h2 id=\"coverage\">Coverage by region</h2>\n<table id=\"coverage-table\"><tr><th>region</th><th>area, km&sup2;</th><th>covered, "
         "km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr>\n";
     const auto row = [&](const AreaCoverage& a, bool bold) {

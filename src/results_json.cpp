@@ -298,6 +298,10 @@ json to_json(const ZonesResult& result, const EligibilityRule& eligibility, cons
 json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets) {
     json j;
     j["schema"] = "dza.coverage/1";
+    if (result.altitude_m) {
+        j["altitude_m"] = metres(*result.altitude_m);
+        j["refraction_k"] = result.refraction_k;
+    }
     json target_names = json::array();
     for (const Layer* l : targets) target_names.push_back(l->where_text());
     j["inputs"] = {{"deployments", deployments.where_text()},
@@ -332,6 +336,43 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km2(result.gaps_km2)}};
     j["method"] = coverage_method;
     j["max_error_m"] = metres(result.max_error_m);
+    return j;
+}
+
+json to_json(const std::vector<const CoverageResult*>& results, const Layer& deployments, const Layer& regions, const Layer* line,
+             const std::vector<const Layer*>& targets) {
+    if (results.size() == 1 && !results[0]->altitude_m) return to_json(*results[0], deployments, regions, line, targets);
+    json j;
+    json by_altitude = json::array(), altitudes = json::array();
+    for (const CoverageResult* each : results) {
+        const CoverageResult& r = *each;
+        json one = to_json(r, deployments, regions, line, targets);
+        if (j.empty()) {
+            j["schema"] = one["schema"];
+            j["inputs"] = one["inputs"];
+            j["refraction_k"] = r.refraction_k;
+        }
+        json a;
+        a["altitude_m"] = r.altitude_m ? json(metres(*r.altitude_m)) : json(nullptr);
+        altitudes.push_back(a["altitude_m"]);
+        for (auto it = one.begin(); it != one.end(); ++it)
+            if (it.key() != "schema" && it.key() != "inputs") a[it.key()] = std::move(it.value());
+        by_altitude.push_back(std::move(a));
+    }
+    j["altitudes_m"] = altitudes;
+    json sensors = json::array();
+    for (std::size_t i = 0; i < deployments.features.size() && !results.empty(); ++i) {
+        const SensorReach& s = results[0]->sensors[i];
+        if (std::isnan(s.max_range_m)) continue;
+        sensors.push_back({{"name", deployments.label(deployments.features[i])},
+                           {"max_range_km", km(s.max_range_m / 1000)},
+                           {"min_range_km", km(s.min_range_m / 1000)},
+                           {"sensor_height_m", metres(s.sensor_height_m)},
+                           {"sector_deg", s.sector.full() ? json(nullptr) : json::array({s.sector.from_deg, s.sector.to_deg()})},
+                           {"line_of_sight", s.line_of_sight}});
+    }
+    j["sensors"] = sensors;
+    j["by_altitude"] = by_altitude;
     return j;
 }
 

@@ -243,7 +243,8 @@ AnalysisInputs load_inputs(const Scenario& scenario, const Callbacks& callbacks)
     request.command = "the run";
     request.scenario = &scenario;
     for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
-    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon"};
+    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon",
+                    "systems", "system_field", "altitudes_m", "refraction_k"};
     return resolve_inputs(request, load);
 }
 
@@ -304,6 +305,9 @@ void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector
     o.radius_m = p.radius_m;
     o.radius_field = p.radius_field;
     o.radius_by_role_m = p.radius_by_role_m;
+    if (p.systems) o.sensors.systems = &*p.systems;
+    if (!p.system_field.empty()) o.sensors.system_field = p.system_field;
+    o.horizon.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
     const Territory& t = run_territory(in, callbacks);
     o.territory = &t.land;  // the union of the regions, already made for the split
     o.gaps_within = &t.controlled;
@@ -311,9 +315,15 @@ void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector
     std::vector<const Layer*> targets;
     for (const char* role : {"maritime_zone", "targets"})
         if (const Layer* l = in.layer(role)) targets.push_back(l);
-    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, compute_coverage(deployments, regions, in.layer("line"), targets, o)};
+    // At each of the scenario's target altitudes (none: no horizon).
+    if (!p.altitudes_m.empty()) o.horizon.target_altitude_m = p.altitudes_m.front();
+    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, compute_coverage(deployments, regions, in.layer("line"), targets, o), {}};
+    for (std::size_t i = 1; i < p.altitudes_m.size(); ++i) {
+        o.horizon.target_altitude_m = p.altitudes_m[i];
+        results.coverage->further_altitudes.push_back(compute_coverage(deployments, regions, in.layer("line"), targets, o));
+    }
     const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
-    for (auto& l : coverage_layers(results.coverage->result, regions, targets, callbacks)) {
+    for (auto& l : coverage_layers(results.coverage->all(), regions, targets, callbacks)) {
         if (l.name == "regions") {
             l.name = "coverage_regions";
             outputs.push_back({std::move(l), LayerKind::CoverageRegions, [](const Layer& c, const Feature& f) {

@@ -16,6 +16,7 @@
 
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
+#include "yaml_reader.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,108 +27,6 @@ namespace {
 // A scenario may be at most this large; a bigger file is refused before parsing.
 constexpr std::uintmax_t max_scenario_bytes = 1u << 20;
 
-// Says where in the scenario a node is, and fails with `FILE:LINE: KEY: what is wrong, what to try`.
-class Reader {
-public:
-    explicit Reader(std::string file) : file_(std::move(file)) {}
-
-    std::string at(const YAML::Node& node) const {
-        const auto mark = node.Mark();
-        return mark.line >= 0 ? fmt::format("{}:{}", file_, mark.line + 1) : file_;
-    }
-
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& key, const std::string& message) const {
-        throw UsageError(fmt::format("{}: {}: {}", at(node), cut_short(key), message));
-    }
-
-    void require_map(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsMap()) fail(node, key, "must be a mapping of keys to values, e.g. {key: value}");
-        check_unique(node, key);
-    }
-
-    // A key given twice is a mistake whichever copy was meant.
-    void check_unique(const YAML::Node& node, const std::string& where) const {
-        std::map<std::string, int> seen;
-        for (const auto& kv : node) {
-            const std::string key = key_of(kv.first, where);
-            const int line = kv.first.Mark().line + 1;
-            const auto [it, fresh] = seen.emplace(key, line);
-            if (!fresh)
-                fail(kv.first, path(where, key), fmt::format("given twice (first on line {}); keep one", it->second));
-        }
-    }
-
-    // Every key of `node` must be one of `known`, and given once.
-    void check_keys(const YAML::Node& node, const std::string& where, const std::vector<std::string>& known) const {
-        check_unique(node, where);
-        for (const auto& kv : node) {
-            const std::string key = key_of(kv.first, where);
-            if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-            const std::string guess = closest_match(key, known);
-            std::string list;
-            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            fail(kv.first, path(where, key), fmt::format("unknown key{}{}; known keys: {}", where.empty() ? "" : " in " + where,
-                                                         guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
-        }
-    }
-
-    std::string key_of(const YAML::Node& key, const std::string& where) const {
-        if (!key.IsScalar()) fail(key, where.empty() ? "(top level)" : where, "a key must be plain text, not a list or mapping");
-        return key.Scalar();
-    }
-
-    std::string string(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsScalar()) fail(node, key, "must be a text value");
-        return node.Scalar();
-    }
-
-    double number(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsScalar()) fail(node, key, "must be a number");
-        double value = 0;
-        try {
-            value = node.as<double>();
-        } catch (const YAML::Exception&) {
-            fail(node, key, fmt::format("must be a number, not \"{}\"", cut_short(node.Scalar())));
-        }
-        if (!std::isfinite(value)) fail(node, key, fmt::format("is {}; give a finite number", cut_short(node.Scalar())));
-        return value;
-    }
-
-    // A number within [lo, hi]; `unit` and `what_to_try` end the message when it is not.
-    double number_in(const YAML::Node& node, const std::string& key, double lo, double hi, const std::string& what_to_try) const {
-        const double value = number(node, key);
-        if (value < lo || value > hi) fail(node, key, fmt::format("{} is out of range; {}", cut_short(node.Scalar()), what_to_try));
-        return value;
-    }
-
-    // A distance in km, 0 to the `max_m` dza reaches, as metres.
-    double distance_km_m(const YAML::Node& node, const std::string& key, double max_m) const {
-        const double km = number(node, key);
-        if (km < 0) fail(node, key, fmt::format("is negative ({:g}); give 0 or more km", km));
-        if (km * 1000.0 > max_m) fail(node, key, fmt::format("is {:g} km, more than the {:g} km dza reaches; give a smaller distance", km, max_m / 1000.0));
-        return km * 1000.0;
-    }
-
-    std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsSequence()) fail(node, key, "must be a list, e.g. [a, b]");
-        std::vector<std::string> out;
-        for (const auto& item : node) out.push_back(string(item, key + " item"));
-        return out;
-    }
-
-    LonLat lon_lat(const YAML::Node& node, const std::string& key) const {
-        if (!node.IsSequence() || node.size() != 2) fail(node, key, "must be [lon, lat]");
-        const LonLat p{number(node[0], key + " lon"), number(node[1], key + " lat")};
-        if (p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90)
-            fail(node, key, fmt::format("[{:g}, {:g}] is out of range; give [lon, lat] in degrees (lon -180 to 180, lat -90 to 90)", p.lon, p.lat));
-        return p;
-    }
-
-    static std::string path(const std::string& where, const std::string& key) { return where.empty() ? key : where + "." + key; }
-
-private:
-    std::string file_;
-};
 
 }  // namespace
 
@@ -200,7 +99,7 @@ Scenario load_scenario(const std::string& path) {
     }
     const Reader r(path);
     if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, parameters, analyses");
-    r.check_keys(root, "", {"name", "layers", "parameters", "analyses"});
+    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "analyses"});
 
     Scenario s;
     s.file = path;
@@ -244,7 +143,7 @@ Scenario load_scenario(const std::string& path) {
         r.require_map(p, "parameters");
         r.check_keys(p, "parameters",
                      {"standoff_km", "controlled_side", "radius_field", "radius_km", "radius_km_by_role", "speed_field", "speed_kmh", "allowed_regions",
-                      "west_of_lon"});
+                      "west_of_lon", "system_field", "altitudes_m", "refraction_k"});
         auto& out = s.parameters;
         if (p["standoff_km"]) out.standoff_m = r.distance_km_m(p["standoff_km"], "parameters.standoff_km", buffer_max_distance_m);
         if (const auto side = p["controlled_side"]) {
@@ -269,6 +168,32 @@ Scenario load_scenario(const std::string& path) {
         }
         if (p["allowed_regions"]) out.allowed_regions = r.strings(p["allowed_regions"], "parameters.allowed_regions");
         if (p["west_of_lon"]) out.west_of_lon = r.number_in(p["west_of_lon"], "parameters.west_of_lon", -180, 180, "give a longitude in degrees, -180 to 180");
+        if (p["system_field"]) out.system_field = r.string(p["system_field"], "parameters.system_field");
+        if (const auto a = p["altitudes_m"]) {
+            if (!a.IsSequence() || a.size() == 0) r.fail(a, "parameters.altitudes_m", "must be a list of target altitudes in m, e.g. [50, 300, 1000, 3000]");
+            for (const auto& h : a)
+                out.altitudes_m.push_back(r.number_in(h, "parameters.altitudes_m", 0, max_target_altitude_m, "give altitudes of 0 to 100,000 m"));
+            check_altitudes(out.altitudes_m, [&](const std::string& m) { r.fail(a, "parameters.altitudes_m", m); });
+        }
+        if (p["refraction_k"])
+            out.refraction_k = r.number_in(p["refraction_k"], "parameters.refraction_k", 0.5, 10, "give the effective-earth-radius factor: 4/3 (1.333) for standard refraction, 1 for none");
+    }
+
+    if (const auto systems = root["systems"]) {
+        // A mapping of system types, or a catalogue file relative to the scenario's folder.
+        if (systems.IsScalar()) {
+            const std::string file = r.string(systems, "systems");
+            fs::path resolved = file;
+            if (resolved.is_relative()) resolved = (folder / resolved).lexically_normal();
+            try {
+                s.parameters.systems = read_systems_file(resolved.string());
+            } catch (const UsageError& e) {
+                r.fail(systems, "systems", e.what());
+            }
+            s.systems_file = resolved.string();
+        } else {
+            s.parameters.systems = systems_from_yaml(systems, path, "systems");
+        }
     }
 
     if (const auto a = root["analyses"]) {
@@ -289,8 +214,18 @@ Scenario load_scenario(const std::string& path) {
     return s;
 }
 
+void check_altitudes(const std::vector<double>& altitudes_m, const std::function<void(const std::string&)>& fail) {
+    for (std::size_t i = 0; i < altitudes_m.size(); ++i) {
+        if (!std::isfinite(altitudes_m[i]) || altitudes_m[i] < 0 || altitudes_m[i] > max_target_altitude_m)
+            fail(fmt::format("{:g} m is not a target altitude; give 0 to 100,000 m", altitudes_m[i]));
+        if (i > 0 && altitudes_m[i] <= altitudes_m[i - 1])
+            fail(fmt::format("{:g} m after {:g} m: give each altitude once, lowest first", altitudes_m[i], altitudes_m[i - 1]));
+    }
+}
+
 std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::vector<std::string>& roles) {
     std::vector<InputSource> out = {{scenario.file.string(), "the scenario file"}};
+    if (!scenario.systems_file.empty()) out.push_back({scenario.systems_file, "the scenario's systems"});
     for (const auto& [role, layer] : scenario.layers)
         if (roles.empty() || std::find(roles.begin(), roles.end(), role) != roles.end()) out.push_back({layer.ref.source, "the scenario's " + role});
     return out;

@@ -69,7 +69,7 @@ double radar_horizon_m(double radius_m, double refraction_k, double sensor_heigh
 }
 
 double reach_limit_m(const SensorReach& reach, LonLat site, double azimuth_deg, const HorizonModel& horizon) {
-    if (!horizon.target_altitude_m) return reach.max_range_m;
+    if (!horizon.target_altitude_m || !reach.line_of_sight) return reach.max_range_m;
     const double h = radar_horizon_m(normal_section_radius_m(site.lat, azimuth_deg), horizon.refraction_k, reach.sensor_height_m,
                                       *horizon.target_altitude_m);
     return std::min(reach.max_range_m, h);
@@ -79,6 +79,7 @@ double lowest_visible_altitude_m(const SensorReach& reach, LonLat site, LonLat p
     const GeodesicInverse g = geodesic_inverse(site, point);
     if (g.distance_m > reach.max_range_m || g.distance_m < reach.min_range_m) return never_visible_m;
     if (g.distance_m > 0 && !reach.sector.contains(g.azimuth1_deg)) return never_visible_m;
+    if (!reach.line_of_sight) return 0;
     const double kr = refraction_k * normal_section_radius_m(site.lat, g.azimuth1_deg);
     // Beyond the sensor's own horizon the target must rise to meet the remaining angle.
     const double rest = g.distance_m / kr - std::acos(kr / (kr + reach.sensor_height_m));

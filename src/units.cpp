@@ -88,4 +88,29 @@ std::vector<double> parse_distance_list_m(std::string_view text, std::string_vie
     return out;
 }
 
+std::vector<double> parse_altitude_list_m(std::string_view text, std::string_view what) {
+    std::vector<double> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = text.find(',', start);
+        const std::string_view item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        const auto bad = [&](const std::string& why) { return UsageError(std::string(what) + " \"" + std::string(item) + "\" " + why); };
+        double value = 0;
+        const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+        if (ec != std::errc() || ptr == item.data()) throw bad("is not an altitude: expected a number with a unit, e.g. 300m (units m, km, ft)");
+        const std::string_view suffix = trim(std::string_view(ptr, static_cast<std::size_t>(item.data() + item.size() - ptr)));
+        double scale = 0;
+        if (suffix == "m") scale = 1.0;
+        else if (suffix == "km") scale = 1000.0;
+        else if (suffix == "ft") scale = 0.3048;
+        else if (suffix.empty()) throw bad("has no unit; give m, km or ft, e.g. 300m");
+        else throw bad("has an unknown unit \"" + std::string(suffix) + "\" (units m, km, ft)");
+        if (!std::isfinite(value) || value < 0) throw bad("is not an altitude of 0 or more");
+        out.push_back(value * scale);
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+    }
+    return out;
+}
+
 }  // namespace dza

@@ -5,10 +5,17 @@
 // Reach. Every deployment with a geometry covers the area within its reach: a geodesic circle
 // around a point (vertices by PROJ geod_direct at equal azimuth steps, their number chosen so
 // that every straight lon/lat edge stays within max_error_m of the exact circle), the geodesic
-// buffer of a line or polygon (dza::geodesic_buffer). The reach of a feature is, in order: the
-// radius of its role (`radius_by_role_m`, matched on `role_field`), the number in `radius_field`
-// (km), the one `radius_m`. A missing, null, non-numeric or negative value where the reach is
-// needed is a DataError naming the layer, the feature and the field.
+// buffer of a line or polygon (dza::geodesic_buffer). The reach of a feature is, in order: its
+// system's (systems.hpp: type and overriding attributes, with a minimum range, a sector and a
+// sensor height: sensor_reach_geometry), else the radius of its role (`radius_by_role_m`, matched
+// on `role_field`), the number in `radius_field` (km), the one `radius_m`. A missing, null,
+// non-numeric or negative value where the reach is needed is a DataError naming the layer, the
+// feature and the field.
+//
+// Altitude. With a target altitude (HorizonModel), a point's reach also ends at the radar horizon
+// in each azimuth (sensor.hpp). A line or polygon deployment's reach ends at the horizon of the
+// most curved normal section at its latitudes (the meridian's at the latitude nearest the
+// equator): at most 0.7% short of the exact horizon. A sector applies to points only.
 //
 // Overlay. Reaches are indexed by envelope; a point's circle contained in another circle (by the
 // geodesic triangle inequality, with the chord error as margin) adds nothing to the union and is
@@ -41,6 +48,8 @@
 #include "dza/callbacks.hpp"
 #include "dza/geometry.hpp"
 #include "dza/layer.hpp"
+#include "dza/sensor.hpp"
+#include "dza/systems.hpp"
 
 namespace dza {
 
@@ -60,6 +69,8 @@ struct CoverageOptions {
     std::string radius_field;                        // else each feature's reach in this field, km
     std::map<std::string, double> radius_by_role_m;  // reach by role, before the field and the one radius
     std::string role_field = "role";                 // the field holding the role
+    SensorRules sensors;                             // system types, before the reach rules above
+    HorizonModel horizon;                            // the target's altitude (none: no horizon) and refraction
     double tolerance_m = 10;                         // largest chord error of a reach's boundary (see buffer.hpp)
     // The territory, the union of the regions, when the caller has it (dza::union_of(regions) or
     // Territory::land); null: computed here.
@@ -112,7 +123,10 @@ struct CoverageResult {
     std::string deployments_layer;
     std::size_t reaches = 0;        // deployments with a geometry and a reach
     std::size_t contained = 0;      // circles left out of the union because another contains them
-    std::vector<double> radius_m;   // per deployment feature; NaN where it has no geometry
+    std::vector<double> radius_m;   // per deployment feature: its maximum range; NaN where it has no geometry
+    std::vector<SensorReach> sensors;  // per deployment feature (max_range_m NaN where it has no geometry)
+    std::optional<double> altitude_m;  // the target altitude measured at; none: no horizon
+    double refraction_k = 4.0 / 3.0;
     std::vector<AreaCoverage> regions;  // one per region with a polygonal geometry, in layer order
     AreaCoverage total;                 // the territory (the union of the regions)
     std::optional<LineCoverage> line;
@@ -125,9 +139,11 @@ struct CoverageResult {
     Geometry gaps;           // gaps_within (or the territory) minus the coverage
 };
 
-// Every deployment's reach in metres, checked (NaN for features without geometry): role radius,
-// then field, then the one radius. UsageError for an unknown field or a bad option, DataError
-// for a feature whose reach is missing or not a distance.
+// Every deployment's reach, checked (max_range_m NaN for features without geometry): its system,
+// else role radius, then field, then the one radius. UsageError for an unknown field or a bad
+// option, DataError for a feature whose reach is missing or not a distance.
+std::vector<SensorReach> deployment_sensors(const Layer& deployments, const CoverageOptions& options);
+// Their maximum ranges in metres (NaN for features without geometry).
 std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options);
 
 // The coverage analysis. `line` may be null; `targets` are further polygon layers (e.g. a
@@ -141,6 +157,10 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
 // result's geometries are copied.
 // Region fields named like the figures are renamed (rename_clashing_fields), with a warning.
 std::vector<Layer> coverage_layers(const CoverageResult& result, const Layer& regions, const std::vector<const Layer*>& targets,
+                                   const Callbacks& callbacks = {});
+// The layers of the coverage at several altitudes: those of each result, one after the other in
+// each layer, with `altitude_m` as their first field. One result without an altitude: as above.
+std::vector<Layer> coverage_layers(const std::vector<const CoverageResult*>& results, const Layer& regions, const std::vector<const Layer*>& targets,
                                    const Callbacks& callbacks = {});
 
 }  // namespace dza

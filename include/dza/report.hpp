@@ -132,7 +132,15 @@ struct CoverageSection {
     const Layer* regions = nullptr;
     const Layer* line = nullptr;
     std::vector<const Layer*> targets;
-    CoverageResult result;
+    CoverageResult result;  // at the first target altitude, if any
+    std::vector<CoverageResult> further_altitudes;  // at the scenario's further altitudes, in order
+
+    // Every result, the first's first.
+    std::vector<const CoverageResult*> all() const {
+        std::vector<const CoverageResult*> out{&result};
+        for (const auto& r : further_altitudes) out.push_back(&r);
+        return out;
+    }
 };
 
 struct CheckSection {

@@ -81,6 +81,12 @@ nlohmann::ordered_json eligibility_json(const EligibilityRule& eligibility);
 // "covered_km2", "covered_pct", "redundant_km2", "deployments"}.
 nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line,
                                const std::vector<const Layer*>& targets);
+// The coverage at several target altitudes: one result without an altitude is the object above;
+// else {"schema", "inputs", "refraction_k", "altitudes_m": [...], "sensors": [{"name", "max_range_km",
+// "min_range_km", "sensor_height_m", "sector_deg": [from, to] or null, "line_of_sight"}],
+// "by_altitude": [{"altitude_m", then the object above without "schema" and "inputs"}]}.
+nlohmann::ordered_json to_json(const std::vector<const CoverageResult*>& results, const Layer& deployments, const Layer& regions, const Layer* line,
+                               const std::vector<const Layer*>& targets);
 
 // "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "eligibility", "controlled_side",
 // "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",

@@ -4,6 +4,7 @@
 // of range are usage errors `FILE:LINE: KEY: what is wrong, what to try`. A scenario must be a
 // regular file of at most 1 MiB.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "dza/geometry.hpp"
 #include "dza/layer.hpp"
+#include "dza/systems.hpp"
 #include "dza/writer.hpp"
 
 namespace dza {
@@ -37,6 +39,12 @@ struct ScenarioParameters {
     std::optional<double> speed_kmh;
     std::vector<std::string> allowed_regions;
     std::optional<double> west_of_lon;
+    // Sensors (systems.hpp, sensor.hpp): the system types, the field naming each deployment's
+    // type, the target altitudes to measure coverage at, and the refraction factor.
+    std::optional<SystemCatalogue> systems;
+    std::string system_field;
+    std::vector<double> altitudes_m;
+    std::optional<double> refraction_k;
 };
 
 struct Scenario {
@@ -45,11 +53,17 @@ struct Scenario {
     std::map<std::string, ScenarioLayer> layers;  // by role: regions, line, deployments, ...
     ScenarioParameters parameters;
     std::vector<std::string> analyses;
+    std::string systems_file;  // the catalogue file `systems:` names, if it names one
 
     // The layer with this role, or a UsageError naming the file and what needs it.
     const ScenarioLayer& layer(const std::string& role, const std::string& needed_by) const;
     bool has_layer(const std::string& role) const { return layers.count(role) > 0; }
 };
+
+// Target altitudes: at most this high (100 km), distinct and in increasing order (a UsageError
+// through `fail` otherwise).
+inline constexpr double max_target_altitude_m = 100000.0;
+void check_altitudes(const std::vector<double>& altitudes_m, const std::function<void(const std::string&)>& fail);
 
 // The layer roles and analyses a scenario may name.
 const std::vector<std::string>& scenario_layer_roles();

@@ -41,6 +41,9 @@ struct SensorReach {
     double min_range_m = 0;       // <= max_range_m
     double sensor_height_m = 0;   // above the ground at the site
     Sector sector;
+    // Whether the reach needs a line of sight (a sensor or weapon: the horizon limits it). A reach
+    // that is not a sensor's (a response radius) is the same at every altitude.
+    bool line_of_sight = true;
 
     // A plain disc: no minimum range, the full circle (the horizon may still limit it).
     bool is_disc() const { return min_range_m == 0 && sector.full(); }
@@ -62,14 +65,22 @@ double normal_section_radius_m(double lat_deg, double azimuth_deg);
 double radar_horizon_m(double radius_m, double refraction_k, double sensor_height_m, double target_altitude_m);
 
 // How far the reach extends from `site` in an azimuth: the maximum range, or the horizon when
-// nearer. (The sector and minimum range are not applied here.)
+// nearer and the reach needs a line of sight. (The sector and minimum range are not applied here.)
 double reach_limit_m(const SensorReach& reach, LonLat site, double azimuth_deg, const HorizonModel& horizon);
 
 // The lowest target altitude (m above the ground) that `reach` at `site` sees at `point`:
-// 0 within the sensor's own horizon, +infinity outside the ranges or the sector or beyond
+// 0 within the sensor's own horizon (or anywhere in range for a reach without line of sight), +infinity outside the ranges or the sector or beyond
 // where any altitude is seen (a quarter of the effective earth).
 double lowest_visible_altitude_m(const SensorReach& reach, LonLat site, LonLat point, double refraction_k);
 
 inline constexpr double never_visible_m = std::numeric_limits<double>::infinity();
+
+struct SensorReachGeometry {
+    Geometry geometry;
+    double max_error_m = 0;
+};
+// The area a sensor at `site` reaches (the rule above), as a valid Polygon/MultiPolygon in
+// lon/lat, RFC 7946 winding; empty when nothing is reached.
+SensorReachGeometry sensor_reach_geometry(LonLat site, const SensorReach& reach, const HorizonModel& horizon, double tolerance_m);
 
 }  // namespace dza

@@ -17,6 +17,10 @@ std::vector<double> parse_distance_list_m(std::string_view text, std::string_vie
 // number is km/h. Throws UsageError for a malformed, unknown-unit or non-positive value.
 double parse_speed_kmh(std::string_view text, std::string_view what = "speed");
 
+// Parses a comma-separated list of target altitudes ("50m,300m,1km,10000ft"), each in metres.
+// A unit is required (m, km, ft): a bare number could be metres or feet.
+std::vector<double> parse_altitude_list_m(std::string_view text, std::string_view what = "altitudes");
+
 // The unit suffixes parse_distance_m understands, for help texts.
 inline constexpr const char* distance_units_help = "units m, km, mi, nmi; a bare number is km";
 

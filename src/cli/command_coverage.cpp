@@ -41,6 +41,7 @@ void CoverageCommand::setup(CLI::App& app) {
                    fmt::format("reach by role, before the field or --radius, e.g. \"air defence=120km,ground=40km\" ({})", distance_units_help))
         ->type_name("ROLE=D,...");
     app.add_option("--role-field", role_field_, "field holding each deployment's role")->type_name("FIELD")->capture_default_str();
+    sensors_.add(app);
     app.add_option("--gaps-within", gaps_within_, "measure gaps within the controlled side of the line or the whole territory (default: controlled when there is a line)")
         ->check(CLI::IsMember({"controlled", "territory"}))
         ->type_name("controlled|territory");
@@ -61,6 +62,7 @@ void CoverageCommand::validate() {
         if (m > buffer_max_distance_m) throw UsageError(fmt::format("{} is {:g} km, more than the {:g} km dza reaches", what, m / 1000, buffer_max_distance_m / 1000));
     };
     radius_.parse();
+    sensors_.validate();
     radius_by_role_m_.clear();
     if (!radius_by_role_.empty()) {
         std::size_t pos = 0;
@@ -131,6 +133,14 @@ std::vector<std::string> area_row(const AreaCoverage& a, const std::string& name
             std::to_string(a.deployments)};
 }
 
+void print_tables(Io& io, const CoverageResult& result, const Layer& regions, const Layer* line);
+
+std::vector<const CoverageResult*> pointers(const std::vector<CoverageResult>& results) {
+    std::vector<const CoverageResult*> out;
+    for (const auto& r : results) out.push_back(&r);
+    return out;
+}
+
 void area_columns(Table& t, const std::string& first) {
     t.add_column(first);
     t.add_column("area_km2", Table::Align::Right);
@@ -154,6 +164,7 @@ ExitCode CoverageCommand::run(Io& io) {
     request.parameters.radius_m = radius_.metres();
     request.parameters.radius_field = radius_field_;
     request.parameters.radius_by_role_m = radius_by_role_m_;
+    sensors_.apply(request);
     request.uses_targets = true;
     request.targets = targets_;
     if (!output_.empty()) {
@@ -176,9 +187,16 @@ ExitCode CoverageCommand::run(Io& io) {
     options.radius_m = inputs.parameters.radius_m;
     options.radius_field = inputs.parameters.radius_field;
     options.radius_by_role_m = inputs.parameters.radius_by_role_m;
-    if (!options.radius_m && options.radius_field.empty() && options.radius_by_role_m.empty())
-        throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field or --radius-by-role", deployments.where_text()));
-    deployment_reaches_m(deployments, options);  // every reach checked before the work
+    const ScenarioParameters& p = inputs.parameters;
+    if (p.systems) options.sensors.systems = &*p.systems;
+    if (!p.system_field.empty()) options.sensors.system_field = p.system_field;
+    options.horizon.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
+    if (!options.radius_m && options.radius_field.empty() && options.radius_by_role_m.empty() && !options.sensors.systems)
+        throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field, --radius-by-role or --systems", deployments.where_text()));
+    const std::vector<SensorReach> sensors = deployment_sensors(deployments, options);  // every reach checked before the work
+    if (!p.altitudes_m.empty() && std::none_of(sensors.begin(), sensors.end(), [](const SensorReach& s) { return s.line_of_sight; }))
+        callbacks.warning(fmt::format("{}: no deployment is a sensor (none has a system or a sensor attribute), so every altitude gives the same coverage; give systems",
+                                      deployments.where_text()));
 
     // Gaps within the controlled side when there is a line, unless told otherwise.
     if (gaps_within_ == "controlled" && !line) throw UsageError("--gaps-within controlled needs a line: give --line or a scenario with one");
@@ -199,10 +217,18 @@ ExitCode CoverageCommand::run(Io& io) {
         };
     }
 
-    const CoverageResult result = compute_coverage(deployments, regions, line, targets, options);
+    // One coverage per target altitude (none: no horizon).
+    std::vector<std::optional<double>> altitudes;
+    for (double h : p.altitudes_m) altitudes.emplace_back(h);
+    if (altitudes.empty()) altitudes.emplace_back();
+    std::vector<CoverageResult> results;
+    for (const auto& h : altitudes) {
+        options.horizon.target_altitude_m = h;
+        results.push_back(compute_coverage(deployments, regions, line, targets, options));
+    }
 
     if (!output_.empty()) {
-        const std::vector<Layer> layers = coverage_layers(result, regions, targets, callbacks);
+        const std::vector<Layer> layers = coverage_layers(pointers(results), regions, targets, callbacks);
         WriteOptions w;
         w.callbacks = io.callbacks();
         w.precision = precision_;
@@ -220,9 +246,19 @@ ExitCode CoverageCommand::run(Io& io) {
     }
 
     if (json_) {
-        io.out << scrub_secrets(json_text(to_json(result, deployments, regions, line ? &*line : nullptr, targets), 2)) << '\n';
+        io.out << scrub_secrets(json_text(to_json(pointers(results), deployments, regions, line ? &*line : nullptr, targets), 2)) << '\n';
         return ExitCode::Ok;
     }
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i].altitude_m) io.out << fmt::format("{}at {} m (k = {:g}):\n", i == 0 ? "" : "\n", format_number(*results[i].altitude_m, 0), results[i].refraction_k);
+        print_tables(io, results[i], regions, line);
+    }
+    return ExitCode::Ok;
+}
+
+namespace {
+
+void print_tables(Io& io, const CoverageResult& result, const Layer& regions, const Layer* line) {
 
     Table regions_table;
     area_columns(regions_table, regions.name);
@@ -260,7 +296,8 @@ ExitCode CoverageCommand::run(Io& io) {
 
     io.out << fmt::format("\nuncovered ({}): {} km²; {} deployments, max error {:g} m\n", result.gaps_within, format_number(result.gaps_km2, 1), result.reaches,
                           result.max_error_m);
-    return ExitCode::Ok;
 }
+
+}  // namespace
 
 }  // namespace dza::cli

@@ -24,6 +24,7 @@ public:
 private:
     InputOptions inputs_;
     std::vector<std::string> targets_;
+    SensorOptions sensors_;
     DistanceOption radius_;
     std::string radius_field_, radius_by_role_, role_field_ = "role", gaps_within_;
     DistanceOption tolerance_;

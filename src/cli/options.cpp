@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include "dza/buffer.hpp"
@@ -82,6 +83,41 @@ void add_tolerance_option(CLI::App& app, DistanceOption& tolerance, const char* 
                               "max(1 m, 0.01% of the distance)",
                               what),
                   std::numeric_limits<double>::infinity(), buffer_min_tolerance_m, "10m");
+}
+
+void SensorOptions::add(CLI::App& app) {
+    app.add_option("--systems", systems_file_,
+                   "system types (YAML, JSON or CSV: name, role, max_range_km, min_range_km, sensor_height_m, sector_deg); deployments name theirs "
+                   "in --system-field (default: the scenario's systems)")
+        ->type_name("FILE");
+    app.add_option("--system-field", system_field_, "field naming each deployment's system type (default: the scenario's system_field, else system)")
+        ->type_name("FIELD");
+    app.add_option("--altitudes", altitudes_text_,
+                   "target altitudes to measure coverage at, lowest first, e.g. 50m,300m,1000m,3000m (units m, km, ft); sensors reach up to "
+                   "the radar horizon (default: the scenario's altitudes_m, else no horizon)")
+        ->type_name("H,...");
+    app.add_option("--refraction-k", refraction_k_, "effective-earth-radius factor for the radar horizon: 4/3 standard refraction (default), 1 none")
+        ->type_name("K");
+}
+
+void SensorOptions::validate() {
+    systems_.reset();
+    if (!systems_file_.empty()) systems_ = read_systems_file(systems_file_);
+    altitudes_m_.clear();
+    if (!altitudes_text_.empty()) {
+        altitudes_m_ = parse_altitude_list_m(altitudes_text_, "--altitudes");
+        check_altitudes(altitudes_m_, [&](const std::string& m) { throw UsageError(fmt::format("--altitudes \"{}\": {}", altitudes_text_, m)); });
+    }
+    if (refraction_k_ && (!std::isfinite(*refraction_k_) || *refraction_k_ < 0.5 || *refraction_k_ > 10))
+        throw UsageError(fmt::format("--refraction-k {:g} is out of range; give 0.5 to 10 (4/3 for standard refraction, 1 for none)", *refraction_k_));
+}
+
+void SensorOptions::apply(InputRequest& request) const {
+    for (const char* name : {"systems", "system_field", "altitudes_m", "refraction_k"}) request.uses.push_back(name);
+    request.parameters.systems = systems_;
+    request.parameters.system_field = system_field_;
+    request.parameters.altitudes_m = altitudes_m_;
+    request.parameters.refraction_k = refraction_k_;
 }
 
 void DistanceOption::parse() {

@@ -74,6 +74,22 @@ private:
     std::map<std::string, std::string> alternatives_;
 };
 
+// --systems FILE, --system-field F, --altitudes LIST, --refraction-k K: the sensor model
+// (systems.hpp, sensor.hpp); each replaces the scenario's.
+class SensorOptions {
+public:
+    void add(CLI::App& app);
+    void validate();
+    // Into the request's parameters, with the scenario parameters they replace named as used.
+    void apply(InputRequest& request) const;
+
+private:
+    std::string systems_file_, system_field_, altitudes_text_;
+    std::optional<double> refraction_k_;
+    std::optional<SystemCatalogue> systems_;
+    std::vector<double> altitudes_m_;
+};
+
 // resolve_inputs with the command's load options; the note of what a scenario supplied goes to
 // stderr unless --quiet.
 AnalysisInputs resolve(const InputRequest& request, const Io& io);

@@ -4,12 +4,14 @@
 #include <cstddef>
 
 #include "coverage/common.hpp"
+#include "dza/sensor.hpp"
 
 namespace dza::coverage {
 
 struct Reach {
     std::size_t feature = 0;
-    double radius_m = 0;
+    double radius_m = 0;  // the maximum range
+    SensorReach sensor;
     bool is_circle = false;  // a point's circle built here (centre and radius describe it exactly)
     LonLat centre;
     double max_error_m = 0;

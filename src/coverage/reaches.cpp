@@ -83,16 +83,17 @@ bool single_point(const Geometry& g, LonLat& p) {
 
 }  // namespace
 
-std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<double>& radius_m, double tolerance_m, const Callbacks& callbacks) {
+std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<SensorReach>& sensors, double tolerance_m, const Callbacks& callbacks) {
     std::vector<Reach> reaches;
     for (std::size_t i = 0; i < deployments.features.size(); ++i) {
-        if (std::isnan(radius_m[i])) {
+        if (std::isnan(sensors[i].max_range_m)) {
             callbacks.warning(fmt::format("{}: {}: has no geometry; left out", deployments.where_text(), deployments.describe(deployments.features[i])));
             continue;
         }
         Reach r;
         r.feature = i;
-        r.radius_m = radius_m[i];
+        r.sensor = sensors[i];
+        r.radius_m = sensors[i].max_range_m;
         r.max_error_m = r.radius_m > 0 ? buffer_max_error_m(r.radius_m, tolerance_m) : 0.0;
         r.is_circle = single_point(deployments.features[i].geometry, r.centre);
         reaches.push_back(std::move(r));
@@ -100,7 +101,33 @@ std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<double
     return reaches;
 }
 
-void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m) {
+namespace {
+
+// The horizon nearest a site in any azimuth: in the meridian's section (the smallest radius of
+// curvature) at the latitude nearest the equator; +inf without a target altitude.
+double nearest_horizon_m(const SensorReach& s, double min_abs_lat_deg, const HorizonModel& horizon) {
+    if (!horizon.target_altitude_m || !s.line_of_sight) return std::numeric_limits<double>::infinity();
+    return radar_horizon_m(meridional_radius_m(min_abs_lat_deg), horizon.refraction_k, s.sensor_height_m, *horizon.target_altitude_m);
+}
+
+// A line's or polygon's reach: the buffer by the maximum range (or the nearest horizon), less the
+// buffer by the minimum range.
+BufferResult buffered_reach(const Geometry& source, const SensorReach& s, const HorizonModel& horizon, double tolerance_m) {
+    const Extent e = extent_of(source.get());
+    const double min_abs_lat = (e.min_lat <= 0 && e.max_lat >= 0) ? 0.0 : std::min(std::fabs(e.min_lat), std::fabs(e.max_lat));
+    BufferOptions b;
+    b.distance_m = std::min(s.max_range_m, nearest_horizon_m(s, min_abs_lat, horizon));
+    b.tolerance_m = tolerance_m;
+    BufferResult outer = geodesic_buffer(source, b);
+    if (s.min_range_m <= 0) return outer;
+    if (s.min_range_m >= b.distance_m) return {Geometry(), outer.max_error_m};
+    b.distance_m = s.min_range_m;
+    return buffer_ring(outer, geodesic_buffer(source, b));
+}
+
+}  // namespace
+
+void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon) {
     parallel_for(
         reaches.size(),
         [&](std::size_t begin, std::size_t end) {
@@ -108,13 +135,23 @@ void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, dou
                 Reach& r = reaches[k];
                 const Feature& f = deployments.features[r.feature];
                 with_feature_context(deployments, f, [&] {
-                    if (r.is_circle && r.radius_m > 0) r.geometry = circle(r.centre, r.radius_m, r.max_error_m);
+                    if (r.is_circle) {
+                        // A disc the horizon does not cut anywhere is the circle; anything else the sensor's reach.
+                        const bool disc = r.sensor.is_disc() && nearest_horizon_m(r.sensor, std::fabs(r.centre.lat), horizon) >= r.radius_m;
+                        if (disc && r.radius_m > 0) r.geometry = circle(r.centre, r.radius_m, r.max_error_m);
+                        if (!disc) {
+                            r.is_circle = false;
+                            if (r.radius_m > 0) {
+                                SensorReachGeometry g = sensor_reach_geometry(r.centre, r.sensor, horizon, tolerance_m);
+                                r.max_error_m = g.max_error_m;
+                                r.geometry = std::move(g.geometry);
+                            }
+                            return;
+                        }
+                    }
                     if (!r.geometry) {
                         r.is_circle = false;
-                        BufferOptions b;
-                        b.distance_m = r.radius_m;
-                        b.tolerance_m = tolerance_m;
-                        BufferResult buffered = geodesic_buffer(f.geometry, b);
+                        BufferResult buffered = buffered_reach(f.geometry, r.sensor, horizon, tolerance_m);
                         r.max_error_m = buffered.max_error_m;
                         r.geometry = std::move(buffered.geometry);
                     }
@@ -123,6 +160,7 @@ void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, dou
         },
         {}, {}, 16);
     for (Reach& r : reaches) {
+        if (!r.geometry) r.geometry = geos::empty_polygon();
         r.extent = extent_of(r.geometry.get());
         r.empty = is_empty(r.geometry.get());
         if (!r.empty) geos::share_between_threads(r.geometry.get());
@@ -145,29 +183,33 @@ GridShape grid_shape(const std::vector<Extent>& extents) {
 
 }  // namespace coverage
 
-std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options) {
+std::vector<SensorReach> deployment_sensors(const Layer& deployments, const CoverageOptions& options) {
     if (options.radius_m) coverage::check_radius(*options.radius_m, "radius");
     for (const auto& [role, m] : options.radius_by_role_m) coverage::check_radius(m, fmt::format("radius for role \"{}\"", role));
-    if (!options.radius_m && options.radius_field.empty() && options.radius_by_role_m.empty())
-        throw UsageError("no reach given: give a radius, a radius field or radiuses by role");
+    const bool typed = options.sensors.systems && !options.sensors.systems->empty();
+    const bool rules = options.radius_m || !options.radius_field.empty() || !options.radius_by_role_m.empty();
+    if (!rules && !typed) throw UsageError("no reach given: give a radius, a radius field, radiuses by role or systems");
+    if (options.horizon.target_altitude_m && (!std::isfinite(*options.horizon.target_altitude_m) || *options.horizon.target_altitude_m < 0))
+        throw UsageError(fmt::format("target altitude {:g} m is not an altitude of 0 or more", *options.horizon.target_altitude_m));
+    if (!std::isfinite(options.horizon.refraction_k) || options.horizon.refraction_k < 0.5 || options.horizon.refraction_k > 10)
+        throw UsageError(fmt::format("refraction factor k = {:g} is out of range; give 0.5 to 10 (4/3 for standard refraction, 1 for none)",
+                                     options.horizon.refraction_k));
     std::optional<std::size_t> field, role;
     if (!options.radius_field.empty()) field = deployments.require_field(options.radius_field);
     if (!options.radius_by_role_m.empty()) {
-        if (!field && !options.radius_m) role = deployments.require_field(options.role_field);
+        if (!field && !options.radius_m && !typed) role = deployments.require_field(options.role_field);
         else role = deployments.field_index(options.role_field);
     }
-    std::vector<double> out(deployments.features.size(), std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t i = 0; i < deployments.features.size(); ++i) {
-        const Feature& f = deployments.features[i];
-        if (f.geometry.is_empty()) continue;
+    // The reach rules' range of a feature without a system.
+    const auto rule_range_m = [&](const Feature& f) {
+        if (!rules)
+            throw DataError(fmt::format("{}: {}: has no system (field {}) and no reach is given; give it a system of {} or give a radius",
+                                        deployments.where_text(), deployments.describe(f), options.sensors.system_field, options.sensors.systems->source));
         if (role) {
             const auto& v = f.values[*role];
             if (v.is_string()) {
                 const auto it = options.radius_by_role_m.find(v.get<std::string>());
-                if (it != options.radius_by_role_m.end()) {
-                    out[i] = it->second;
-                    continue;
-                }
+                if (it != options.radius_by_role_m.end()) return it->second;
             }
             if (!field && !options.radius_m) {
                 std::string roles;
@@ -177,12 +219,27 @@ std::vector<double> deployment_reaches_m(const Layer& deployments, const Coverag
                                             v.is_null() ? std::string("empty") : v.dump(), roles));
             }
         }
-        if (field && (!f.values[*field].is_null() || !options.radius_m)) {
-            out[i] = coverage::field_km_m(deployments, f, *field);
+        if (field && (!f.values[*field].is_null() || !options.radius_m)) return coverage::field_km_m(deployments, f, *field);
+        return *options.radius_m;
+    };
+    std::vector<SensorReach> out(deployments.features.size());
+    for (std::size_t i = 0; i < deployments.features.size(); ++i) {
+        const Feature& f = deployments.features[i];
+        if (f.geometry.is_empty()) {
+            out[i].max_range_m = std::numeric_limits<double>::quiet_NaN();
             continue;
         }
-        out[i] = *options.radius_m;
+        out[i] = deployment_sensor(deployments, f, options.sensors, [&] { return rule_range_m(f); });
+        if (!out[i].sector.full() && f.geometry.dimension() != 0)
+            throw DataError(fmt::format("{}: {}: is a {} with a sector; sectors apply to point deployments only: give it a point or no sector",
+                                        deployments.where_text(), deployments.describe(f), f.geometry.type_name()));
     }
+    return out;
+}
+
+std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options) {
+    std::vector<double> out;
+    for (const SensorReach& s : deployment_sensors(deployments, options)) out.push_back(s.max_range_m);
     return out;
 }
 

@@ -13,11 +13,12 @@
 
 namespace dza::coverage {
 
-// 1. A reach for each deployment with a radius (one without a geometry is left out with a
-// warning), then their geometries, built in parallel: a geodesic circle around a point, else
-// the geodesic buffer. Each reach's extent is set and its geometry readied for sharing.
-std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<double>& radius_m, double tolerance_m, const Callbacks& callbacks);
-void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m);
+// 1. A reach for each deployment with a geometry (one without is left out with a warning), then
+// their geometries, built in parallel: a geodesic circle around a point whose reach is a disc
+// the horizon does not cut, the sensor's reach (sensor_reach_geometry) around any other point,
+// else the geodesic buffer. Each reach's extent is set and its geometry readied for sharing.
+std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<SensorReach>& sensors, double tolerance_m, const Callbacks& callbacks);
+void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon);
 
 // 2. Circles inside another circle leave the union (in_union = false); the reaches that stay
 // are inserted into `kept`. Returns, for each reach, the circles found inside it; counts them
