@@ -323,6 +323,9 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
                                  {"start_lat", deg(g.start.lat)},
                                  {"end_lon", deg(g.end.lon)},
                                  {"end_lat", deg(g.end.lat)}});
+        json depth = json::object();
+        for (std::size_t n = 0; n < result.line->depth_km.size(); ++n) depth[std::to_string(n + 1)] = km(result.line->depth_km[n]);
+        l["depth_km"] = depth;
         j["line"] = l;
     } else {
         j["line"] = nullptr;
@@ -330,6 +333,15 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     j["targets"] = json::array();
     for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
     j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km2(result.gaps_km2)}};
+    json loss = json::array();
+    for (const auto& d : result.loss) {
+        json row;
+        row["name"] = d.name;
+        if (result.line) row["line_covered_km"] = km(d.line_covered_km);
+        row["area_covered_km2"] = km2(d.area_covered_km2);
+        loss.push_back(row);
+    }
+    j["loss"] = loss;
     j["method"] = coverage_method;
     j["max_error_m"] = metres(result.max_error_m);
     return j;
