@@ -25,6 +25,10 @@ namespace {
 
 // A scenario may be at most this large; a bigger file is refused before parsing.
 constexpr std::uintmax_t max_scenario_bytes = 1u << 20;
+// Limits of the plan rules: a gap longer than the Earth's circumference, or a depth of more
+// deployments than a plan holds, is a typing mistake.
+constexpr double max_line_km = 40075;
+constexpr int max_line_depth = 100000;
 
 // Says where in the scenario a node is, and fails with `FILE:LINE: KEY: what is wrong, what to try`.
 class Reader {
@@ -199,8 +203,8 @@ Scenario load_scenario(const std::string& path) {
         throw UsageError(fmt::format("{}: cannot be read: {}", path, cut_short(e.what(), 200)));
     }
     const Reader r(path);
-    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, parameters, analyses");
-    r.check_keys(root, "", {"name", "layers", "parameters", "analyses"});
+    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, parameters, rules, analyses");
+    r.check_keys(root, "", {"name", "layers", "parameters", "rules", "analyses"});
 
     Scenario s;
     s.file = path;
@@ -269,6 +273,23 @@ Scenario load_scenario(const std::string& path) {
         }
         if (p["allowed_regions"]) out.allowed_regions = r.strings(p["allowed_regions"], "parameters.allowed_regions");
         if (p["west_of_lon"]) out.west_of_lon = r.number_in(p["west_of_lon"], "parameters.west_of_lon", -180, 180, "give a longitude in degrees, -180 to 180");
+    }
+
+    if (const auto rules = root["rules"]) {
+        r.require_map(rules, "rules");
+        r.check_keys(rules, "rules", {"min_line_covered_pct", "max_line_gap_km", "min_line_depth"});
+        auto& out = s.rules;
+        if (rules["min_line_covered_pct"])
+            out.min_line_covered_pct = r.number_in(rules["min_line_covered_pct"], "rules.min_line_covered_pct", 0, 100, "give a percentage, 0 to 100");
+        if (rules["max_line_gap_km"])
+            out.max_line_gap_km = r.number_in(rules["max_line_gap_km"], "rules.max_line_gap_km", 0, max_line_km, "give a length in km, 0 or more");
+        if (const auto depth = rules["min_line_depth"]) {
+            const double n = r.number(depth, "rules.min_line_depth");
+            if (n != std::floor(n) || n < 1 || n > max_line_depth)
+                r.fail(depth, "rules.min_line_depth", fmt::format("{} is not a whole number of deployments from 1 to {}; give e.g. 2 for every metre within reach of two",
+                                                                  cut_short(depth.Scalar()), max_line_depth));
+            out.min_line_depth = static_cast<int>(n);
+        }
     }
 
     if (const auto a = root["analyses"]) {
