@@ -347,10 +347,20 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     return j;
 }
 
-json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side) {
+json rules_json(const std::vector<RuleResult>& rules) {
+    json out = json::array();
+    for (const auto& r : rules) {
+        const int decimals = r.rule == "min_line_covered_pct" ? json_decimals::pct : json_decimals::km;
+        out.push_back({{"rule", r.rule}, {"passed", r.passed}, {"measured", json_round(r.measured, decimals)}, {"limit", json_round(r.limit, decimals)},
+                       {"message", r.message}});
+    }
+    return out;
+}
+
+json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side, const std::vector<RuleResult>* rules) {
     json j;
     j["schema"] = "dza.check/1";
-    j["passed"] = result.passed();
+    j["passed"] = result.passed() && (!rules || rules_passed(*rules));
     j["violation_count"] = result.violation_count();
     j["standoff_km"] = km(eligibility.standoff_m / 1000.0);
     j["eligibility"] = eligibility_json(eligibility);
@@ -368,6 +378,7 @@ json to_json(const CheckResult& result, const EligibilityRule& eligibility, cons
                                     {"passed", d.passed()},
                                     {"violations", v}});
     }
+    if (rules) j["rules"] = rules_json(*rules);
     return j;
 }
 

@@ -88,8 +88,14 @@ nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deploy
 
 // "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "eligibility", "controlled_side",
 // "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",
-// "passed", "violations": [{"rule", "message"}]}]}.
-nlohmann::ordered_json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side);
+// "passed", "violations": [{"rule", "message"}]}]}. With the scenario's plan rules, "rules" (see
+// rules_json) comes last and "passed" is false when a rule fails too.
+nlohmann::ordered_json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side,
+                               const std::vector<RuleResult>* rules = nullptr);
+
+// The plan rules' results: [{"rule", "passed", "measured", "limit", "message"}], in the order
+// check_rules gives them (measured and limit in the rule's unit: %, km, or a number of deployments).
+nlohmann::ordered_json rules_json(const std::vector<RuleResult>& rules);
 
 // "dza.info/1": {"schema", "layers": [one object a layer: "source", "name", "driver", "crs" (null
 // when none is declared, and then "crs_assumed"), "crs_name", "geometry_type", "feature_count",
