@@ -199,3 +199,20 @@ TEST_CASE("depth: a line crossing the same disc twice, and discs stacked three d
         CHECK(std::fabs(r.line->depth_km[n - 1] - at_least[n]) <= margin_km);
     }
 }
+
+TEST_CASE("depth: a reach with a hole (the buffer of a closed line) counts the band only", "[coverage][depth]") {
+    // A closed ring of about 150 km a side buffered by 20 km: a band with a hole. A meridian
+    // through the middle crosses the band twice; the hole is not covered. GEOS's cut of the line
+    // by the coverage (covered_km) is the independent measure here: with the hole counted as
+    // covered, depth_km[0] would exceed it by the hole's width (about 110 km).
+    Layer deployments = discs_layer({{{0, 0}, 20000}});
+    deployments.features[0].geometry = Geometry::line({{29, 47}, {31, 47}, {31, 49}, {29, 49}, {29, 47}});
+    const Layer line = meridian_layer({30, 45}, {30, 51});
+    const CoverageResult r = compute_coverage(deployments, region_layer(), &line, {}, by_field());
+    REQUIRE(r.line);
+    REQUIRE(r.line->depth_km.size() == 1);
+    CHECK(r.line->depth_km[0] == Approx(r.line->covered_km).margin(1e-5));
+    CHECK(r.line->covered_km == Approx(80).margin(1));  // two crossings of a 40 km band, nearly at right angles
+    REQUIRE(r.loss.size() == 1);
+    CHECK(r.loss[0].line_covered_km == Approx(0).margin(1e-9));
+}
