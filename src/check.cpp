@@ -111,4 +111,49 @@ CheckResult check_plan(const Layer& deployments, const Layer& regions, const Lay
     return result;
 }
 
+std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult& coverage) {
+    std::vector<RuleResult> out;
+    if (rules.empty()) return out;
+    if (!coverage.line) throw UsageError("the plan rules (rules:) are about the line, and the coverage has none; give a line or remove the rules");
+    const LineCoverage& line = *coverage.line;
+    if (rules.min_line_covered_pct) {
+        RuleResult r{"min_line_covered_pct", false, line.covered_pct, *rules.min_line_covered_pct, ""};
+        r.passed = r.measured >= r.limit;
+        r.message = fmt::format("the line is {:.2f}% covered ({:.3f} of {:.3f} km); the rule asks at least {:g}%", r.measured, line.covered_km, line.length_km, r.limit);
+        out.push_back(std::move(r));
+    }
+    if (rules.max_line_gap_km) {
+        const LineGap* longest = nullptr;
+        for (const auto& g : line.gaps)
+            if (!longest || g.length_km > longest->length_km) longest = &g;
+        RuleResult r{"max_line_gap_km", false, longest ? longest->length_km : 0.0, *rules.max_line_gap_km, ""};
+        r.passed = r.measured <= r.limit;
+        r.message = longest ? fmt::format("the longest uncovered stretch of the line is {:.3f} km ({}, km {:.3f} to {:.3f}); the rule allows at most {:g} km", r.measured,
+                                          longest->name, longest->from_km, longest->to_km, r.limit)
+                            : fmt::format("no stretch of the line is uncovered; the rule allows at most {:g} km", r.limit);
+        out.push_back(std::move(r));
+    }
+    if (rules.min_line_depth) {
+        const auto n = static_cast<std::size_t>(*rules.min_line_depth);
+        const double at_least_km = n <= line.depth_km.size() ? line.depth_km[n - 1] : 0.0;
+        RuleResult r{"min_line_depth", false, std::max(0.0, line.length_km - at_least_km), static_cast<double>(n), ""};
+        r.passed = r.measured * 1000.0 < 1.0;
+        r.message = fmt::format("{:.3f} km of the line lie within reach of fewer than {} deployment{}; the rule asks every metre within reach of at least {}", r.measured, n,
+                                n == 1 ? "" : "s", n);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::string rule_figure(const RuleResult& rule, bool limit) {
+    const double value = limit ? rule.limit : rule.measured;
+    if (rule.rule == "min_line_covered_pct") return fmt::format("{:.2f}%", value);
+    if (rule.rule == "min_line_depth" && limit) return fmt::format("{:g} deployment{}", value, value == 1 ? "" : "s");
+    return fmt::format("{:.3f} km", value);
+}
+
+bool rules_passed(const std::vector<RuleResult>& rules) {
+    return std::all_of(rules.begin(), rules.end(), [](const RuleResult& r) { return r.passed; });
+}
+
 }  // namespace dza

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <vector>
 
 #include "coverage/steps.hpp"
@@ -84,11 +85,34 @@ CoverageResult compute(const Layer& deployments, const Layer& regions, const Lay
     check_cancel(cb, 0.45, "coverage: redundancy");
 
     // 4. The area covered twice or more.
-    result.redundancy = coverage::redundancy_of(reaches, kept, inside_of, result.coverage);
+    std::vector<Geometry> exclusive;  // what each reach alone covers
+    result.redundancy = coverage::redundancy_of(reaches, kept, inside_of, result.coverage, exclusive);
     check_cancel(cb, 0.7, "coverage: figures");
 
     // 5. Figures per region, per target and for the territory, the line's coverage and the gaps.
-    coverage::measure_figures(result, regions, region_idx, line, targets, target_idx, options, reaches, grid, source);
+    std::vector<double> exclusive_km2;
+    coverage::measure_figures(result, regions, region_idx, line, targets, target_idx, options, reaches, grid, source, exclusive, exclusive_km2);
+
+    // 6. The line's depth, and what the loss of each deployment takes away.
+    std::vector<double> alone_m(reaches.size(), 0.0);
+    if (result.line) {
+        coverage::LineDepth depth = coverage::measure_depth(coverage::line_paths(*line), reaches, grid);
+        for (double m : depth.depth_m) result.line->depth_km.push_back(m / 1000.0);
+        alone_m = std::move(depth.alone_m);
+    }
+    for (std::size_t i = 0; i < reaches.size(); ++i) {
+        DeploymentLoss loss;
+        loss.feature = reaches[i].feature;
+        loss.name = deployments.label(deployments.features[loss.feature]);
+        loss.line_covered_km = result.line ? std::max(0.0, result.line->covered_km - alone_m[i] / 1000.0) : std::numeric_limits<double>::quiet_NaN();
+        loss.area_covered_km2 = std::max(0.0, result.total.covered_km2 - exclusive_km2[i]);
+        result.loss.push_back(std::move(loss));
+    }
+    std::stable_sort(result.loss.begin(), result.loss.end(), [](const DeploymentLoss& a, const DeploymentLoss& b) {
+        if (!std::isnan(a.line_covered_km) && a.line_covered_km != b.line_covered_km) return a.line_covered_km < b.line_covered_km;
+        if (a.area_covered_km2 != b.area_covered_km2) return a.area_covered_km2 < b.area_covered_km2;
+        return a.feature < b.feature;
+    });
     cb.report(1.0, "coverage");
     return result;
 }

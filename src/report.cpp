@@ -18,6 +18,7 @@ json results_json(const RunResults& r) {
     if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->eligibility, r.zones->controlled_side);
     if (r.coverage) out["coverage"] = to_json(r.coverage->all(), *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
     if (r.check) out["check"] = to_json(r.check->result, r.check->eligibility, r.check->controlled_side);
+    if (r.rules) out["rules"] = rules_json(*r.rules);
     return out;
 }
 
@@ -52,6 +53,17 @@ std::string check_html(const CheckSection& c) {
         html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", markup_escape(d.name), markup_escape(where),
                             num(d.distance_km, 1), d.passed() ? "ok" : "fail", d.passed() ? "ok" : res);
     }
+    return html + "</table>\n";
+}
+
+std::string rules_html(const std::vector<RuleResult>& rules) {
+    std::string html = "<h2 id=\"rules\">Plan rules</h2>\n";
+    html += rules_passed(rules) ? "<p class=\"ok\">The plan meets every rule.</p>\n" : "<p class=\"fail\">The plan fails a rule.</p>\n";
+    html += "<table id=\"rules-table\"><tr><th>rule</th><th>limit</th><th>measured</th><th>result</th></tr>\n";
+    for (const auto& r : rules)
+        html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>\n", markup_escape(r.rule),
+                            markup_escape(rule_figure(r, true)), markup_escape(rule_figure(r, false)), r.passed ? "ok" : "fail", markup_escape(r.message),
+                            r.passed ? "pass" : "fail");
     return html + "</table>\n";
 }
 
@@ -168,6 +180,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
             ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
     html += "<div id=\"map\">" + map_svg + "</div>\n";
     if (results.check) html += check_html(*results.check);
+    if (results.rules) html += rules_html(*results.rules);
     if (results.distance) html += distance_html(*results.distance);
     if (results.coverage) html += coverage_html(*results.coverage);
     if (results.zones) html += zones_html(*results.zones);

@@ -327,6 +327,9 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
                                  {"start_lat", deg(g.start.lat)},
                                  {"end_lon", deg(g.end.lon)},
                                  {"end_lat", deg(g.end.lat)}});
+        json depth = json::object();
+        for (std::size_t n = 0; n < result.line->depth_km.size(); ++n) depth[std::to_string(n + 1)] = km(result.line->depth_km[n]);
+        l["depth_km"] = depth;
         j["line"] = l;
     } else {
         j["line"] = nullptr;
@@ -334,6 +337,15 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     j["targets"] = json::array();
     for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
     j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km2(result.gaps_km2)}};
+    json loss = json::array();
+    for (const auto& d : result.loss) {
+        json row;
+        row["name"] = d.name;
+        if (result.line) row["line_covered_km"] = km(d.line_covered_km);
+        row["area_covered_km2"] = km2(d.area_covered_km2);
+        loss.push_back(row);
+    }
+    j["loss"] = loss;
     j["method"] = coverage_method;
     j["max_error_m"] = metres(result.max_error_m);
     return j;
@@ -376,10 +388,20 @@ json to_json(const std::vector<const CoverageResult*>& results, const Layer& dep
     return j;
 }
 
-json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side) {
+json rules_json(const std::vector<RuleResult>& rules) {
+    json out = json::array();
+    for (const auto& r : rules) {
+        const int decimals = r.rule == "min_line_covered_pct" ? json_decimals::pct : json_decimals::km;
+        out.push_back({{"rule", r.rule}, {"passed", r.passed}, {"measured", json_round(r.measured, decimals)}, {"limit", json_round(r.limit, decimals)},
+                       {"message", r.message}});
+    }
+    return out;
+}
+
+json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side, const std::vector<RuleResult>* rules) {
     json j;
     j["schema"] = "dza.check/1";
-    j["passed"] = result.passed();
+    j["passed"] = result.passed() && (!rules || rules_passed(*rules));
     j["violation_count"] = result.violation_count();
     j["standoff_km"] = km(eligibility.standoff_m / 1000.0);
     j["eligibility"] = eligibility_json(eligibility);
@@ -397,6 +419,7 @@ json to_json(const CheckResult& result, const EligibilityRule& eligibility, cons
                                     {"passed", d.passed()},
                                     {"violations", v}});
     }
+    if (rules) j["rules"] = rules_json(*rules);
     return j;
 }
 

@@ -413,6 +413,9 @@ json summary_json(const Scenario& scenario, const AnalysisInputs& in, const json
 }  // namespace
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+    // The plan rules are about the line: refused before any work when there is none.
+    if (!scenario.rules.empty() && !scenario.has_layer("line"))
+        throw UsageError(fmt::format("{}: rules: the plan rules are about the line, and the scenario has none; add layers.line or remove the rules", scenario.file.string()));
     const fs::path out_dir = prepare_output_folder(scenario, options);
     RunResult result;
     const auto wants = [&](const char* analysis) {
@@ -436,8 +439,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (wants("zones")) steps.run("zones", [&] { return analyse_zones(in, results, outputs, callbacks); });
     if (wants("coverage")) steps.run("coverage", [&] { return analyse_coverage(in, results, outputs, callbacks); });
     if (wants("check")) steps.run("check", [&] { return analyse_check(in, results, callbacks); });
-    result.plan_checked = results.check.has_value();
-    result.plan_passed = !results.check || results.check->result.passed();
+    // The plan rules are measured on the coverage.
+    if (!scenario.rules.empty()) {
+        if (results.coverage) results.rules = check_rules(scenario.rules, results.coverage->result);
+        else callbacks.warning(fmt::format("{}: rules: not checked, since the coverage is not among the analyses; add coverage to analyses", scenario.file.string()));
+    }
+    result.plan_checked = results.check.has_value() || results.rules.has_value();
+    result.plan_passed = (!results.check || results.check->result.passed()) && (!results.rules || rules_passed(*results.rules));
     const std::vector<Output> inputs_used = input_copies(in.layers, results.check ? &results.check->result : nullptr, callbacks);
 
     // The data layers (dza.gpkg, the database) and, for geojson.io and GitHub, the GeoJSON files

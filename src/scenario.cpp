@@ -26,6 +26,10 @@ namespace {
 
 // A scenario may be at most this large; a bigger file is refused before parsing.
 constexpr std::uintmax_t max_scenario_bytes = 1u << 20;
+// Limits of the plan rules: a gap longer than the Earth's circumference, or a depth of more
+// deployments than a plan holds, is a typing mistake.
+constexpr double max_line_km = 40075;
+constexpr int max_line_depth = 100000;
 
 
 }  // namespace
@@ -98,8 +102,8 @@ Scenario load_scenario(const std::string& path) {
         throw UsageError(fmt::format("{}: cannot be read: {}", path, cut_short(e.what(), 200)));
     }
     const Reader r(path);
-    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, parameters, analyses");
-    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "analyses"});
+    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, systems, parameters, rules, analyses");
+    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "rules", "analyses"});
 
     Scenario s;
     s.file = path;
@@ -193,6 +197,23 @@ Scenario load_scenario(const std::string& path) {
             s.systems_file = resolved.string();
         } else {
             s.parameters.systems = systems_from_yaml(systems, path, "systems");
+        }
+    }
+
+    if (const auto rules = root["rules"]) {
+        r.require_map(rules, "rules");
+        r.check_keys(rules, "rules", {"min_line_covered_pct", "max_line_gap_km", "min_line_depth"});
+        auto& out = s.rules;
+        if (rules["min_line_covered_pct"])
+            out.min_line_covered_pct = r.number_in(rules["min_line_covered_pct"], "rules.min_line_covered_pct", 0, 100, "give a percentage, 0 to 100");
+        if (rules["max_line_gap_km"])
+            out.max_line_gap_km = r.number_in(rules["max_line_gap_km"], "rules.max_line_gap_km", 0, max_line_km, "give a length in km, 0 or more");
+        if (const auto depth = rules["min_line_depth"]) {
+            const double n = r.number(depth, "rules.min_line_depth");
+            if (n != std::floor(n) || n < 1 || n > max_line_depth)
+                r.fail(depth, "rules.min_line_depth", fmt::format("{} is not a whole number of deployments from 1 to {}; give e.g. 2 for every metre within reach of two",
+                                                                  cut_short(depth.Scalar()), max_line_depth));
+            out.min_line_depth = static_cast<int>(n);
         }
     }
 

@@ -3,13 +3,17 @@
 // territory (or at sea inside the maritime zone), on the controlled side, at least the stand-off
 // from the line, west of the meridian, inside a basing area, inside an allowed region: on land,
 // the eligibility rule of eligibility.hpp. Every violation names the deployment and the measured figure.
+// The plan rules of a scenario (coverage of the line, its longest gap, its depth) are checked
+// against the coverage by check_rules.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/coverage.hpp"
 #include "dza/eligibility.hpp"
 #include "dza/layer.hpp"
+#include "dza/scenario.hpp"
 #include "dza/territory.hpp"
 
 namespace dza {
@@ -42,5 +46,24 @@ struct CheckResult {
 };
 
 CheckResult check_plan(const Layer& deployments, const Layer& regions, const Layer& line, const Territory& territory, const CheckOptions& options);
+
+// One plan rule (scenario `rules:`) against the coverage.
+struct RuleResult {
+    std::string rule;     // min_line_covered_pct, max_line_gap_km, min_line_depth
+    bool passed = false;
+    double measured = 0;  // covered %, the longest gap in km, the length covered fewer than n times in km
+    double limit = 0;     // the rule's figure: %, km, or n
+    std::string message;  // "the line is 87.3% covered; the rule asks at least 90%"
+};
+
+// The rules given, in the order min_line_covered_pct, max_line_gap_km, min_line_depth.
+// min_line_depth n is met when less than 1 m of the line lies within reach of fewer than n
+// deployments. UsageError when there are rules and the coverage has no line.
+std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult& coverage);
+
+bool rules_passed(const std::vector<RuleResult>& rules);
+
+// A rule's limit (or its measured figure) as text in the rule's unit: "90.00%", "12.500 km", "2 deployments".
+std::string rule_figure(const RuleResult& rule, bool limit);
 
 }  // namespace dza

@@ -24,6 +24,13 @@
 // deepest first, stopping as soon as nothing is left); the redundancy (covered by two or more)
 // is the coverage minus that part. No area is ever counted twice.
 //
+// Depth and loss. Each straight lon/lat edge of the densified line is cut where it crosses the
+// boundary of any reach that meets it (every reach, the contained circles too); each piece lies
+// within as many reaches as hold its midpoint, and its geodesic length adds to the lengths
+// covered at least that many times. A piece within exactly one reach is what that deployment
+// alone covers of the line; the part of the territory it alone covers is its exclusive part
+// (above) within the territory. Losing it loses exactly those.
+//
 // Error bound. Every vertex of a reach lies on the exact circle (or buffer) and every edge within
 // max_error_m of it, so a reach's area is within its perimeter times max_error_m of the exact
 // one (about 0.01% for a 100 km circle at the default 10 m tolerance), and a line's crossing of a
@@ -117,6 +124,21 @@ struct LineCoverage {
     double covered_km = 0;
     double covered_pct = 0;
     std::vector<LineGap> gaps;
+    // depth_km[n - 1]: the geodesic length of the line within the reach of at least n
+    // deployments, for n = 1 up to the greatest depth met (empty when nothing is covered);
+    // depth_km[0] is covered_km to within rounding. Circles set aside from the union as contained
+    // in another count here: they cover the line too.
+    std::vector<double> depth_km;
+};
+
+// What the coverage becomes if one deployment is lost (its reach removed, the others kept).
+struct DeploymentLoss {
+    std::size_t feature = 0;  // index in the deployments layer
+    std::string name;         // the deployment's label
+    // The line's covered length without it: covered_km less what it alone covers. NaN without a line.
+    double line_covered_km = 0;
+    // The territory's covered area without it: total.covered_km2 less what it alone covers there.
+    double area_covered_km2 = 0;
 };
 
 struct CoverageResult {
@@ -130,6 +152,9 @@ struct CoverageResult {
     std::vector<AreaCoverage> regions;  // one per region with a polygonal geometry, in layer order
     AreaCoverage total;                 // the territory (the union of the regions)
     std::optional<LineCoverage> line;
+    // One per reach (deployment with a geometry and a reach), the worst loss first: the smallest
+    // line_covered_km, then the smallest area_covered_km2, then the deployments' order.
+    std::vector<DeploymentLoss> loss;
     std::vector<AreaCoverage> targets;  // one per polygonal target feature, layer by layer
     std::string gaps_within;            // "territory" or the name given in the options
     double gaps_km2 = 0;

@@ -154,16 +154,18 @@ struct RunResults {
     std::optional<ZonesSection> zones;
     std::optional<CoverageSection> coverage;
     std::optional<CheckSection> check;
+    std::optional<std::vector<RuleResult>> rules;  // the scenario's plan rules, against the coverage
 };
 
 // summary.json's "results": each analysis run, in the order distance, zones, coverage, check,
-// as results_json.hpp writes it (what `dza COMMAND --json` prints).
+// as results_json.hpp writes it (what `dza COMMAND --json` prints), then "rules" (rules_json)
+// when the scenario has plan rules.
 nlohmann::ordered_json results_json(const RunResults& results);
 // summary.json's "methods": {"<analysis>": {"method", "max_error_m"}}, in the same order.
 nlohmann::ordered_json methods_json(const RunResults& results);
 
 // report.html: one self-contained page with the map (`map_svg`) and a table per result. Ids:
-// map, check, check-table, distances, distance-table, coverage, coverage-table, line-coverage,
+// map, check, check-table, rules, rules-table, distances, distance-table, coverage, coverage-table, line-coverage,
 // line-gaps-table, zones, zones-table, methods.
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg);
 

@@ -78,7 +78,11 @@ nlohmann::ordered_json eligibility_json(const EligibilityRule& eligibility);
 // "covered_km", "covered_pct", "gaps": [{"line", "from_km", "to_km", "length_km", "start_lon",
 // "start_lat", "end_lon", "end_lat"}]} or null, "targets": [area with "layer" first], "gaps":
 // {"within", "area_km2"}, "method", "max_error_m"}; an area is {"name", "area_km2",
-// "covered_km2", "covered_pct", "redundant_km2", "deployments"}.
+// "covered_km2", "covered_pct", "redundant_km2", "deployments"}. The line also has "depth_km":
+// {"1": km within reach of at least one deployment, "2": of at least two, ...} ({} when nothing
+// is covered). "loss" (after "gaps", whether or not there is a line, since it holds the area
+// too): [{"name", "line_covered_km" (only with a line), "area_covered_km2"}], what the line's and
+// the territory's coverage become without that one deployment, the worst first.
 nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line,
                                const std::vector<const Layer*>& targets);
 // The coverage at several target altitudes: one result without an altitude is the object above;
@@ -90,8 +94,14 @@ nlohmann::ordered_json to_json(const std::vector<const CoverageResult*>& results
 
 // "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "eligibility", "controlled_side",
 // "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",
-// "passed", "violations": [{"rule", "message"}]}]}.
-nlohmann::ordered_json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side);
+// "passed", "violations": [{"rule", "message"}]}]}. With the scenario's plan rules, "rules" (see
+// rules_json) comes last and "passed" is false when a rule fails too.
+nlohmann::ordered_json to_json(const CheckResult& result, const EligibilityRule& eligibility, const std::string& controlled_side,
+                               const std::vector<RuleResult>* rules = nullptr);
+
+// The plan rules' results: [{"rule", "passed", "measured", "limit", "message"}], in the order
+// check_rules gives them (measured and limit in the rule's unit: %, km, or a number of deployments).
+nlohmann::ordered_json rules_json(const std::vector<RuleResult>& rules);
 
 // "dza.info/1": {"schema", "layers": [one object a layer: "source", "name", "driver", "crs" (null
 // when none is declared, and then "crs_assumed"), "crs_name", "geometry_type", "feature_count",

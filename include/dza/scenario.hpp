@@ -47,11 +47,21 @@ struct ScenarioParameters {
     std::optional<double> refraction_k;
 };
 
+// What the plan must achieve along the line (`rules:`), checked by dza check and dza run
+// against the coverage (dza::check_rules).
+struct PlanRules {
+    std::optional<double> min_line_covered_pct;  // 0 to 100
+    std::optional<double> max_line_gap_km;       // the longest uncovered stretch, 0 or more
+    std::optional<int> min_line_depth;           // every metre within reach of at least this many, 1 or more
+    bool empty() const { return !min_line_covered_pct && !max_line_gap_km && !min_line_depth; }
+};
+
 struct Scenario {
     std::filesystem::path file;
     std::string name;
     std::map<std::string, ScenarioLayer> layers;  // by role: regions, line, deployments, ...
     ScenarioParameters parameters;
+    PlanRules rules;
     std::vector<std::string> analyses;
     std::string systems_file;  // the catalogue file `systems:` names, if it names one
 

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "cli/format.hpp"
 #include "dza/check.hpp"
+#include "dza/coverage.hpp"
 #include "dza/inputs.hpp"
 #include "dza/error.hpp"
 #include "dza/results_json.hpp"
@@ -38,10 +41,36 @@ ExitCode CheckCommand::run(Io& io) {
     options.eligibility = inputs.eligibility();
     options.maritime_zone = inputs.layer("maritime_zone");
     options.callbacks = io.callbacks();
-    const CheckResult result = check_plan(inputs.require("deployments", "check"), inputs.require("regions", "check"), inputs.require("line", "check"), territory, options);
+    const Layer& deployments = inputs.require("deployments", "check");
+    const Layer& regions = inputs.require("regions", "check");
+    const Layer& line = inputs.require("line", "check");
+    const CheckResult result = check_plan(deployments, regions, line, territory, options);
+
+    // The scenario's plan rules, against the coverage with the scenario's reach.
+    std::optional<std::vector<RuleResult>> rules;
+    if (inputs.scenario && !inputs.scenario->rules.empty()) {
+        const ScenarioParameters& p = inputs.scenario->parameters;
+        CoverageOptions coverage;
+        coverage.radius_m = p.radius_m;
+        coverage.radius_by_role_m = p.radius_by_role_m;
+        // The scenario's field is a field of its own deployments; else a radius_km field, as dza coverage takes it.
+        if (!inputs.given_as.count("deployments")) coverage.radius_field = p.radius_field;
+        if (!coverage.radius_m && coverage.radius_field.empty() && coverage.radius_by_role_m.empty() && deployments.field_index("radius_km"))
+            coverage.radius_field = "radius_km";
+        if (!coverage.radius_m && coverage.radius_field.empty() && coverage.radius_by_role_m.empty())
+            throw UsageError(fmt::format("{}: rules: the plan rules need each deployment's reach, and the scenario gives none and {} has no radius_km field; give "
+                                         "parameters.radius_km, radius_field or radius_km_by_role",
+                                         inputs.scenario->file.string(), deployments.where_text()));
+        coverage.territory = &territory.land;
+        coverage.gaps_within = &territory.controlled;
+        coverage.gaps_within_name = "controlled side";
+        coverage.callbacks = io.callbacks();
+        rules = check_rules(inputs.scenario->rules, compute_coverage(deployments, regions, &line, {}, coverage));
+    }
+    const bool rules_pass = !rules || rules_passed(*rules);
 
     if (json_) {
-        io.out << scrub_secrets(json_text(to_json(result, options.eligibility, territory.rule), 2)) << '\n';
+        io.out << scrub_secrets(json_text(to_json(result, options.eligibility, territory.rule, rules ? &*rules : nullptr), 2)) << '\n';
     } else {
         Table table;
         table.add_column("deployment");
@@ -57,13 +86,38 @@ ExitCode CheckCommand::run(Io& io) {
             for (const auto& d : result.deployments)
                 for (const auto& v : d.violations) io.out << "  " << v.message << '\n';
         }
+        if (rules) {
+            io.out << "\nrules:\n";
+            Table rule_table;
+            rule_table.add_column("rule");
+            rule_table.add_column("limit", Table::Align::Right);
+            rule_table.add_column("measured", Table::Align::Right);
+            rule_table.add_column("result");
+            for (const auto& r : *rules) rule_table.add_row({r.rule, rule_figure(r, true), rule_figure(r, false), r.passed ? "ok" : "FAILED"});
+            rule_table.print(io.out);
+            if (!rules_pass) {
+                io.out << "\nfailed rules:\n";
+                for (const auto& r : *rules)
+                    if (!r.passed) io.out << "  " << r.rule << ": " << r.message << '\n';
+            }
+        }
         io.out << fmt::format("\n{} deployments, stand-off {:g} km, controlled side: {}\n", result.deployments.size(), options.eligibility.standoff_m / 1000.0, territory.rule);
     }
-    if (result.passed()) return ExitCode::Ok;
-    std::size_t failing = 0;
-    for (const auto& d : result.deployments) failing += d.passed() ? 0 : 1;
-    io.err << fmt::format("dza: the plan fails: {} violation{} by {} of {} deployments\n", result.violation_count(), result.violation_count() == 1 ? "" : "s", failing,
-                          result.deployments.size());
+    if (result.passed() && rules_pass) return ExitCode::Ok;
+    // One line: the violations, then each failed rule with its measured figure.
+    std::vector<std::string> parts;
+    if (!result.passed()) {
+        std::size_t failing = 0;
+        for (const auto& d : result.deployments) failing += d.passed() ? 0 : 1;
+        parts.push_back(fmt::format("{} violation{} by {} of {} deployments", result.violation_count(), result.violation_count() == 1 ? "" : "s", failing,
+                                    result.deployments.size()));
+    }
+    if (rules)
+        for (const auto& r : *rules)
+            if (!r.passed) parts.push_back(fmt::format("rule {} measured {} (limit {})", r.rule, rule_figure(r, false), rule_figure(r, true)));
+    std::string summary;
+    for (const auto& p : parts) summary += (summary.empty() ? "" : "; ") + p;
+    io.err << "dza: the plan fails: " << summary << '\n';
     return ExitCode::Data;  // a finding: the plan fails
 }
 

@@ -181,7 +181,8 @@ struct Overlay {
 // beside the regions' figures.
 void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
                      const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
-                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source) {
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source,
+                     const std::vector<Geometry>& exclusive, std::vector<double>& exclusive_km2) {
     const Callbacks& cb = options.callbacks;
     geos::share_between_threads(result.coverage.get());
     geos::share_between_threads(result.redundancy.get());
@@ -298,6 +299,8 @@ void measure_figures(CoverageResult& result, const Layer& regions, const std::ve
         std::vector<AreaCoverage> unused(on_territory.size());
         run_tasks(on_territory, unused, 0.9, 1.0);
     }
+    // What each reach alone covers of the territory (for the loss of one deployment).
+    exclusive_km2 = exclusive_areas_km2(exclusive, *territory);
     result.total.layer = regions.name;
     result.total.name = "total";
     result.total.redundant_km2 = std::min(result.total.covered_km2, territory_redundant_km2);

@@ -47,6 +47,18 @@ void for_each_line(const GEOSGeometry* g, Fn&& fn) {
 
 }  // namespace
 
+std::vector<std::vector<LonLat>> line_paths(const Layer& line) {
+    std::vector<std::vector<LonLat>> out;
+    for (const Feature& f : line.features) {
+        if (f.geometry.is_empty() || f.geometry.dimension() != 1) continue;
+        for_each_line(f.geometry.get(), [&](const GEOSGeometry* part) {
+            std::vector<LonLat> dense = densified(geos::coords_of(part));
+            if (dense.size() >= 2) out.push_back(std::move(dense));
+        });
+    }
+    return out;
+}
+
 LineCoverage measure_line(const Layer& line, const Geometry& coverage) {
     GEOSContextHandle_t h = geos::ctx();
     LineCoverage out;

@@ -22,8 +22,9 @@ using geos::polygonal;
 // exactly once. Of the circles left out of the union, only those found inside this reach
 // need subtracting: any other lies inside another reach of the union, subtracted anyway.
 Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& kept, const std::vector<std::vector<std::size_t>>& inside_of,
-                       const Geometry& coverage) {
-    std::vector<Geometry> exclusive(reaches.size());
+                       const Geometry& coverage, std::vector<Geometry>& exclusive) {
+    exclusive.clear();
+    exclusive.resize(reaches.size());
     parallel_for(
         reaches.size(),
         [&](std::size_t begin, std::size_t end) {
@@ -61,10 +62,39 @@ Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& ke
         },
         {}, {}, 8);
     std::vector<Geometry> parts;
-    for (auto& e : exclusive)
-        if (e && !is_empty(e.get())) parts.push_back(std::move(e));
+    for (const auto& e : exclusive)
+        if (e && !is_empty(e.get())) parts.push_back(clone(e.get()));
     const Geometry once = geos::unite(std::move(parts), "uniting reaches");
     return polygonal(difference(coverage.get(), once.get(), "subtracting the coverage"), debris_area_m2);
+}
+
+// Each exclusive part within the territory: a prepared territory tells, on this thread, which
+// lie wholly inside or outside it; the others are intersected in parallel.
+std::vector<double> exclusive_areas_km2(const std::vector<Geometry>& exclusive, const Geometry& territory) {
+    std::vector<double> out(exclusive.size(), 0.0);
+    std::vector<std::size_t> across;
+    {
+        GEOSContextHandle_t h = geos::ctx();
+        const geos::PreparedPtr prepared(geos::check(GEOSPrepare_r(h, territory.get()), "preparing the territory"));
+        const Extent territory_extent = extent_of(territory.get());
+        for (std::size_t j = 0; j < exclusive.size(); ++j) {
+            const Geometry& e = exclusive[j];
+            if (!e || is_empty(e.get()) || !overlap(territory_extent, e.extent()) || GEOSPreparedIntersects_r(h, prepared.get(), e.get()) != 1) continue;
+            if (GEOSPreparedContainsProperly_r(h, prepared.get(), e.get()) == 1) out[j] = area_m2(e) / 1e6;
+            else across.push_back(j);
+        }
+    }
+    for (std::size_t j : across) geos::share_between_threads(exclusive[j].get());
+    parallel_for(
+        across.size(),
+        [&](std::size_t begin, std::size_t end) {
+            for (std::size_t k = begin; k < end; ++k) {
+                const std::size_t j = across[k];
+                out[j] = area_m2(geos::intersection(exclusive[j].get(), territory.get(), "intersecting with the territory")) / 1e6;
+            }
+        },
+        {}, {}, 4);
+    return out;
 }
 
 }  // namespace dza::coverage

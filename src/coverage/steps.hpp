@@ -28,9 +28,13 @@ std::vector<std::vector<std::size_t>> set_aside_contained(std::vector<Reach>& re
 // 3. The union of the reaches that stay in it.
 Geometry union_of_reaches(const std::vector<Reach>& reaches);
 
-// 4. The area within two or more reaches.
+// 4. The area within two or more reaches. `exclusive` receives, per reach, what it alone covers
+// (null where nothing: a circle inside another, or a reach wholly overlapped).
 Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& kept, const std::vector<std::vector<std::size_t>>& inside_of,
-                       const Geometry& coverage);
+                       const Geometry& coverage, std::vector<Geometry>& exclusive);
+
+// The area (km²) of each reach's exclusive part within the territory; 0 where it has none.
+std::vector<double> exclusive_areas_km2(const std::vector<Geometry>& exclusive, const Geometry& territory);
 
 // The territory and the gaps' area from CoverageOptions::areas: asked for once, on whichever
 // thread; what it warns is held, and so is what the coverage warns meanwhile, until passed on
@@ -81,9 +85,21 @@ private:
 // gaps' area come from it, asked for beside the regions' figures.
 void measure_figures(CoverageResult& result, const Layer& regions, const std::vector<std::size_t>& region_idx, const Layer* line,
                      const std::vector<const Layer*>& targets, const std::vector<std::vector<std::size_t>>& target_idx,
-                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source);
+                     const CoverageOptions& options, const std::vector<Reach>& reaches, const EnvelopeGrid& grid, AreasSource* source,
+                     const std::vector<Geometry>& exclusive, std::vector<double>& exclusive_km2);
 
 // The coverage of one line layer: lengths, and the uncovered stretches in order along each feature.
 LineCoverage measure_line(const Layer& line, const Geometry& coverage);
+
+// Each part of each line feature, in order, densified along its geodesics as measure_line cuts it.
+std::vector<std::vector<LonLat>> line_paths(const Layer& line);
+
+// 6. How deeply the line is covered (depth.cpp): depth_m[n - 1] is the length within at least n
+// reaches; alone_m[i] the length within reach i and no other. `grid` indexes every reach.
+struct LineDepth {
+    std::vector<double> depth_m;
+    std::vector<double> alone_m;  // per reach
+};
+LineDepth measure_depth(const std::vector<std::vector<LonLat>>& paths, const std::vector<Reach>& reaches, const EnvelopeGrid& grid);
 
 }  // namespace dza::coverage

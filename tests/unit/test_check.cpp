@@ -73,3 +73,71 @@ TEST_CASE("a plan check finds every violation with its measured figure", "[check
     options.eligibility.allowed_regions = {"Wset"};
     CHECK_THROWS_AS(check_plan(deployments, regions, line, t, options), UsageError);
 }
+
+TEST_CASE("plan rules against a coverage made by hand: each limit, met and missed", "[check][rules]") {
+    // A line of 100 km: 90 km covered, 40 km of it twice; two gaps, the longer 7 km.
+    CoverageResult c;
+    c.line.emplace();
+    c.line->length_km = 100;
+    c.line->covered_km = 90;
+    c.line->covered_pct = 90;
+    c.line->depth_km = {90, 40};
+    LineGap short_gap, long_gap;
+    short_gap.name = long_gap.name = "L";
+    short_gap.length_km = 3;
+    long_gap.length_km = 7;
+    long_gap.from_km = 50;
+    long_gap.to_km = 57;
+    c.line->gaps.push_back(std::move(short_gap));
+    c.line->gaps.push_back(std::move(long_gap));
+
+    PlanRules met;
+    met.min_line_covered_pct = 90;  // limits are inclusive
+    met.max_line_gap_km = 7;
+    const auto ok = check_rules(met, c);
+    REQUIRE(ok.size() == 2);
+    CHECK(rules_passed(ok));
+    CHECK(ok[0].rule == "min_line_covered_pct");
+    CHECK(ok[1].rule == "max_line_gap_km");
+    CHECK(ok[1].measured == 7);
+
+    PlanRules missed;
+    missed.min_line_covered_pct = 95;
+    missed.max_line_gap_km = 5;
+    missed.min_line_depth = 2;
+    const auto bad = check_rules(missed, c);
+    REQUIRE(bad.size() == 3);
+    CHECK_FALSE(rules_passed(bad));
+    for (const auto& r : bad) CHECK_FALSE(r.passed);
+    CHECK(bad[0].measured == 90);
+    CHECK(bad[0].limit == 95);
+    CHECK_THAT(bad[0].message, Catch::Contains("90.00% covered") && Catch::Contains("at least 95%"));
+    CHECK(bad[1].measured == 7);
+    CHECK_THAT(bad[1].message, Catch::Contains("7.000 km") && Catch::Contains("km 50.000 to 57.000"));
+    // Covered fewer than twice: the 10 km of gaps and the 50 km covered once.
+    CHECK(bad[2].measured == Approx(60));
+    CHECK(bad[2].limit == 2);
+    CHECK_THAT(bad[2].message, Catch::Contains("60.000 km of the line lie within reach of fewer than 2 deployments"));
+    CHECK(rule_figure(bad[2], true) == "2 deployments");
+    CHECK(rule_figure(bad[2], false) == "60.000 km");
+    CHECK(rule_figure(bad[0], true) == "95.00%");
+
+    // A depth beyond the deepest met: the whole line falls short. Below 1 m short passes.
+    PlanRules deep;
+    deep.min_line_depth = 3;
+    CHECK(check_rules(deep, c)[0].measured == Approx(100));
+    CoverageResult full;
+    full.line.emplace();
+    full.line->length_km = 100;
+    full.line->covered_km = 100;
+    full.line->covered_pct = 100;
+    full.line->depth_km = {100, 100 - 0.0009};
+    deep.min_line_depth = 2;
+    CHECK(check_rules(deep, full)[0].passed);
+    full.line->depth_km = {100, 100 - 0.0011};
+    CHECK_FALSE(check_rules(deep, full)[0].passed);
+
+    // No rules: nothing to check, even without a line; rules without a line are a usage error.
+    CHECK(check_rules(PlanRules{}, CoverageResult{}).empty());
+    CHECK_THROWS_AS(check_rules(missed, CoverageResult{}), UsageError);
+}

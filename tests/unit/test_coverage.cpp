@@ -612,6 +612,13 @@ TEST_CASE("coverage is bit-identical on one thread and on two", "[coverage][thre
         CHECK(one.line->gaps[i].from_km == two.line->gaps[i].from_km);
         CHECK(one.line->gaps[i].geometry.to_wkb() == two.line->gaps[i].geometry.to_wkb());
     }
+    CHECK(one.line->depth_km == two.line->depth_km);
+    REQUIRE(one.loss.size() == two.loss.size());
+    for (std::size_t i = 0; i < one.loss.size(); ++i) {
+        CHECK(one.loss[i].feature == two.loss[i].feature);
+        CHECK(one.loss[i].line_covered_km == two.loss[i].line_covered_km);
+        CHECK(one.loss[i].area_covered_km2 == two.loss[i].area_covered_km2);
+    }
     // In the regions' order, whatever finished first.
     for (std::size_t i = 0; i < two.regions.size(); ++i) CHECK(two.regions[i].feature == i);
 }

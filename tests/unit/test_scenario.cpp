@@ -97,3 +97,25 @@ TEST_CASE("a scenario layer that is missing says paths start from the scenario's
                       path + ": layers.line: " + dir.file("sub/none.geojson") + ": no such file or directory; paths in a scenario are relative to the scenario's folder (" +
                           dir.path().string() + ")");
 }
+
+TEST_CASE("scenario rules: read, and bad values name file, line and key", "[scenario][rules]") {
+    dza::test::ScratchDir dir;
+    const auto write = [&](const std::string& text) { return dza::test::write_text(dir.file("s.yaml"), text); };
+    const std::string f = dir.file("s.yaml");
+    const Scenario s = load_scenario(write("rules:\n  min_line_covered_pct: 95\n  max_line_gap_km: 12.5\n  min_line_depth: 2\n"));
+    CHECK(s.rules.min_line_covered_pct == 95.0);
+    CHECK(s.rules.max_line_gap_km == 12.5);
+    CHECK(s.rules.min_line_depth == 2);
+    CHECK(load_scenario(write("name: x\n")).rules.empty());
+    CHECK(error_of(write("rules:\n  min_line_coverage_pct: 95\n")) ==
+          f + ":2: rules.min_line_coverage_pct: unknown key in rules (did you mean \"min_line_covered_pct\"?); known keys: min_line_covered_pct, max_line_gap_km, "
+              "min_line_depth");
+    CHECK(error_of(write("rules:\n  min_line_covered_pct: 120\n")) == f + ":2: rules.min_line_covered_pct: 120 is out of range; give a percentage, 0 to 100");
+    CHECK(error_of(write("rules:\n  min_line_covered_pct: most\n")) == f + ":2: rules.min_line_covered_pct: must be a number, not \"most\"");
+    CHECK(error_of(write("rules:\n  max_line_gap_km: -1\n")) == f + ":2: rules.max_line_gap_km: -1 is out of range; give a length in km, 0 or more");
+    CHECK(error_of(write("rules:\n  max_line_gap_km: .nan\n")) == f + ":2: rules.max_line_gap_km: is .nan; give a finite number");
+    CHECK_THAT(error_of(write("rules:\n  min_line_depth: 1.5\n")), Catch::StartsWith(f + ":2: rules.min_line_depth: 1.5 is not a whole number of deployments from 1 to"));
+    CHECK_THAT(error_of(write("rules:\n  min_line_depth: 0\n")), Catch::StartsWith(f + ":2: rules.min_line_depth: 0 is not a whole number"));
+    CHECK(error_of(write("rules: [min_line_depth]\n")) == f + ":1: rules: must be a mapping of keys to values, e.g. {key: value}");
+    CHECK(error_of(write("rules:\n  min_line_depth: 2\n  min_line_depth: 3\n")) == f + ":3: rules.min_line_depth: given twice (first on line 2); keep one");
+}
