@@ -63,6 +63,8 @@ void BufferCommand::setup(CLI::App& app) {
     add_tolerance_option(app, tolerance_, "the boundary");
     add_output_option(app, output_, table_, "where to write the buffers", true);
     add_precision_option(app, precision_);
+    app.footer("Example: radar fans from 5 to 80 km through north, in rings ending at 20, 40, 60 and 80 km:\n"
+               "  dza buffer radars.geojson --rings 20km,40km,60km,80km --min-distance 5km --sector 300,60 -o fans.gpkg");
 }
 
 void BufferCommand::validate() {

@@ -18,7 +18,8 @@ class BufferCommand : public Command {
 public:
     const char* name() const override { return "buffer"; }
     const char* description() const override {
-        return "Geodesic buffers on WGS84: a fixed distance, a distance per feature, or rings; one-sided for lines; dissolved on request";
+        return "Geodesic buffers on WGS84: a fixed distance, a distance per feature, or rings; one-sided for lines; range fans and annuli around "
+               "points; dissolved on request";
     }
     void setup(CLI::App& app) override;
     void validate() override;
