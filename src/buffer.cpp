@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "buffer_internal.hpp"
 #include "dza/error.hpp"
 #include "geos/geos.hpp"
 #include "parallel.hpp"
@@ -1100,5 +1101,9 @@ BufferResult dissolve_buffers(const std::vector<const BufferResult*>& parts) {
     out.geometry = finish(union_all(pieces));
     return out;
 }
+
+void check_buffer_poles(const std::vector<LonLat>& path, bool closed, double buffer_m) { check_poles(path, closed, buffer_m); }
+
+Geometry finish_buffer_geometry(Geometry continuous) { return finish(wrap_world(std::move(continuous))); }
 
 }  // namespace dza

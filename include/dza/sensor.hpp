@@ -75,12 +75,31 @@ double lowest_visible_altitude_m(const SensorReach& reach, LonLat site, LonLat p
 
 inline constexpr double never_visible_m = std::numeric_limits<double>::infinity();
 
+// The area a sensor reaches, as a polygon, and a bound on how far its boundary strays from the
+// exact envelope.
 struct SensorReachGeometry {
-    Geometry geometry;
-    double max_error_m = 0;
+    Geometry geometry;        // valid Polygon or MultiPolygon in lon/lat, RFC 7946 winding; empty when nothing is reached
+    double max_error_m = 0;   // every point of the boundary lies within this of the exact envelope
 };
-// The area a sensor at `site` reaches (the rule above), as a valid Polygon/MultiPolygon in
-// lon/lat, RFC 7946 winding; empty when nothing is reached.
+
+// The area `reach` at `site` covers against `horizon` (the rule above: min_range <= d <=
+// min(max_range, d_h(azimuth)), the azimuth in the sector), drawn in lon/lat. Every vertex lies
+// on the exact envelope: the outer arc at reach_limit_m in its azimuth (with the azimuths where
+// the horizon meets the maximum range among the vertices), the inner arc at the minimum range,
+// and the sector's edges, the geodesics from the site (or the inner arc) at the sector's end
+// azimuths; the site itself is a vertex of a fan without minimum range. Straight chords stay
+// within max_error_m = buffer_max_error_m(max_range, tolerance_m) of the envelope. A full circle
+// with a minimum range has a hole; where the horizon is nearer than the minimum range in some
+// azimuths, the reach is the pieces where it is not. A plain disc is the coverage's geodesic
+// circle. Built in continuous longitudes and cut at ±180 degrees (RFC 7946). Throws UsageError
+// for ranges, a sector, a horizon or a tolerance out of bounds (a maximum range above
+// buffer_max_distance_m included), DataError for a site that is not a lon/lat or a reach that
+// would come within 1 km of a pole.
+// Short statement of the method, for output properties.
+inline constexpr const char* sensor_reach_method =
+    "sensor reach on WGS84: vertices on the exact arcs at the range or horizon and on the sector's edge geodesics (PROJ geod_direct), "
+    "chords within max_error_m";
+
 SensorReachGeometry sensor_reach_geometry(LonLat site, const SensorReach& reach, const HorizonModel& horizon, double tolerance_m);
 
 }  // namespace dza

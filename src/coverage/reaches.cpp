@@ -9,6 +9,7 @@
 #include "coverage/steps.hpp"
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
+#include "geodesic_circle.hpp"
 #include "geos/geos.hpp"
 #include "parallel.hpp"
 
@@ -31,43 +32,14 @@ void check_radius(double m, const std::string& what) {
     if (m > buffer_max_distance_m) throw UsageError(fmt::format("{} {:g} km is more than the {:g} km dza reaches", what, m / 1000, buffer_max_distance_m / 1000));
 }
 
-// Vertices of a geodesic circle so that every straight lon/lat edge stays within `max_error_m`
-// of the exact circle: the chord's sagitta r(1 - cos(pi/n)) plus how far a straight lon/lat
-// segment strays from the geodesic between its ends (at most L^2 tan(lat) / 8R, along a
-// parallel), with 5% to spare for the ellipsoid's uneven azimuth spacing.
-int circle_vertex_count(double radius_m, double max_error_m, double max_abs_lat_deg) {
-    const double budget = 0.95 * max_error_m;
-    const double tan_lat = std::tan(std::min(max_abs_lat_deg, 89.0) * degree);
-    const auto error = [&](int n) {
-        const double half = M_PI / n;
-        const double chord = 2 * radius_m * std::sin(half);
-        return radius_m * (1 - std::cos(half)) + chord * chord * tan_lat / (8 * min_curvature_radius_m);
-    };
-    int n = 16;
-    while (error(n) > budget && n < 1 << 20) n = n + std::max(1, n / 16);
-    return n;
-}
-
 // The geodesic circle around `centre`, counter-clockwise; null when it crosses the antimeridian
 // or comes near a pole (geodesic_buffer handles those).
 Geometry circle(LonLat centre, double radius_m, double max_error_m) {
     const LonLat north = geodesic_direct(centre, 0, radius_m), south = geodesic_direct(centre, 180, radius_m);
     if (std::fabs(centre.lat) + radius_m / 100000.0 > 85.0 || north.lat > 85.0 || south.lat < -85.0) return {};
-    const double max_abs_lat = std::max(std::fabs(north.lat), std::fabs(south.lat));
-    // An even count: the circle is symmetric about the centre's meridian, so the eastern half
-    // mirrors the western one computed here.
-    int n = circle_vertex_count(radius_m, max_error_m, std::max(max_abs_lat, std::fabs(centre.lat)));
-    n += n % 2;
-    std::vector<LonLat> ring(static_cast<std::size_t>(n) + 1);
-    for (int k = 0; k <= n / 2; ++k) {
-        // Azimuths decrease so the ring runs counter-clockwise in lon/lat.
-        LonLat p = geodesic_direct(centre, -360.0 * k / n, radius_m);
-        p.lon = centre.lon + std::remainder(p.lon - centre.lon, 360.0);
-        if (p.lon < -180.0 || p.lon > 180.0 || 2 * centre.lon - p.lon > 180.0) return {};
-        ring[static_cast<std::size_t>(k)] = p;
-        if (k > 0 && k < n / 2) ring[static_cast<std::size_t>(n - k)] = {2 * centre.lon - p.lon, p.lat};
-    }
-    ring[static_cast<std::size_t>(n)] = ring[0];
+    const std::vector<LonLat> ring = geodesic_circle_ring(centre, radius_m, max_error_m);
+    for (const LonLat& p : ring)
+        if (p.lon < -180.0 || p.lon > 180.0) return {};
     return Geometry::polygon(ring);
 }
 
