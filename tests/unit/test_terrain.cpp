@@ -115,8 +115,25 @@ TEST_CASE("a flat DEM reproduces the smooth-earth radar horizon and lowest visib
                     CHECK(view.lowest_visible_altitude_m(p, AltitudeRef::AboveSeaLevel) == Approx(got).margin(1e-9));
                 }
             // Beyond the maximum range nothing is seen.
+            CHECK(view.lowest_visible_altitude_m(direct(flat_site, 45, max_range_m - 2000), AltitudeRef::AboveGround) < never_visible_m);
             CHECK(view.lowest_visible_altitude_m(direct(flat_site, 45, max_range_m + 2000), AltitudeRef::AboveGround) == never_visible_m);
         }
+}
+
+TEST_CASE("a view is at most max_cells_across cells across, coarser than the DEM when needed", "[terrain]") {
+    const test::ScratchDir dir;
+    const Terrain terrain = Terrain::open(flat_dem(dir));
+    const TerrainView coarse = terrain_view(terrain, flat_site, 10, 120000, 4.0 / 3.0, 101);
+    CHECK(coarse.cells_across() == 101);
+    // 50 cells and a half each side of the site's cell centre reach the range exactly.
+    CHECK(coarse.resolution_m() == Approx(120000 / 50.5).epsilon(1e-12));
+    // Fine enough for the DEM's own cells: those (148.7 m), 2 * 10 km / 148.7 m = 135 cells.
+    const TerrainView fine = terrain_view(terrain, flat_site, 10, 10000, 4.0 / 3.0, 1001);
+    CHECK(fine.resolution_m() == Approx(148.7).margin(1.0));
+    // Odd, covering the range, and no cell wider than needed to do so.
+    CHECK(fine.cells_across() % 2 == 1);
+    CHECK(fine.cells_across() * fine.resolution_m() / 2 >= 10000);
+    CHECK((fine.cells_across() - 2) * fine.resolution_m() / 2 < 10000);
 }
 
 namespace {
