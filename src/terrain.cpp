@@ -144,7 +144,10 @@ Geometry TerrainView::visible(double target_altitude_m, AltitudeRef ref) const {
     GDALSetGeoTransform(raster.get(), transform);
     GDALRasterBandH band = GDALGetRasterBand(raster.get(), 1);
     if (GDALRasterIO(band, GF_Write, 0, 0, n, n, mask.data(), n, n, GDT_Byte, 0, 0) != CE_None) fail("cannot write the visibility mask");
-    const gdal::DatasetPtr vectors(GDALCreate(GDALGetDriverByName("Memory"), "", 0, 0, 0, GDT_Unknown, nullptr));
+    // GDAL's in-memory vector driver: "Memory" (GDAL 3.11 merged it into "MEM").
+    GDALDriverH memory = GDALGetDriverByName("Memory");
+    if (!memory) memory = GDALGetDriverByName("MEM");
+    const gdal::DatasetPtr vectors(GDALCreate(memory, "", 0, 0, 0, GDT_Unknown, nullptr));
     if (!vectors) fail("cannot create the visibility polygons");
     OGRLayerH layer = GDALDatasetCreateLayer(vectors.get(), "visible", nullptr, wkbPolygon, nullptr);
     if (!layer) fail("cannot create the visibility polygons");
