@@ -10,9 +10,10 @@
 // Method. terrain_view() resamples the DEM (bilinear) onto a square grid in an azimuthal
 // equidistant projection centred on the site (PROJ "+proj=aeqd +lat_0=.. +lon_0=.. +ellps=WGS84"),
 // where the distance of a cell from the site is its geodesic distance. The grid covers the
-// maximum range; its cell size is the DEM's own cell size at the site, in metres, coarsened when
-// needed so the grid is at most `max_cells_across` cells across (4,001 by default: 150 m cells at
-// 300 km). GDAL's viewshed (GDALViewshedGenerate, the single-scan method of Wang et al. 2000)
+// maximum range; its cell size is the DEM's own cell size at the site in metres (the geometric
+// mean of the DEM cell's two sides on the ground), coarsened when needed so the grid is at most
+// `max_cells_across` cells across (4,001 by default: 150 m cells at 300 km, where a view takes
+// about 3 s on a 90 m DEM and holds 8 bytes a cell, 128 MB; the resampling works in up to 256 MB). GDAL's viewshed (GDALViewshedGenerate, the single-scan method of Wang et al. 2000)
 // then gives, for every cell, the lowest target height above the ground at which the target is in
 // line of sight from the sensor, `sensor_height_m` above the ground at the site.
 //
