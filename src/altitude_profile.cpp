@@ -6,13 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
-#include <memory>
 #include <set>
 #include <utility>
 
-#include "coverage/envelope_grid.hpp"
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
 #include "parallel.hpp"
@@ -72,19 +71,87 @@ void check_sensor(const SitedSensor& s) {
         throw bad("the sector", std::isfinite(r.sector.from_deg) ? r.sector.width_deg : r.sector.from_deg, "finite azimuths");
 }
 
-// The sensors, indexed by the envelopes of their maximum ranges.
+// Sensors by the lon/lat cells their maximum ranges' envelopes overlap: a point's cell lists every
+// sensor that may reach it.
+class CellIndex {
+public:
+    explicit CellIndex(const std::vector<Extent>& extents) {
+        std::vector<double> spans;
+        for (const Extent& e : extents) {
+            bounds_.expand(e);
+            spans.push_back(std::max(e.max_lon - e.min_lon, e.max_lat - e.min_lat));
+        }
+        if (bounds_.empty) return;
+        // Cells a quarter of the typical envelope, fewer than about four million of them.
+        std::nth_element(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(spans.size() / 2), spans.end());
+        cell_ = std::clamp(spans[spans.size() / 2] / 4, 0.02, 30.0);
+        const double area = (bounds_.max_lon - bounds_.min_lon + cell_) * (bounds_.max_lat - bounds_.min_lat + cell_);
+        cell_ = std::max(cell_, std::sqrt(area / 4e6));
+        nx_ = static_cast<std::size_t>(std::floor((bounds_.max_lon - bounds_.min_lon) / cell_)) + 1;
+        ny_ = static_cast<std::size_t>(std::floor((bounds_.max_lat - bounds_.min_lat) / cell_)) + 1;
+        // Counted first, then filled: one flat array of sensor numbers, cell after cell.
+        start_.assign(nx_ * ny_ + 1, 0);
+        for (int pass = 0; pass < 2; ++pass) {
+            std::vector<std::size_t> fill;
+            if (pass == 1) {
+                for (std::size_t c = 0; c < nx_ * ny_; ++c) start_[c + 1] += start_[c];
+                entries_.resize(start_.back());
+                fill.assign(start_.begin(), start_.end() - 1);
+            }
+            for (std::size_t i = 0; i < extents.size(); ++i) {
+                const Extent& e = extents[i];
+                for (std::size_t y = cell(e.min_lat, bounds_.min_lat, ny_); y <= cell(e.max_lat, bounds_.min_lat, ny_); ++y)
+                    for (std::size_t x = cell(e.min_lon, bounds_.min_lon, nx_); x <= cell(e.max_lon, bounds_.min_lon, nx_); ++x) {
+                        if (pass == 0) ++start_[y * nx_ + x + 1];
+                        else entries_[fill[y * nx_ + x]++] = static_cast<std::uint32_t>(i);
+                    }
+            }
+        }
+    }
+
+    // Calls fn(i) for each sensor listed in the cell holding (lon, lat), in ascending order.
+    template <typename Fn>
+    bool visit(double lon, double lat, Fn&& fn) const {
+        if (bounds_.empty || lon < bounds_.min_lon || lon > bounds_.max_lon || lat < bounds_.min_lat || lat > bounds_.max_lat) return false;
+        const std::size_t c = cell(lat, bounds_.min_lat, ny_) * nx_ + cell(lon, bounds_.min_lon, nx_);
+        for (std::size_t k = start_[c]; k < start_[c + 1]; ++k) fn(entries_[k]);
+        return start_[c] < start_[c + 1];
+    }
+
+private:
+    std::size_t cell(double v, double origin, std::size_t n) const {
+        return static_cast<std::size_t>(std::clamp(std::floor((v - origin) / cell_), 0.0, static_cast<double>(n - 1)));
+    }
+
+    Extent bounds_;
+    double cell_ = 1;
+    std::size_t nx_ = 0, ny_ = 0;
+    std::vector<std::size_t> start_;      // cell c's sensors are entries_[start_[c], start_[c + 1])
+    std::vector<std::uint32_t> entries_;
+};
+
+// The sensors, indexed by the envelopes of their maximum ranges, with a lower bound of the
+// altitude each sees at a point that costs no geodesic.
+//
+// The bound: no path on the surface is shorter than the chord c, and the altitude seen grows with
+// the distance and falls as the earth flattens, so the altitude at c over the flattest effective
+// earth (radius kR_max, R_max = a / (1 - f), at the poles) is no more than the altitude seen. That
+// altitude grows with key = c / kR_max - acos(kR_max / (kR_max + h_sensor)), so sensors are
+// compared by their keys, and a sensor can see lower than an altitude U only when its key is at
+// most acos(kR_max / (kR_max + U)).
 class SensorIndex {
 public:
     SensorIndex(const std::vector<SitedSensor>& sensors, double refraction_k) : sensors_(sensors), k_(refraction_k) {
         const geod_geodesic& g = wgs84_geodesic();
-        // The largest normal-section radius on WGS84 (at the poles): the flattest the earth gets.
         kr_max_ = refraction_k * g.a / (1 - g.f);
         // The smallest meridional radius (at the equator) bounds the latitude a range spans, and
         // the radius of a parallel is at least a cos(lat) (no less than the reduced latitude's).
         const double m_min = g.a * (1 - g.f * (2 - g.f));
+        std::vector<Extent> extents;
         for (const SitedSensor& s : sensors) {
             check_sensor(s);
             ecef_.push_back(ecef_of(s.site));
+            range_m_.push_back(s.reach.max_range_m + 1e-6);
             horizon_angle_.push_back(std::acos(kr_max_ / (kr_max_ + s.reach.sensor_height_m)));
             const double range = s.reach.max_range_m * (1 + 1e-9) + 1e-3;
             const double dlat = range / m_min / degree;
@@ -95,54 +162,49 @@ public:
             e.min_lon = s.site.lon - dlon, e.max_lon = s.site.lon + dlon;
             e.min_lat = s.site.lat - dlat, e.max_lat = s.site.lat + dlat;
             e.empty = false;
-            extents_.push_back(e);
+            extents.push_back(e);
         }
-        const coverage::GridShape shape = coverage::grid_shape(extents_);
-        grid_ = std::make_unique<coverage::EnvelopeGrid>(extents_, shape.bounds, shape.cell_deg);
-        for (std::size_t i = 0; i < extents_.size(); ++i) grid_->insert(i);
+        cells_ = CellIndex(extents);
     }
 
     // The lowest altitude any sensor sees at `p`, and the first sensor that sees it there.
     Seen best(LonLat p) const {
-        std::vector<std::size_t> near;
-        int queries = 0;
-        for (double shift : {0.0, 360.0, -360.0}) {  // envelopes may run past ±180 degrees
-            const std::vector<std::size_t> q = grid_->query({p.lon + shift, p.lat, p.lon + shift, p.lat, false});
-            if (q.empty()) continue;
-            near.insert(near.end(), q.begin(), q.end());
-            ++queries;
-        }
-        if (queries > 1) {
-            std::sort(near.begin(), near.end());
-            near.erase(std::unique(near.begin(), near.end()), near.end());
-        }
-        if (near.empty()) return {};
-        // A lower bound of each sensor's altitude, from the chord and the flattest earth.
         const Ecef at = ecef_of(p);
-        std::vector<std::pair<double, std::size_t>> bounds;
-        bounds.reserve(near.size());
-        std::size_t first = 0;
-        for (std::size_t i : near) {
-            const double chord = chord_m(at, ecef_[i]);
-            if (chord > sensors_[i].reach.max_range_m + 1e-6) continue;
-            const double bound = lower_bound_m(i, chord);
-            if (bound == never_visible_m) continue;
-            bounds.emplace_back(bound, i);
-            if (bounds.back() < bounds[first]) first = bounds.size() - 1;
+        std::vector<std::pair<double, std::size_t>> keys;  // (key, sensor) of the sensors in range of the chord
+        int cells = 0;
+        for (double shift : {0.0, 360.0, -360.0})  // envelopes may run past ±180 degrees
+            cells += cells_.visit(p.lon + shift, p.lat, [&](std::size_t i) {
+                const double chord = chord_m(at, ecef_[i]);
+                if (chord <= range_m_[i]) keys.emplace_back(chord / kr_max_ - horizon_angle_[i], i);
+            });
+        if (cells > 1) {
+            std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+            keys.erase(std::unique(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.second == b.second; }), keys.end());
         }
-        if (bounds.empty()) return {};
-        // The most promising sensor first, then the others whose bound does not exceed the best
-        // found, in order of their bounds (and index, so that the first of equals is kept).
-        Seen out = only(bounds[first].second, p);
-        std::swap(bounds[first], bounds.back());
-        bounds.pop_back();
-        bounds.erase(std::remove_if(bounds.begin(), bounds.end(), [&](const auto& b) { return b.first > out.altitude_m; }), bounds.end());
-        std::sort(bounds.begin(), bounds.end());
-        for (const auto& [bound, i] : bounds) {
-            if (bound > out.altitude_m) break;
-            if (bound == out.altitude_m && i > out.sensor) continue;  // at best equal, and later in the list
-            const double a = lowest_visible_altitude_m(sensors_[i].reach, sensors_[i].site, p, k_);
-            if (a < out.altitude_m || (a == out.altitude_m && a != never_visible_m && i < out.sensor)) out = {a, i};
+        Seen out;
+        const auto better = [&](const Seen& s) {
+            return s.altitude_m < out.altitude_m || (s.altitude_m == out.altitude_m && s.altitude_m != never_visible_m && s.sensor < out.sensor);
+        };
+        // The most promising sensors first, until one sees the point: its altitude bounds the rest.
+        for (int tries = 0; tries < 8 && !keys.empty() && out.altitude_m == never_visible_m; ++tries) {
+            const auto first = std::min_element(keys.begin(), keys.end());
+            const Seen s = only(first->second, p);
+            if (better(s)) out = s;
+            *first = keys.back();
+            keys.pop_back();
+        }
+        // Then the others whose key allows the best so far, in order of key (and number).
+        double limit = key_limit(out.altitude_m);
+        keys.erase(std::remove_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first > limit; }), keys.end());
+        std::sort(keys.begin(), keys.end());
+        for (const auto& [key, i] : keys) {
+            if (key > limit) break;
+            if (out.altitude_m == 0 && i > out.sensor) continue;  // at best equal, and later in the list
+            const Seen s = only(i, p);
+            if (better(s)) {
+                out = s;
+                limit = key_limit(out.altitude_m);
+            }
         }
         return out;
     }
@@ -154,22 +216,20 @@ public:
     }
 
 private:
-    // The altitude at chord `chord_m` over the flattest effective earth: no more than the
-    // altitude at the (longer) geodesic distance over the earth as curved as it is there.
-    double lower_bound_m(std::size_t i, double chord_m) const {
-        const double rest = chord_m / kr_max_ - horizon_angle_[i];
-        if (rest <= 0) return 0;
-        if (rest >= M_PI / 2) return never_visible_m;
-        return std::max(0.0, (kr_max_ / std::cos(rest) - kr_max_) * (1 - 1e-9) - 1e-6);
+    // The largest key of a sensor that may see as low as `altitude_m` (with 1e-9 rad, 8 mm at
+    // the effective earth's radius, to spare for rounding).
+    double key_limit(double altitude_m) const {
+        if (altitude_m == never_visible_m) return M_PI / 2 + 1e-9;
+        return std::acos(kr_max_ / (kr_max_ + altitude_m)) + 1e-9;
     }
 
     const std::vector<SitedSensor>& sensors_;
     double k_;
     double kr_max_ = 0;
     std::vector<Ecef> ecef_;
+    std::vector<double> range_m_;        // the maximum range, with 1 micrometre to spare
     std::vector<double> horizon_angle_;  // the sensor's own horizon angle on the flattest earth
-    std::vector<Extent> extents_;
-    std::unique_ptr<coverage::EnvelopeGrid> grid_;  // over extents_
+    CellIndex cells_{{}};
 };
 
 // A geodesic between two consecutive vertices of a line part.
