@@ -419,6 +419,30 @@ TEST_CASE("with disc sensors, a stretch's altitude holds all along it, checked e
     CHECK(checked > 7000);
 }
 
+TEST_CASE("a line across the antimeridian is seen from a sensor on the other side, its stretches cut at ±180", "[profile]") {
+    const SitedSensor a = sensor("A", {179.8, 60}, 100000, 20);
+    const LonLat start{179.0, 60.0}, end{-179.0, 60.1};
+    const AltitudeProfile p = altitude_profile(line_of({{start, end}}), {a}, k43, 1000);
+    CHECK(p.points.back().along_km * 1000 == Approx(distance_m(start, end)).margin(1e-6));
+    std::size_t east = 0;
+    for (const ProfilePoint& q : p.points) {
+        const double d = distance_m(a.site, q.at);
+        if (d > 100000 - 1e-3 && d < 100000 + 1e-3) continue;
+        CHECK(q.min_altitude_m == Approx(reference_altitude_m(a, q.at)).margin(1e-4));
+        if (q.at.lon < -179.5 && q.min_altitude_m < never_visible_m) ++east;
+    }
+    CHECK(east > 10);
+    double length_m = 0;
+    for (const ProfileStretch& s : p.stretches) {
+        const Extent e = s.geometry.extent();
+        CHECK(e.min_lon >= -180);
+        CHECK(e.max_lon <= 180);
+        for (const std::vector<LonLat>& path : s.geometry.paths())
+            for (std::size_t i = 1; i < path.size(); ++i) length_m += distance_m(path[i - 1], path[i]);
+    }
+    CHECK(length_m == Approx(distance_m(start, end)).margin(1.0));
+}
+
 TEST_CASE("the profile as layers: stretches as lines, points as a table; unseen is null", "[profile]") {
     const SitedSensor a = sensor("A", {30, 50}, 50000, 10);
     const Layer line = line_of({{{30, 49.8}, {30, 50.8}}});
