@@ -87,8 +87,19 @@ public:
         cell_ = std::clamp(spans[spans.size() / 2] / 4, 0.02, 30.0);
         const double area = (bounds_.max_lon - bounds_.min_lon + cell_) * (bounds_.max_lat - bounds_.min_lat + cell_);
         cell_ = std::max(cell_, std::sqrt(area / 4e6));
-        nx_ = static_cast<std::size_t>(std::floor((bounds_.max_lon - bounds_.min_lon) / cell_)) + 1;
-        ny_ = static_cast<std::size_t>(std::floor((bounds_.max_lat - bounds_.min_lat) / cell_)) + 1;
+        // Larger cells while the envelopes would fill too many (wide ones near the poles span
+        // every longitude).
+        const double max_entries = 64.0 * static_cast<double>(extents.size()) + 4e6;
+        for (;;) {
+            nx_ = static_cast<std::size_t>(std::floor((bounds_.max_lon - bounds_.min_lon) / cell_)) + 1;
+            ny_ = static_cast<std::size_t>(std::floor((bounds_.max_lat - bounds_.min_lat) / cell_)) + 1;
+            double entries = 0;
+            for (const Extent& e : extents)
+                entries += static_cast<double>(cell(e.max_lat, bounds_.min_lat, ny_) - cell(e.min_lat, bounds_.min_lat, ny_) + 1) *
+                           static_cast<double>(cell(e.max_lon, bounds_.min_lon, nx_) - cell(e.min_lon, bounds_.min_lon, nx_) + 1);
+            if (entries <= max_entries || cell_ >= 360) break;
+            cell_ *= 2;
+        }
         // Counted first, then filled: one flat array of sensor numbers, cell after cell.
         start_.assign(nx_ * ny_ + 1, 0);
         for (int pass = 0; pass < 2; ++pass) {
