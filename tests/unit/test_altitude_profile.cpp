@@ -472,7 +472,7 @@ TEST_CASE("a line across the antimeridian is seen from a sensor on the other sid
     CHECK(length_m == Approx(distance_m(start, end)).margin(1.0));
 }
 
-TEST_CASE("the profile as layers: stretches as lines, points as a table; unseen is null", "[profile]") {
+TEST_CASE("the profile as layers: stretches as lines, points as a table, unseen as null", "[profile]") {
     const SitedSensor a = sensor("A", {30, 50}, 50000, 10);
     const Layer line = line_of({{{30, 49.8}, {30, 50.8}}});
     const AltitudeProfile p = altitude_profile(line, {a}, k43, 1000);
