@@ -117,7 +117,7 @@ std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult
     if (!coverage.line) throw UsageError("the plan rules (rules:) are about the line, and the coverage has none; give a line or remove the rules");
     const LineCoverage& line = *coverage.line;
     if (rules.min_line_covered_pct) {
-        RuleResult r{"min_line_covered_pct", false, line.covered_pct, *rules.min_line_covered_pct, ""};
+        RuleResult r{"min_line_covered_pct", false, line.covered_pct, *rules.min_line_covered_pct, "", std::nullopt};
         r.passed = r.measured >= r.limit;
         r.message = fmt::format("the line is {:.2f}% covered ({:.3f} of {:.3f} km); the rule asks at least {:g}%", r.measured, line.covered_km, line.length_km, r.limit);
         out.push_back(std::move(r));
@@ -126,7 +126,7 @@ std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult
         const LineGap* longest = nullptr;
         for (const auto& g : line.gaps)
             if (!longest || g.length_km > longest->length_km) longest = &g;
-        RuleResult r{"max_line_gap_km", false, longest ? longest->length_km : 0.0, *rules.max_line_gap_km, ""};
+        RuleResult r{"max_line_gap_km", false, longest ? longest->length_km : 0.0, *rules.max_line_gap_km, "", std::nullopt};
         r.passed = r.measured <= r.limit;
         r.message = longest ? fmt::format("the longest uncovered stretch of the line is {:.3f} km ({}, km {:.3f} to {:.3f}); the rule allows at most {:g} km", r.measured,
                                           longest->name, longest->from_km, longest->to_km, r.limit)
@@ -136,12 +136,18 @@ std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult
     if (rules.min_line_depth) {
         const auto n = static_cast<std::size_t>(*rules.min_line_depth);
         const double at_least_km = n <= line.depth_km.size() ? line.depth_km[n - 1] : 0.0;
-        RuleResult r{"min_line_depth", false, std::max(0.0, line.length_km - at_least_km), static_cast<double>(n), ""};
+        RuleResult r{"min_line_depth", false, std::max(0.0, line.length_km - at_least_km), static_cast<double>(n), "", std::nullopt};
         r.passed = r.measured * 1000.0 < 1.0;
         r.message = fmt::format("{:.3f} km of the line lie within reach of fewer than {} deployment{}; the rule asks every metre within reach of at least {}", r.measured, n,
                                 n == 1 ? "" : "s", n);
         out.push_back(std::move(r));
     }
+    // At a target altitude, each result says so.
+    if (coverage.altitude_m)
+        for (RuleResult& r : out) {
+            r.altitude_m = coverage.altitude_m;
+            r.message = fmt::format("at {:g} m, {}", *coverage.altitude_m, r.message);
+        }
     return out;
 }
 

@@ -67,7 +67,7 @@ CoverageResult compute(const Layer& deployments, const Layer& regions, const Lay
     std::vector<Reach> reaches = coverage::reaches_of(deployments, result.sensors, options.tolerance_m, cb);
     result.reaches = reaches.size();
     check_cancel(cb, 0.0, "coverage: reaches");
-    coverage::build_geometries(reaches, deployments, options.tolerance_m, options.horizon);
+    coverage::build_geometries(reaches, deployments, options.tolerance_m, options.horizon, options.terrain_mask);
     std::vector<Extent> extents;
     for (const Reach& r : reaches) {
         result.max_error_m = std::max(result.max_error_m, r.max_error_m);
@@ -138,6 +138,38 @@ CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, 
         source.pass_on(!source.failed());
         throw;
     }
+}
+
+std::vector<CoverageResult> coverage_by_altitude(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
+                                                 CoverageOptions options, const std::vector<double>& altitudes_m, const Terrain* terrain,
+                                                 AltitudeRef altitude_ref) {
+    std::vector<CoverageResult> out;
+    if (altitudes_m.empty()) {
+        if (terrain) throw UsageError("a DEM needs target altitudes: give --altitudes (or altitudes_m in the scenario), e.g. 50m,300m");
+        options.horizon.target_altitude_m.reset();
+        out.push_back(compute_coverage(deployments, regions, line, targets, options));
+        return out;
+    }
+    std::optional<TerrainMasks> masks;
+    if (terrain)
+        masks = terrain_masks(deployments, deployment_sensors(deployments, options), *terrain, altitudes_m, altitude_ref, options.horizon.refraction_k,
+                              options.callbacks);
+    for (std::size_t a = 0; a < altitudes_m.size(); ++a) {
+        options.horizon.target_altitude_m = altitudes_m[a];
+        if (masks)
+            options.terrain_mask = [&masks, a](std::size_t feature) -> const Geometry* {
+                const Geometry& g = masks->masks[a][feature];
+                return g ? &g : nullptr;
+            };
+        CoverageResult r = compute_coverage(deployments, regions, line, targets, options);
+        if (terrain) {
+            r.terrain_dem = terrain->path();
+            r.altitude_ref = altitude_ref;
+            r.terrain_resolution_m = masks->resolution_m;
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,9 +65,22 @@ void merge_parameters(const InputRequest& request, const Scenario* scenario, Ana
     take("system_field", !given.system_field.empty() || own_deployments, !s.system_field.empty(), [&] { p.system_field = s.system_field; });
     take("altitudes_m", !given.altitudes_m.empty(), !s.altitudes_m.empty(), [&] { p.altitudes_m = s.altitudes_m; });
     take("refraction_k", given.refraction_k.has_value(), s.refraction_k.has_value(), [&] { p.refraction_k = s.refraction_k; });
+    take("dem", !given.dem.empty(), !s.dem.empty(), [&] { p.dem = s.dem; });
+    take("altitude_ref", given.altitude_ref.has_value(), s.altitude_ref.has_value(), [&] { p.altitude_ref = s.altitude_ref; });
 }
 
 }  // namespace
+
+CoverageOptions coverage_options(const ScenarioParameters& p) {
+    CoverageOptions o;
+    o.radius_m = p.radius_m;
+    o.radius_field = p.radius_field;
+    o.radius_by_role_m = p.radius_by_role_m;
+    if (p.systems) o.sensors.systems = &*p.systems;
+    if (!p.system_field.empty()) o.sensors.system_field = p.system_field;
+    o.horizon.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
+    return o;
+}
 
 fs::path default_scenario_path() {
     const fs::path local = "data/scenario.yaml";
@@ -114,6 +127,7 @@ std::vector<InputSource> AnalysisInputs::sources() const {
     if (scenario) out.push_back({scenario->file.string(), "the scenario file"});
     if (parameters.systems && (!scenario || parameters.systems->source != scenario->file.string()))
         out.push_back({parameters.systems->source, scenario && scenario->systems_file == parameters.systems->source ? "the scenario's systems" : "--systems"});
+    if (!parameters.dem.empty()) out.push_back({parameters.dem, scenario && scenario->parameters.dem == parameters.dem ? "the scenario's dem" : "--dem"});
     for (const auto& [role, ref] : refs) {
         const auto option = given_as.find(role);
         out.push_back({ref.ref.source, option != given_as.end() ? option->second : "the scenario's " + role});

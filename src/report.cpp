@@ -61,7 +61,8 @@ std::string rules_html(const std::vector<RuleResult>& rules) {
     html += rules_passed(rules) ? "<p class=\"ok\">The plan meets every rule.</p>\n" : "<p class=\"fail\">The plan fails a rule.</p>\n";
     html += "<table id=\"rules-table\"><tr><th>rule</th><th>limit</th><th>measured</th><th>result</th></tr>\n";
     for (const auto& r : rules)
-        html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>\n", markup_escape(r.rule),
+        html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>\n",
+                            markup_escape(r.altitude_m ? fmt::format("{} at {:g} m", r.rule, *r.altitude_m) : r.rule),
                             markup_escape(rule_figure(r, true)), markup_escape(rule_figure(r, false)), r.passed ? "ok" : "fail", markup_escape(r.message),
                             r.passed ? "pass" : "fail");
     return html + "</table>\n";

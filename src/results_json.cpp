@@ -302,6 +302,8 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
         j["altitude_m"] = metres(*result.altitude_m);
         j["refraction_k"] = result.refraction_k;
     }
+    if (!result.terrain_dem.empty())
+        j["terrain"] = {{"dem", result.terrain_dem}, {"altitude_ref", altitude_ref_text(result.altitude_ref)}, {"resolution_m", metres(result.terrain_resolution_m)}};
     json target_names = json::array();
     for (const Layer* l : targets) target_names.push_back(l->where_text());
     j["inputs"] = {{"deployments", deployments.where_text()},
@@ -368,7 +370,8 @@ json to_json(const std::vector<const CoverageResult*>& results, const Layer& dep
         a["altitude_m"] = r.altitude_m ? json(metres(*r.altitude_m)) : json(nullptr);
         altitudes.push_back(a["altitude_m"]);
         for (auto it = one.begin(); it != one.end(); ++it)
-            if (it.key() != "schema" && it.key() != "inputs") a[it.key()] = std::move(it.value());
+            if (it.key() != "schema" && it.key() != "inputs" && it.key() != "terrain") a[it.key()] = std::move(it.value());
+        if (!r.terrain_dem.empty() && !j.contains("terrain")) j["terrain"] = one["terrain"];
         by_altitude.push_back(std::move(a));
     }
     j["altitudes_m"] = altitudes;
@@ -392,8 +395,13 @@ json rules_json(const std::vector<RuleResult>& rules) {
     json out = json::array();
     for (const auto& r : rules) {
         const int decimals = r.rule == "min_line_covered_pct" ? json_decimals::pct : json_decimals::km;
-        out.push_back({{"rule", r.rule}, {"passed", r.passed}, {"measured", json_round(r.measured, decimals)}, {"limit", json_round(r.limit, decimals)},
-                       {"message", r.message}});
+        json one = {{"rule", r.rule}};
+        if (r.altitude_m) one["altitude_m"] = metres(*r.altitude_m);
+        one["passed"] = r.passed;
+        one["measured"] = json_round(r.measured, decimals);
+        one["limit"] = json_round(r.limit, decimals);
+        one["message"] = r.message;
+        out.push_back(std::move(one));
     }
     return out;
 }

@@ -244,7 +244,7 @@ AnalysisInputs load_inputs(const Scenario& scenario, const Callbacks& callbacks)
     request.scenario = &scenario;
     for (const auto& [role, spec] : scenario.layers) request.roles.push_back({role, "", false});
     request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "speed_kmh", "speed_field", "allowed_regions", "west_of_lon",
-                    "systems", "system_field", "altitudes_m", "refraction_k"};
+                    "systems", "system_field", "altitudes_m", "refraction_k", "dem", "altitude_ref"};
     return resolve_inputs(request, load);
 }
 
@@ -301,13 +301,7 @@ void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector
     const Layer& deployments = in.require("deployments", "the coverage analysis");
     const Layer& regions = in.require("regions", "the coverage analysis");
     const ScenarioParameters& p = in.parameters;
-    CoverageOptions o;
-    o.radius_m = p.radius_m;
-    o.radius_field = p.radius_field;
-    o.radius_by_role_m = p.radius_by_role_m;
-    if (p.systems) o.sensors.systems = &*p.systems;
-    if (!p.system_field.empty()) o.sensors.system_field = p.system_field;
-    o.horizon.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
+    CoverageOptions o = coverage_options(p);
     const Territory& t = run_territory(in, callbacks);
     o.territory = &t.land;  // the union of the regions, already made for the split
     o.gaps_within = &t.controlled;
@@ -315,13 +309,13 @@ void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector
     std::vector<const Layer*> targets;
     for (const char* role : {"maritime_zone", "targets"})
         if (const Layer* l = in.layer(role)) targets.push_back(l);
-    // At each of the scenario's target altitudes (none: no horizon).
-    if (!p.altitudes_m.empty()) o.horizon.target_altitude_m = p.altitudes_m.front();
-    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, compute_coverage(deployments, regions, in.layer("line"), targets, o), {}};
-    for (std::size_t i = 1; i < p.altitudes_m.size(); ++i) {
-        o.horizon.target_altitude_m = p.altitudes_m[i];
-        results.coverage->further_altitudes.push_back(compute_coverage(deployments, regions, in.layer("line"), targets, o));
-    }
+    // At each of the scenario's target altitudes (none: no horizon), over its DEM when it has one.
+    std::optional<Terrain> terrain;
+    if (!p.dem.empty()) terrain = Terrain::open(p.dem);
+    std::vector<CoverageResult> by_altitude = coverage_by_altitude(deployments, regions, in.layer("line"), targets, o, p.altitudes_m, terrain ? &*terrain : nullptr,
+                                                                   p.altitude_ref.value_or(AltitudeRef::AboveGround));
+    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, std::move(by_altitude.front()), {}};
+    for (std::size_t i = 1; i < by_altitude.size(); ++i) results.coverage->further_altitudes.push_back(std::move(by_altitude[i]));
     const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
     for (auto& l : coverage_layers(results.coverage->all(), regions, targets, callbacks)) {
         if (l.name == "regions") {
@@ -441,7 +435,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (wants("check")) steps.run("check", [&] { return analyse_check(in, results, callbacks); });
     // The plan rules are measured on the coverage.
     if (!scenario.rules.empty()) {
-        if (results.coverage) results.rules = check_rules(scenario.rules, results.coverage->result);
+        if (results.coverage) {
+            results.rules.emplace();
+            for (const CoverageResult* c : results.coverage->all())
+                for (RuleResult& r : check_rules(scenario.rules, *c)) results.rules->push_back(std::move(r));
+        }
         else callbacks.warning(fmt::format("{}: rules: not checked, since the coverage is not among the analyses; add coverage to analyses", scenario.file.string()));
     }
     result.plan_checked = results.check.has_value() || results.rules.has_value();

@@ -147,7 +147,7 @@ Scenario load_scenario(const std::string& path) {
         r.require_map(p, "parameters");
         r.check_keys(p, "parameters",
                      {"standoff_km", "controlled_side", "radius_field", "radius_km", "radius_km_by_role", "speed_field", "speed_kmh", "allowed_regions",
-                      "west_of_lon", "system_field", "altitudes_m", "refraction_k"});
+                      "west_of_lon", "system_field", "altitudes_m", "refraction_k", "dem", "altitude_ref"});
         auto& out = s.parameters;
         if (p["standoff_km"]) out.standoff_m = r.distance_km_m(p["standoff_km"], "parameters.standoff_km", buffer_max_distance_m);
         if (const auto side = p["controlled_side"]) {
@@ -178,6 +178,18 @@ Scenario load_scenario(const std::string& path) {
             for (const auto& h : a)
                 out.altitudes_m.push_back(r.number_in(h, "parameters.altitudes_m", 0, max_target_altitude_m, "give altitudes of 0 to 100,000 m"));
             check_altitudes(out.altitudes_m, [&](const std::string& m) { r.fail(a, "parameters.altitudes_m", m); });
+        }
+        if (p["dem"]) {
+            out.dem = r.string(p["dem"], "parameters.dem");
+            if (out.dem.empty()) r.fail(p["dem"], "parameters.dem", "is empty; give a DEM raster (relative to the scenario's folder)");
+            if (fs::path(out.dem).is_relative() && out.dem.rfind("/vsi", 0) != 0) out.dem = (folder / out.dem).lexically_normal().string();
+        }
+        if (p["altitude_ref"]) {
+            try {
+                out.altitude_ref = altitude_ref_from_text(r.string(p["altitude_ref"], "parameters.altitude_ref"), "parameters.altitude_ref");
+            } catch (const UsageError& e) {
+                r.fail(p["altitude_ref"], "parameters.altitude_ref", e.what());
+            }
         }
         if (p["refraction_k"])
             out.refraction_k = r.number_in(p["refraction_k"], "parameters.refraction_k", 0.5, 10, "give the effective-earth-radius factor: 4/3 (1.333) for standard refraction, 1 for none");

@@ -54,9 +54,11 @@ struct RuleResult {
     double measured = 0;  // covered %, the longest gap in km, the length covered fewer than n times in km
     double limit = 0;     // the rule's figure: %, km, or n
     std::string message;  // "the line is 87.3% covered; the rule asks at least 90%"
+    std::optional<double> altitude_m;  // the target altitude of the coverage measured, if any
 };
 
-// The rules given, in the order min_line_covered_pct, max_line_gap_km, min_line_depth.
+// The rules given, in the order min_line_covered_pct, max_line_gap_km, min_line_depth. With
+// coverage at several target altitudes, the rules are checked at each (every result names it).
 // min_line_depth n is met when less than 1 m of the line lies within reach of fewer than n
 // deployments. UsageError when there are rules and the coverage has no line.
 std::vector<RuleResult> check_rules(const PlanRules& rules, const CoverageResult& coverage);

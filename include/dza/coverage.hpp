@@ -57,6 +57,7 @@
 #include "dza/layer.hpp"
 #include "dza/sensor.hpp"
 #include "dza/systems.hpp"
+#include "dza/terrain.hpp"
 
 namespace dza {
 
@@ -78,6 +79,10 @@ struct CoverageOptions {
     std::string role_field = "role";                 // the field holding the role
     SensorRules sensors;                             // system types, before the reach rules above
     HorizonModel horizon;                            // the target's altitude (none: no horizon) and refraction
+    // Terrain: where a point deployment's line of sight reaches over a DEM at this altitude
+    // (terrain_masks()), by deployment feature; null or a null result: the smooth earth. A masked
+    // reach is the sensor's ranges and sector, without the smooth-earth horizon, within the mask.
+    std::function<const Geometry*(std::size_t feature)> terrain_mask;
     double tolerance_m = 10;                         // largest chord error of a reach's boundary (see buffer.hpp)
     // The territory, the union of the regions, when the caller has it (dza::union_of(regions) or
     // Territory::land); null: computed here.
@@ -148,6 +153,9 @@ struct CoverageResult {
     std::vector<double> radius_m;   // per deployment feature: its maximum range; NaN where it has no geometry
     std::vector<SensorReach> sensors;  // per deployment feature (max_range_m NaN where it has no geometry)
     std::optional<double> altitude_m;  // the target altitude measured at; none: no horizon
+    std::string terrain_dem;           // the DEM point sensors' line of sight was taken over, if any
+    AltitudeRef altitude_ref = AltitudeRef::AboveGround;
+    double terrain_resolution_m = 0;   // the coarsest cell size of the sites' views over it
     double refraction_k = 4.0 / 3.0;
     std::vector<AreaCoverage> regions;  // one per region with a polygonal geometry, in layer order
     AreaCoverage total;                 // the territory (the union of the regions)
@@ -171,10 +179,29 @@ std::vector<SensorReach> deployment_sensors(const Layer& deployments, const Cove
 // Their maximum ranges in metres (NaN for features without geometry).
 std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options);
 
+// Each point sensor's line of sight over a DEM (terrain.hpp: GDAL's viewshed, with curvature and
+// refraction k) at each target altitude: masks[altitude index][feature], empty Geometry where
+// there is no mask (not a point, or not a sensor). Views are made on all cores, one site at a
+// time each. Warns (through the callbacks) for a site whose reach goes beyond the DEM.
+struct TerrainMasks {
+    std::vector<std::vector<Geometry>> masks;
+    double resolution_m = 0;  // the coarsest cell size a view was computed at
+};
+TerrainMasks terrain_masks(const Layer& deployments, const std::vector<SensorReach>& sensors, const Terrain& terrain, const std::vector<double>& altitudes_m,
+                           AltitudeRef altitude_ref, double refraction_k, const Callbacks& callbacks = {});
+
 // The coverage analysis. `line` may be null; `targets` are further polygon layers (e.g. a
 // maritime zone). DataError when no region has a polygon or a target layer has none.
 CoverageResult compute_coverage(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
                                 const CoverageOptions& options);
+
+// The coverage at each target altitude, lowest first (none: once, without a horizon), with the
+// line of sight over `terrain` when given (which needs altitudes: UsageError otherwise). Each
+// result holds its altitude and, over terrain, the DEM, the altitude reference and the views'
+// cell size.
+std::vector<CoverageResult> coverage_by_altitude(const Layer& deployments, const Layer& regions, const Layer* line, const std::vector<const Layer*>& targets,
+                                                 CoverageOptions options, const std::vector<double>& altitudes_m, const Terrain* terrain = nullptr,
+                                                 AltitudeRef altitude_ref = AltitudeRef::AboveGround);
 
 // The result as layers to write, in this order and with these names: regions (the regions'
 // fields and geometry with area_km2, covered_km2, covered_pct, redundant_km2, deployments),

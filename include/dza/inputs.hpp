@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "dza/callbacks.hpp"
+#include "dza/coverage.hpp"
 #include "dza/eligibility.hpp"
 #include "dza/layer.hpp"
 #include "dza/scenario.hpp"
@@ -95,6 +96,11 @@ public:
 private:
     mutable std::optional<Territory> territory_;
 };
+
+// The coverage's reach options from resolved parameters: the reach rules, the systems and their
+// field, the refraction factor (no target altitude: the caller sets it per altitude). The
+// territory, tolerance and callbacks are left to the caller.
+CoverageOptions coverage_options(const ScenarioParameters& parameters);
 
 // Resolves and loads a command's inputs (see the rules above). Usage errors before any layer is read.
 AnalysisInputs resolve_inputs(const InputRequest& request, const LoadOptions& load);

@@ -13,6 +13,7 @@
 #include "dza/geometry.hpp"
 #include "dza/layer.hpp"
 #include "dza/systems.hpp"
+#include "dza/terrain.hpp"
 #include "dza/writer.hpp"
 
 namespace dza {
@@ -45,6 +46,8 @@ struct ScenarioParameters {
     std::string system_field;
     std::vector<double> altitudes_m;
     std::optional<double> refraction_k;
+    std::string dem;                          // a DEM for the sensors' line of sight (terrain.hpp)
+    std::optional<AltitudeRef> altitude_ref;  // what the target altitudes are above: the ground or the sea
 };
 
 // What the plan must achieve along the line (`rules:`), checked by dza check and dza run

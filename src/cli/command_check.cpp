@@ -49,23 +49,31 @@ ExitCode CheckCommand::run(Io& io) {
     // The scenario's plan rules, against the coverage with the scenario's reach.
     std::optional<std::vector<RuleResult>> rules;
     if (inputs.scenario && !inputs.scenario->rules.empty()) {
-        const ScenarioParameters& p = inputs.scenario->parameters;
-        CoverageOptions coverage;
-        coverage.radius_m = p.radius_m;
-        coverage.radius_by_role_m = p.radius_by_role_m;
-        // The scenario's field is a field of its own deployments; else a radius_km field, as dza coverage takes it.
-        if (!inputs.given_as.count("deployments")) coverage.radius_field = p.radius_field;
+        // The scenario's reach, as dza coverage takes it: its fields are fields of its own
+        // deployments; else a radius_km field.
+        ScenarioParameters p = inputs.scenario->parameters;
+        if (inputs.given_as.count("deployments")) {
+            p.radius_field.clear();
+            p.system_field.clear();
+        }
+        CoverageOptions coverage = coverage_options(p);
         if (!coverage.radius_m && coverage.radius_field.empty() && coverage.radius_by_role_m.empty() && deployments.field_index("radius_km"))
             coverage.radius_field = "radius_km";
-        if (!coverage.radius_m && coverage.radius_field.empty() && coverage.radius_by_role_m.empty())
+        if (!coverage.radius_m && coverage.radius_field.empty() && coverage.radius_by_role_m.empty() && !coverage.sensors.systems)
             throw UsageError(fmt::format("{}: rules: the plan rules need each deployment's reach, and the scenario gives none and {} has no radius_km field; give "
-                                         "parameters.radius_km, radius_field or radius_km_by_role",
+                                         "parameters.radius_km, radius_field, radius_km_by_role or systems",
                                          inputs.scenario->file.string(), deployments.where_text()));
         coverage.territory = &territory.land;
         coverage.gaps_within = &territory.controlled;
         coverage.gaps_within_name = "controlled side";
         coverage.callbacks = io.callbacks();
-        rules = check_rules(inputs.scenario->rules, compute_coverage(deployments, regions, &line, {}, coverage));
+        // At each of the scenario's target altitudes (none: no horizon), over its DEM when it has one.
+        std::optional<Terrain> terrain;
+        if (!p.dem.empty()) terrain = Terrain::open(p.dem);
+        rules.emplace();
+        for (const CoverageResult& c : coverage_by_altitude(deployments, regions, &line, {}, coverage, p.altitudes_m, terrain ? &*terrain : nullptr,
+                                                            p.altitude_ref.value_or(AltitudeRef::AboveGround)))
+            for (RuleResult& r : check_rules(inputs.scenario->rules, c)) rules->push_back(std::move(r));
     }
     const bool rules_pass = !rules || rules_passed(*rules);
 
@@ -93,7 +101,9 @@ ExitCode CheckCommand::run(Io& io) {
             rule_table.add_column("limit", Table::Align::Right);
             rule_table.add_column("measured", Table::Align::Right);
             rule_table.add_column("result");
-            for (const auto& r : *rules) rule_table.add_row({r.rule, rule_figure(r, true), rule_figure(r, false), r.passed ? "ok" : "FAILED"});
+            for (const auto& r : *rules)
+                rule_table.add_row({r.altitude_m ? fmt::format("{} at {:g} m", r.rule, *r.altitude_m) : r.rule, rule_figure(r, true), rule_figure(r, false),
+                                    r.passed ? "ok" : "FAILED"});
             rule_table.print(io.out);
             if (!rules_pass) {
                 io.out << "\nfailed rules:\n";
@@ -114,7 +124,9 @@ ExitCode CheckCommand::run(Io& io) {
     }
     if (rules)
         for (const auto& r : *rules)
-            if (!r.passed) parts.push_back(fmt::format("rule {} measured {} (limit {})", r.rule, rule_figure(r, false), rule_figure(r, true)));
+            if (!r.passed)
+                parts.push_back(fmt::format("rule {}{} measured {} (limit {})", r.rule, r.altitude_m ? fmt::format(" at {:g} m", *r.altitude_m) : "",
+                                            rule_figure(r, false), rule_figure(r, true)));
     std::string summary;
     for (const auto& p : parts) summary += (summary.empty() ? "" : "; ") + p;
     io.err << "dza: the plan fails: " << summary << '\n';

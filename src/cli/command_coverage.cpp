@@ -180,17 +180,11 @@ ExitCode CoverageCommand::run(Io& io) {
     for (const auto& t : inputs.targets) targets.push_back(&t);
 
     // Reach: the command line's, else the scenario's, else a radius_km field.
-    CoverageOptions options;
+    const ScenarioParameters& p = inputs.parameters;
+    CoverageOptions options = coverage_options(p);
     options.tolerance_m = tolerance_m_;
     options.role_field = role_field_;
     options.callbacks = callbacks;
-    options.radius_m = inputs.parameters.radius_m;
-    options.radius_field = inputs.parameters.radius_field;
-    options.radius_by_role_m = inputs.parameters.radius_by_role_m;
-    const ScenarioParameters& p = inputs.parameters;
-    if (p.systems) options.sensors.systems = &*p.systems;
-    if (!p.system_field.empty()) options.sensors.system_field = p.system_field;
-    options.horizon.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
     if (!options.radius_m && options.radius_field.empty() && options.radius_by_role_m.empty() && !options.sensors.systems)
         throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field, --radius-by-role or --systems", deployments.where_text()));
     const std::vector<SensorReach> sensors = deployment_sensors(deployments, options);  // every reach checked before the work
@@ -217,15 +211,11 @@ ExitCode CoverageCommand::run(Io& io) {
         };
     }
 
-    // One coverage per target altitude (none: no horizon).
-    std::vector<std::optional<double>> altitudes;
-    for (double h : p.altitudes_m) altitudes.emplace_back(h);
-    if (altitudes.empty()) altitudes.emplace_back();
-    std::vector<CoverageResult> results;
-    for (const auto& h : altitudes) {
-        options.horizon.target_altitude_m = h;
-        results.push_back(compute_coverage(deployments, regions, line, targets, options));
-    }
+    // One coverage per target altitude (none: no horizon), over the DEM when given.
+    std::optional<Terrain> terrain;
+    if (!p.dem.empty()) terrain = Terrain::open(p.dem);
+    const std::vector<CoverageResult> results = coverage_by_altitude(deployments, regions, line, targets, options, p.altitudes_m, terrain ? &*terrain : nullptr,
+                                                                     p.altitude_ref.value_or(AltitudeRef::AboveGround));
 
     if (!output_.empty()) {
         const std::vector<Layer> layers = coverage_layers(pointers(results), regions, targets, callbacks);

@@ -96,6 +96,12 @@ void SensorOptions::add(CLI::App& app) {
                    "target altitudes to measure coverage at, lowest first, e.g. 50m,300m,1000m,3000m (units m, km, ft); sensors reach up to "
                    "the radar horizon (default: the scenario's altitudes_m, else no horizon)")
         ->type_name("H,...");
+    app.add_option("--dem", dem_,
+                   "a DEM (any raster GDAL reads, heights above sea level in m): point sensors see only where their line of sight over it reaches, "
+                   "at its resolution; needs --altitudes")
+        ->type_name("RASTER");
+    app.add_option("--altitude-ref", altitude_ref_text_, "with --dem: the target altitudes are above the ground (agl, default) or above sea level (amsl)")
+        ->type_name("agl|amsl");
     app.add_option("--refraction-k", refraction_k_, "effective-earth-radius factor for the radar horizon: 4/3 standard refraction (default), 1 none")
         ->type_name("K");
 }
@@ -108,12 +114,16 @@ void SensorOptions::validate() {
         altitudes_m_ = parse_altitude_list_m(altitudes_text_, "--altitudes");
         check_altitudes(altitudes_m_, [&](const std::string& m) { throw UsageError(fmt::format("--altitudes \"{}\": {}", altitudes_text_, m)); });
     }
+    altitude_ref_.reset();
+    if (!altitude_ref_text_.empty()) altitude_ref_ = altitude_ref_from_text(altitude_ref_text_, "--altitude-ref");
     if (refraction_k_ && (!std::isfinite(*refraction_k_) || *refraction_k_ < 0.5 || *refraction_k_ > 10))
         throw UsageError(fmt::format("--refraction-k {:g} is out of range; give 0.5 to 10 (4/3 for standard refraction, 1 for none)", *refraction_k_));
 }
 
 void SensorOptions::apply(InputRequest& request) const {
-    for (const char* name : {"systems", "system_field", "altitudes_m", "refraction_k"}) request.uses.push_back(name);
+    for (const char* name : {"systems", "system_field", "altitudes_m", "refraction_k", "dem", "altitude_ref"}) request.uses.push_back(name);
+    request.parameters.dem = dem_;
+    request.parameters.altitude_ref = altitude_ref_;
     request.parameters.systems = systems_;
     request.parameters.system_field = system_field_;
     request.parameters.altitudes_m = altitudes_m_;

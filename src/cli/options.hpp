@@ -74,8 +74,9 @@ private:
     std::map<std::string, std::string> alternatives_;
 };
 
-// --systems FILE, --system-field F, --altitudes LIST, --refraction-k K: the sensor model
-// (systems.hpp, sensor.hpp); each replaces the scenario's.
+// --systems FILE, --system-field F, --altitudes LIST, --refraction-k K, --dem RASTER,
+// --altitude-ref agl|amsl: the sensor model (systems.hpp, sensor.hpp, terrain.hpp); each
+// replaces the scenario's.
 class SensorOptions {
 public:
     void add(CLI::App& app);
@@ -84,7 +85,8 @@ public:
     void apply(InputRequest& request) const;
 
 private:
-    std::string systems_file_, system_field_, altitudes_text_;
+    std::string systems_file_, system_field_, altitudes_text_, dem_, altitude_ref_text_;
+    std::optional<AltitudeRef> altitude_ref_;
     std::optional<double> refraction_k_;
     std::optional<SystemCatalogue> systems_;
     std::vector<double> altitudes_m_;

@@ -99,7 +99,8 @@ BufferResult buffered_reach(const Geometry& source, const SensorReach& s, const 
 
 }  // namespace
 
-void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon) {
+void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon,
+                      const std::function<const Geometry*(std::size_t)>& terrain_mask) {
     parallel_for(
         reaches.size(),
         [&](std::size_t begin, std::size_t end) {
@@ -107,6 +108,15 @@ void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, dou
                 Reach& r = reaches[k];
                 const Feature& f = deployments.features[r.feature];
                 with_feature_context(deployments, f, [&] {
+                    // Over terrain: the ranges and sector within the line of sight (which holds the horizon).
+                    if (const Geometry* mask = terrain_mask && r.is_circle ? terrain_mask(r.feature) : nullptr; mask && *mask) {
+                        r.is_circle = false;
+                        SensorReachGeometry g = sensor_reach_geometry(r.centre, r.sensor, HorizonModel{std::nullopt, horizon.refraction_k}, tolerance_m);
+                        r.max_error_m = g.max_error_m;
+                        Geometry m = geos::clone(mask->get());
+                        r.geometry = geos::polygonal(geos::intersection(g.geometry.get(), m.get(), "masking a reach by the terrain"));
+                        return;
+                    }
                     if (r.is_circle) {
                         // A disc the horizon does not cut anywhere is the circle; anything else the sensor's reach.
                         const bool disc = r.sensor.is_disc() && nearest_horizon_m(r.sensor, std::fabs(r.centre.lat), horizon) >= r.radius_m;
@@ -212,6 +222,43 @@ std::vector<SensorReach> deployment_sensors(const Layer& deployments, const Cove
 std::vector<double> deployment_reaches_m(const Layer& deployments, const CoverageOptions& options) {
     std::vector<double> out;
     for (const SensorReach& s : deployment_sensors(deployments, options)) out.push_back(s.max_range_m);
+    return out;
+}
+
+TerrainMasks terrain_masks(const Layer& deployments, const std::vector<SensorReach>& sensors, const Terrain& terrain, const std::vector<double>& altitudes_m,
+                           AltitudeRef altitude_ref, double refraction_k, const Callbacks& callbacks) {
+    TerrainMasks out;
+    out.masks.resize(altitudes_m.size());
+    for (auto& m : out.masks) m.resize(deployments.features.size());
+    std::vector<double> resolution_m(deployments.features.size(), 0.0);
+    std::vector<char> short_of_range(deployments.features.size(), 0);
+    parallel_for(
+        deployments.features.size(),
+        [&](std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i) {
+                const Feature& f = deployments.features[i];
+                LonLat site;
+                if (std::isnan(sensors[i].max_range_m) || !sensors[i].line_of_sight || sensors[i].max_range_m <= 0 || !coverage::single_point(f.geometry, site))
+                    continue;
+                with_feature_context(deployments, f, [&] {
+                    const TerrainView view = terrain_view(terrain, site, sensors[i].sensor_height_m, sensors[i].max_range_m, refraction_k);
+                    resolution_m[i] = view.resolution_m();
+                    short_of_range[i] = view.covers_range() ? 0 : 1;
+                    for (std::size_t a = 0; a < altitudes_m.size(); ++a) {
+                        Geometry visible = view.visible(altitudes_m[a], altitude_ref);
+                        geos::share_between_threads(visible.get());
+                        out.masks[a][i] = std::move(visible);
+                    }
+                });
+            }
+        },
+        callbacks, "terrain", 1);
+    for (std::size_t i = 0; i < deployments.features.size(); ++i) {
+        out.resolution_m = std::max(out.resolution_m, resolution_m[i]);
+        if (short_of_range[i])
+            callbacks.warning(fmt::format("{}: {}: the DEM {} does not cover its whole reach; beyond the DEM nothing is seen", deployments.where_text(),
+                                          deployments.describe(deployments.features[i]), terrain.path()));
+    }
     return out;
 }
 

@@ -18,7 +18,8 @@ namespace dza::coverage {
 // the horizon does not cut, the sensor's reach (sensor_reach_geometry) around any other point,
 // else the geodesic buffer. Each reach's extent is set and its geometry readied for sharing.
 std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<SensorReach>& sensors, double tolerance_m, const Callbacks& callbacks);
-void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon);
+void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, double tolerance_m, const HorizonModel& horizon,
+                      const std::function<const Geometry*(std::size_t)>& terrain_mask);
 
 // 2. Circles inside another circle leave the union (in_union = false); the reaches that stay
 // are inserted into `kept`. Returns, for each reach, the circles found inside it; counts them

@@ -122,17 +122,19 @@ TEST_CASE("JSON figures are rounded by one rule", "[report]") {
 
 TEST_CASE("report.html shows the plan rules: limit, measured figure, pass or fail", "[report][rules]") {
     RunResults results;
-    results.rules = std::vector<RuleResult>{{"min_line_covered_pct", true, 97.5, 95, "the line is 97.50% covered"},
-                                            {"min_line_depth", false, 12.25, 2, "12.250 km of the line lie within reach of fewer than 2 deployments"}};
+    results.rules = std::vector<RuleResult>{{"min_line_covered_pct", true, 97.5, 95, "the line is 97.50% covered", std::nullopt},
+                                            {"min_line_depth", false, 12.25, 2, "12.250 km of the line lie within reach of fewer than 2 deployments", 300.0}};
     const std::string html = report_html(results, "T", "scenario.yaml", "<svg></svg>");
     CHECK_THAT(html, Catch::Contains("<h2 id=\"rules\">Plan rules</h2>"));
     CHECK_THAT(html, Catch::Contains("The plan fails a rule."));
     CHECK_THAT(html, Catch::Contains("<td>min_line_covered_pct</td><td class=\"n\">95.00%</td><td class=\"n\">97.50%</td><td class=\"ok\""));
-    CHECK_THAT(html, Catch::Contains("<td>min_line_depth</td><td class=\"n\">2 deployments</td><td class=\"n\">12.250 km</td><td class=\"fail\""));
+    CHECK_THAT(html, Catch::Contains("<td>min_line_depth at 300 m</td><td class=\"n\">2 deployments</td><td class=\"n\">12.250 km</td><td class=\"fail\""));
     const auto j = results_json(results);
     REQUIRE(j["rules"].size() == 2);
     CHECK(j["rules"][1]["rule"] == "min_line_depth");
     CHECK(j["rules"][1]["passed"] == false);
     CHECK(j["rules"][1]["measured"] == 12.25);
     CHECK(j["rules"][1]["limit"] == 2);
+    CHECK(j["rules"][1]["altitude_m"] == 300);
+    CHECK_FALSE(j["rules"][0].contains("altitude_m"));
 }
