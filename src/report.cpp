@@ -16,7 +16,10 @@ json results_json(const RunResults& r) {
     json out = json::object();
     if (r.distance) out["distance"] = to_json(r.distance->results, *r.distance->from, *r.distance->to);
     if (r.zones) out["zones"] = to_json(r.zones->result, r.zones->eligibility, r.zones->controlled_side);
-    if (r.coverage) out["coverage"] = to_json(r.coverage->all(), *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
+    if (r.coverage) {
+        out["coverage"] = to_json(r.coverage->all(), *r.coverage->deployments, *r.coverage->regions, r.coverage->line, r.coverage->targets);
+        if (r.coverage->line_altitude && r.coverage->line) out["coverage"]["line_altitude"] = to_json(*r.coverage->line_altitude, *r.coverage->line);
+    }
     if (r.check) out["check"] = to_json(r.check->result, r.check->eligibility, r.check->controlled_side);
     if (r.rules) out["rules"] = rules_json(*r.rules);
     return out;
@@ -108,7 +111,14 @@ std::string altitudes_html(const CoverageSection& s) {
         }
         html += "</tr>\n";
     }
-    return html + "</table>\n";
+    html += "</table>\n";
+    if (s.line_altitude && s.line) {
+        const auto run = s.line_altitude->longest_uncovered(low_altitude_m);
+        html += run ? fmt::format("<p id=\"line-altitude\">The longest stretch of the line that no sensor sees below {:g} m is {} km long (km {} to {}).</p>\n", low_altitude_m,
+                                  num(run->length_km, 1), num(run->from_km, 1), num(run->to_km, 1))
+                    : fmt::format("<p id=\"line-altitude\">Sensors see every stretch of the line below {:g} m.</p>\n", low_altitude_m);
+    }
+    return html;
 }
 
 std::string coverage_html(const CoverageSection& s) {

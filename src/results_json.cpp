@@ -391,6 +391,27 @@ json to_json(const std::vector<const CoverageResult*>& results, const Layer& dep
     return j;
 }
 
+json to_json(const AltitudeProfile& profile, const Layer& line) {
+    json j;
+    j["refraction_k"] = profile.refraction_k;
+    j["spacing_m"] = metres(profile.spacing_m);
+    j["tolerance_m"] = metres(profile_tolerance_m);
+    j["low_altitude_m"] = metres(low_altitude_m);
+    const auto name = [&](std::size_t feature) { return feature < line.features.size() ? line.label(line.features[feature]) : std::string(); };
+    if (const auto run = profile.longest_uncovered(low_altitude_m))
+        j["longest_unseen_below_low_altitude"] = {{"line", name(run->feature)}, {"from_km", km(run->from_km)}, {"to_km", km(run->to_km)}, {"length_km", km(run->length_km)}};
+    else
+        j["longest_unseen_below_low_altitude"] = nullptr;
+    j["stretches"] = json::array();
+    for (const ProfileStretch& s : profile.stretches)
+        j["stretches"].push_back({{"line", name(s.feature)},
+                                  {"from_km", km(s.from_km)},
+                                  {"to_km", km(s.to_km)},
+                                  {"min_altitude_m", std::isfinite(s.min_altitude_m) ? metres(s.min_altitude_m) : json(nullptr)},
+                                  {"seen_by", s.seen_by}});
+    return j;
+}
+
 json rules_json(const std::vector<RuleResult>& rules) {
     json out = json::array();
     for (const auto& r : rules) {

@@ -314,8 +314,16 @@ void analyse_coverage(const AnalysisInputs& in, RunResults& results, std::vector
     if (!p.dem.empty()) terrain = Terrain::open(p.dem);
     std::vector<CoverageResult> by_altitude = coverage_by_altitude(deployments, regions, in.layer("line"), targets, o, p.altitudes_m, terrain ? &*terrain : nullptr,
                                                                    p.altitude_ref.value_or(AltitudeRef::AboveGround));
-    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, std::move(by_altitude.front()), {}};
+    results.coverage = CoverageSection{&deployments, &regions, in.layer("line"), targets, std::move(by_altitude.front()), {}, std::nullopt};
     for (std::size_t i = 1; i < by_altitude.size(); ++i) results.coverage->further_altitudes.push_back(std::move(by_altitude[i]));
+    if (const Layer* line = in.layer("line"); line && !p.altitudes_m.empty()) {
+        results.coverage->line_altitude = altitude_profile(*line, sited_sensors(deployments, results.coverage->result.sensors), o.horizon.refraction_k);
+        Layer stretches = std::move(altitude_profile_layers(*results.coverage->line_altitude, *line).front());
+        outputs.push_back({std::move(stretches), LayerKind::LineGaps, [](const Layer& l, const Feature& f) {
+                               const nlohmann::json& h = f.values[*l.field_index("min_altitude_m")];
+                               return h.is_null() ? std::string("not seen at any altitude") : fmt::format("seen from {:.0f} m up", h.get<double>());
+                           }});
+    }
     const auto fixed = [](const char* text) { return [text](const Layer&, const Feature&) { return std::string(text); }; };
     for (auto& l : coverage_layers(results.coverage->all(), regions, targets, callbacks)) {
         if (l.name == "regions") {

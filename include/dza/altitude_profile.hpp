@@ -101,6 +101,14 @@ struct AltitudeProfile {
 // The profile of every line feature of `line` (features that are not lines are skipped; a
 // DataError when none is). UsageError for a refraction_k or spacing_m that is not a positive
 // number; DataError naming the sensor for a site or reach that is not finite and in range.
+// The point deployments that are sensors (a system or a sensor attribute: line_of_sight), sited
+// for the profile; `sensors` as deployment_sensors() gives them.
+std::vector<SitedSensor> sited_sensors(const Layer& deployments, const std::vector<SensorReach>& sensors);
+
+// The altitude the summary's longest stretch is measured against: targets below it are what
+// low-flying threats fly at.
+inline constexpr double low_altitude_m = 300.0;
+
 AltitudeProfile altitude_profile(const Layer& line, const std::vector<SitedSensor>& sensors, double refraction_k, double spacing_m = 1000);
 
 // The longest contiguous run of the line where the lowest visible altitude exceeds `altitude_m`

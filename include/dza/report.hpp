@@ -13,6 +13,7 @@
 
 #include "dza/callbacks.hpp"
 #include "dza/check.hpp"
+#include "dza/altitude_profile.hpp"
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/layer.hpp"
@@ -134,6 +135,7 @@ struct CoverageSection {
     std::vector<const Layer*> targets;
     CoverageResult result;  // at the first target altitude, if any
     std::vector<CoverageResult> further_altitudes;  // at the scenario's further altitudes, in order
+    std::optional<AltitudeProfile> line_altitude;   // with altitudes and a line: the lowest altitude seen along it
 
     // Every result, the first's first.
     std::vector<const CoverageResult*> all() const {

@@ -26,6 +26,7 @@
 
 #include "dza/check.hpp"
 #include "dza/eligibility.hpp"
+#include "dza/altitude_profile.hpp"
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/info.hpp"
@@ -91,6 +92,11 @@ nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deploy
 // "by_altitude": [{"altitude_m", then the object above without "schema" and "inputs"}]}.
 nlohmann::ordered_json to_json(const std::vector<const CoverageResult*>& results, const Layer& deployments, const Layer& regions, const Layer* line,
                                const std::vector<const Layer*>& targets);
+
+// The lowest altitude at which the line is seen: {"refraction_k", "spacing_m", "tolerance_m",
+// "low_altitude_m", "longest_unseen_below_low_altitude": {"line", "from_km", "to_km", "length_km"}
+// or null, "stretches": [{"line", "from_km", "to_km", "min_altitude_m" (null: not seen), "seen_by"}]}.
+nlohmann::ordered_json to_json(const AltitudeProfile& profile, const Layer& line);
 
 // "dza.check/1": {"schema", "passed", "violation_count", "standoff_km", "eligibility", "controlled_side",
 // "method", "max_error_m", "deployments": [{"name", "region" (or null), "at_sea", "distance_km",

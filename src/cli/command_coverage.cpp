@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "cli/format.hpp"
+#include "dza/altitude_profile.hpp"
 #include "dza/buffer.hpp"
 #include "dza/coverage.hpp"
 #include "dza/error.hpp"
@@ -108,7 +109,9 @@ void CoverageCommand::validate() {
 
 namespace {
 
-const char* const layer_files[] = {"regions", "coverage", "redundancy", "gaps", "line_gaps", "targets"};
+const char* const layer_files[] = {"regions", "coverage", "redundancy", "gaps", "line_gaps", "targets", "line_altitude"};
+// The file a layer gets in an output folder: GeoJSON, but the altitude profile along the line is a table.
+std::string layer_file(const std::string& layer) { return layer == "line_altitude_profile" ? layer + ".csv" : layer + ".geojson"; }
 
 // Before any work: the folder can be created (its parent exists) or exists and is writable.
 void check_output_folder(const std::string& folder) {
@@ -116,7 +119,8 @@ void check_output_folder(const std::string& folder) {
     std::error_code ec;
     if (fs::exists(p, ec)) {
         if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" exists and is not a folder; give a folder or a .gpkg file", folder));
-        for (const char* name : layer_files) check_output_path((p / (std::string(name) + ".geojson")).string());
+        for (const char* name : layer_files) check_output_path((p / layer_file(name)).string());
+        check_output_path((p / layer_file("line_altitude_profile")).string());
         return;
     }
     const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
@@ -170,7 +174,8 @@ ExitCode CoverageCommand::run(Io& io) {
     if (!output_.empty()) {
         if (output_is_dataset_) request.outputs = {output_};
         else
-            for (const char* name : layer_files) request.outputs.push_back((fs::path(output_) / (std::string(name) + ".geojson")).string());
+            for (const std::string name : {"regions", "coverage", "redundancy", "gaps", "line_gaps", "targets", "line_altitude", "line_altitude_profile"})
+                request.outputs.push_back((fs::path(output_) / layer_file(name)).string());
     }
     const AnalysisInputs inputs = resolve(request, io);
     const Layer& deployments = inputs.require("deployments", "coverage");
@@ -216,9 +221,14 @@ ExitCode CoverageCommand::run(Io& io) {
     if (!p.dem.empty()) terrain = Terrain::open(p.dem);
     const std::vector<CoverageResult> results = coverage_by_altitude(deployments, regions, line, targets, options, p.altitudes_m, terrain ? &*terrain : nullptr,
                                                                      p.altitude_ref.value_or(AltitudeRef::AboveGround));
+    // With altitudes, the lowest altitude at which the point sensors see each stretch of the line.
+    std::optional<AltitudeProfile> profile;
+    if (line && !p.altitudes_m.empty()) profile = altitude_profile(*line, sited_sensors(deployments, results.front().sensors), options.horizon.refraction_k);
 
     if (!output_.empty()) {
-        const std::vector<Layer> layers = coverage_layers(pointers(results), regions, targets, callbacks);
+        std::vector<Layer> layers = coverage_layers(pointers(results), regions, targets, callbacks);
+        if (profile)
+            for (Layer& l : altitude_profile_layers(*profile, *line)) layers.push_back(std::move(l));
         WriteOptions w;
         w.callbacks = io.callbacks();
         w.precision = precision_;
@@ -231,17 +241,28 @@ ExitCode CoverageCommand::run(Io& io) {
             std::error_code ec;
             fs::create_directory(output_, ec);
             if (ec) throw DataError(fmt::format("output \"{}\": cannot create the folder: {}", output_, ec.message()));
-            for (const auto& l : layers) write_layer(l, (fs::path(output_) / (l.name + ".geojson")).string(), w);
+            for (const auto& l : layers) write_layer(l, (fs::path(output_) / layer_file(l.name)).string(), w);
         }
     }
 
     if (json_) {
-        io.out << scrub_secrets(json_text(to_json(pointers(results), deployments, regions, line ? &*line : nullptr, targets), 2)) << '\n';
+        nlohmann::ordered_json j = to_json(pointers(results), deployments, regions, line ? &*line : nullptr, targets);
+        if (profile) j["line_altitude"] = to_json(*profile, *line);
+        io.out << scrub_secrets(json_text(j, 2)) << '\n';
         return ExitCode::Ok;
     }
     for (std::size_t i = 0; i < results.size(); ++i) {
         if (results[i].altitude_m) io.out << fmt::format("{}at {} m (k = {:g}):\n", i == 0 ? "" : "\n", format_number(*results[i].altitude_m, 0), results[i].refraction_k);
         print_tables(io, results[i], regions, line);
+    }
+    if (profile) {
+        const auto run = profile->longest_uncovered(low_altitude_m);
+        io.out << fmt::format("\n{}: lowest altitude seen along it in {} stretches; ", line->name, profile->stretches.size());
+        if (run)
+            io.out << fmt::format("longest stretch not seen below {:g} m: {} km (km {} to {} of {})\n", low_altitude_m, format_number(run->length_km, 3),
+                                  format_number(run->from_km, 3), format_number(run->to_km, 3), line->label(line->features[run->feature]));
+        else
+            io.out << fmt::format("every stretch is seen below {:g} m\n", low_altitude_m);
     }
     return ExitCode::Ok;
 }
