@@ -181,6 +181,38 @@ double coverage_case(const Data& data, const dza::Layer& sites, int runs, Figure
     return t;
 }
 
+// Random sites as sensors: each with a sensor height (5 to 30 m), a third with a minimum range
+// of 3 km and a third with a 120-degree sector, so that every reach is a sensor's envelope.
+dza::Layer random_sensors(std::size_t n) {
+    dza::Layer sites = random_sites(n);
+    sites.fields.push_back({"sensor_height_m", dza::FieldType::Real});
+    sites.fields.push_back({"min_range_km", dza::FieldType::Real});
+    sites.fields.push_back({"sector_deg", dza::FieldType::String});
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<double> height_m(5.0, 30.0), azimuth(0.0, 360.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto& v = sites.features[i].values;
+        v.push_back(height_m(rng));
+        v.push_back(i % 3 == 1 ? nlohmann::json(3.0) : nlohmann::json(nullptr));
+        const double from = azimuth(rng);
+        v.push_back(i % 3 == 2 ? nlohmann::json(std::to_string(from) + "," + std::to_string(std::fmod(from + 120.0, 360.0))) : nlohmann::json(nullptr));
+    }
+    return sites;
+}
+
+// The coverage at the four target altitudes of the default scenario, all four timed together.
+double coverage_altitudes_case(const Data& data, const dza::Layer& sites, int runs, Figures& figures) {
+    const dza::Layer regions = data.load("regions.geojson");
+    const dza::Layer line = data.load("ceasefire_line.geojson");
+    const dza::Layer maritime = data.load("maritime_zone.geojson");
+    dza::CoverageOptions by_field;
+    by_field.radius_field = "radius_km";
+    std::vector<dza::CoverageResult> last;
+    const double t = median_seconds(runs, [&] { last = dza::coverage_by_altitude(sites, regions, &line, {&maritime}, by_field, {50, 300, 1000, 3000}); });
+    figures["covered_km2"] = last.back().total.covered_km2;
+    return t;
+}
+
 std::vector<Case> cases() {
     std::vector<Case> all;
     all.push_back({"distance", "distance: random points to the line", {10000, 100000, 1000000}, 100000,
@@ -195,6 +227,9 @@ std::vector<Case> cases() {
     all.push_back({"coverage", "coverage: random deployments", {100, 1000, 10000}, 10000,
                    [](std::size_t n) { return n >= 10000 ? 3 : 5; },
                    [](const Data& data, std::size_t n, int runs, Figures& figures) { return coverage_case(data, random_sites(n), runs, figures); }});
+    all.push_back({"coverage-altitudes", "coverage at 4 target altitudes: random sensors", {16, 1000, 10000}, 1000,
+                   [](std::size_t n) { return n >= 10000 ? 3 : 5; },
+                   [](const Data& data, std::size_t n, int runs, Figures& figures) { return coverage_altitudes_case(data, random_sensors(n), runs, figures); }});
     all.push_back({"buffer-line", "buffer: the line at 50 km", {1}, 1, [](std::size_t) { return 5; },
                    [](const Data& data, std::size_t, int runs, Figures&) {
                        const dza::Layer line = data.load("ceasefire_line.geojson");

@@ -17,9 +17,10 @@
 // most curved normal section at its latitudes (the meridian's at the latitude nearest the
 // equator): at most 0.7% short of the exact horizon. A sector applies to points only.
 //
-// Overlay. Reaches are indexed by envelope; a point's circle contained in another circle (by the
-// geodesic triangle inequality, with the chord error as margin) adds nothing to the union and is
-// left out of it. The coverage is the GEOS union of the rest. The part covered exactly once is
+// Overlay. Reaches are indexed by envelope; a point's reach (circle or sensor envelope, within the
+// disc of its farthest reach) contained in the disc another point's reach holds (its nearest
+// reach in any azimuth; none with a sector or minimum range), by the geodesic triangle inequality
+// with the chord errors as margin, adds nothing to the union and is left out of it. The coverage is the GEOS union of the rest. The part covered exactly once is
 // the union of each reach's exclusive part (the reach minus every other reach it meets, the
 // deepest first, stopping as soon as nothing is left); the redundancy (covered by two or more)
 // is the coverage minus that part. No area is ever counted twice.
@@ -62,7 +63,8 @@
 namespace dza {
 
 inline constexpr const char* coverage_method =
-    "reaches as geodesic circles and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; areas on WGS84 along straight lon/lat edges, "
+    "reaches as geodesic circles, sensor envelopes (ranges, sectors, radar horizon) and buffers on WGS84 (PROJ geod_direct), unioned with GEOS; "
+    "areas on WGS84 along straight lon/lat edges, "
     "lengths along geodesics; overlaps counted once";
 
 // The territory and the area gaps are measured within (see CoverageOptions).
@@ -149,7 +151,7 @@ struct DeploymentLoss {
 struct CoverageResult {
     std::string deployments_layer;
     std::size_t reaches = 0;        // deployments with a geometry and a reach
-    std::size_t contained = 0;      // circles left out of the union because another contains them
+    std::size_t contained = 0;      // point reaches left out of the union because another contains them
     std::vector<double> radius_m;   // per deployment feature: its maximum range; NaN where it has no geometry
     std::vector<SensorReach> sensors;  // per deployment feature (max_range_m NaN where it has no geometry)
     std::optional<double> altitude_m;  // the target altitude measured at; none: no horizon

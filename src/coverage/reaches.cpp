@@ -67,7 +67,8 @@ std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<Sensor
         r.sensor = sensors[i];
         r.radius_m = sensors[i].max_range_m;
         r.max_error_m = r.radius_m > 0 ? buffer_max_error_m(r.radius_m, tolerance_m) : 0.0;
-        r.is_circle = single_point(deployments.features[i].geometry, r.centre);
+        r.is_circle = r.at_site = single_point(deployments.features[i].geometry, r.centre);
+        r.outer_m = r.inner_m = r.radius_m;
         reaches.push_back(std::move(r));
     }
     return reaches;
@@ -115,6 +116,7 @@ void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, dou
                         r.max_error_m = g.max_error_m;
                         Geometry m = geos::clone(mask->get());
                         r.geometry = geos::polygonal(geos::intersection(g.geometry.get(), m.get(), "masking a reach by the terrain"));
+                        r.inner_m = 0;
                         return;
                     }
                     if (r.is_circle) {
@@ -123,6 +125,14 @@ void build_geometries(std::vector<Reach>& reaches, const Layer& deployments, dou
                         if (disc && r.radius_m > 0) r.geometry = circle(r.centre, r.radius_m, r.max_error_m);
                         if (!disc) {
                             r.is_circle = false;
+                            // The horizon is farthest in the prime vertical's section, nearest in the meridian's.
+                            const double lat = std::fabs(r.centre.lat);
+                            const double farthest_m = horizon.target_altitude_m && r.sensor.line_of_sight
+                                                          ? radar_horizon_m(prime_vertical_radius_m(lat), horizon.refraction_k, r.sensor.sensor_height_m,
+                                                                            *horizon.target_altitude_m)
+                                                          : r.radius_m;
+                            r.outer_m = std::min(r.radius_m, farthest_m);
+                            r.inner_m = r.sensor.is_disc() ? std::min(r.radius_m, nearest_horizon_m(r.sensor, lat, horizon)) : 0.0;
                             if (r.radius_m > 0) {
                                 SensorReachGeometry g = sensor_reach_geometry(r.centre, r.sensor, horizon, tolerance_m);
                                 r.max_error_m = g.max_error_m;

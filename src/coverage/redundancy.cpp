@@ -32,16 +32,16 @@ Geometry redundancy_of(const std::vector<Reach>& reaches, const EnvelopeGrid& ke
             for (std::size_t j = begin; j < end; ++j) {
                 const Reach& r = reaches[j];
                 if (!r.in_union) continue;  // contained in another circle: covered twice throughout
-                const LonLat centre = r.is_circle ? r.centre : centre_of(r.extent);
+                const LonLat centre = r.at_site ? r.centre : centre_of(r.extent);
                 std::vector<std::size_t> candidates = kept.query(r.extent);
                 candidates.insert(candidates.end(), inside_of[j].begin(), inside_of[j].end());
                 std::vector<std::pair<double, std::size_t>> others;
                 for (std::size_t k : candidates) {
                     if (k == j) continue;
                     const Reach& o = reaches[k];
-                    const double apart_m = rough_distance_m(centre, o.is_circle ? o.centre : centre_of(o.extent));
+                    const double apart_m = rough_distance_m(centre, o.at_site ? o.centre : centre_of(o.extent));
                     if (clearly_apart(r, o, apart_m)) continue;
-                    others.emplace_back(apart_m - o.radius_m, k);  // the deepest first
+                    others.emplace_back(apart_m - o.outer_m, k);  // the deepest first
                 }
                 Geometry rest = clone(r.geometry.get());
                 std::size_t done = 0;

@@ -48,26 +48,27 @@ std::vector<std::vector<std::size_t>> neighbour_blocks(const std::vector<Reach>&
 }  // namespace
 
 std::vector<std::vector<std::size_t>> set_aside_contained(std::vector<Reach>& reaches, EnvelopeGrid& kept, std::size_t& contained) {
-    // 2. Circles inside another circle add nothing to the union. Largest first, so a container
-    // is always one that stays in the union; those are indexed on their own as they are found.
+    // 2. A point's reach inside the disc another point's reach holds adds nothing to the union.
+    // Largest first, so a container is always one that stays in the union; those are indexed on
+    // their own as they are found.
     std::vector<std::vector<std::size_t>> inside_of(reaches.size());  // circles found inside each reach
     std::vector<std::size_t> by_size(reaches.size());
     std::iota(by_size.begin(), by_size.end(), 0);
-    std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return reaches[a].radius_m > reaches[b].radius_m; });
+    std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) { return reaches[a].outer_m > reaches[b].outer_m; });
     for (std::size_t i : by_size) {
         Reach& r = reaches[i];
         if (r.empty) {
             r.in_union = false;
             continue;
         }
-        if (r.is_circle) {
+        if (r.at_site) {
             const Extent at_centre{r.centre.lon, r.centre.lat, r.centre.lon, r.centre.lat, false};
             for (std::size_t j : kept.query(at_centre)) {
                 const Reach& big = reaches[j];
-                if (!big.is_circle || big.radius_m <= r.radius_m || !contains(big.extent, r.extent)) continue;
+                if (!big.at_site || big.inner_m <= r.outer_m || !contains(big.extent, r.extent)) continue;
                 const double margin = 2 * big.max_error_m + r.max_error_m + 1e-3;
-                if (rough_distance_m(r.centre, big.centre) > 1.1 * (big.radius_m - r.radius_m) + 10000.0) continue;  // only saves time
-                if (geodesic_inverse(r.centre, big.centre).distance_m + r.radius_m + margin <= big.radius_m) {
+                if (rough_distance_m(r.centre, big.centre) > 1.1 * (big.inner_m - r.outer_m) + 10000.0) continue;  // only saves time
+                if (geodesic_inverse(r.centre, big.centre).distance_m + r.outer_m + margin <= big.inner_m) {
                     r.in_union = false;
                     inside_of[j].push_back(i);
                     ++contained;
