@@ -9,7 +9,7 @@
 // R = R(alpha) the WGS84 normal-section radius of curvature at the site in azimuth alpha:
 // 1/R = cos^2(alpha)/M + sin^2(alpha)/N, with M and N the meridional and prime-vertical radii at
 // the site's latitude. E.g. at 50 N looking east (R = N = 6,391 km), k = 4/3, a sensor 10 m up
-// and a target at 300 m: kR = 8,521 km and d_h = 13.05 km + 71.51 km = 84.6 km.
+// and a target at 300 m: kR = 8,521 km and d_h = 13.05 km + 71.50 km = 84.6 km.
 //
 // A point at geodesic distance d and azimuth alpha from the site is reached when
 // min_range <= d <= max_range, alpha lies in the sector and, with a target altitude, d <= d_h.

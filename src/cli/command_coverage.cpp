@@ -252,7 +252,7 @@ ExitCode CoverageCommand::run(Io& io) {
         return ExitCode::Ok;
     }
     for (std::size_t i = 0; i < results.size(); ++i) {
-        if (results[i].altitude_m) io.out << fmt::format("{}at {} m (k = {:g}):\n", i == 0 ? "" : "\n", format_number(*results[i].altitude_m, 0), results[i].refraction_k);
+        if (results[i].altitude_m) io.out << fmt::format("{}at {} m (k = {:.4g}):\n", i == 0 ? "" : "\n", format_number(*results[i].altitude_m, 0), results[i].refraction_k);
         print_tables(io, results[i], regions, line);
     }
     if (profile) {
