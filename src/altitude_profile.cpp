@@ -505,19 +505,13 @@ std::vector<Layer> altitude_profile_layers(const AltitudeProfile& profile, const
 }
 
 std::vector<SitedSensor> sited_sensors(const Layer& deployments, const std::vector<SensorReach>& sensors) {
-    GEOSContextHandle_t h = geos::ctx();
     std::vector<SitedSensor> out;
     for (std::size_t i = 0; i < deployments.features.size() && i < sensors.size(); ++i) {
         const Feature& f = deployments.features[i];
-        if (std::isnan(sensors[i].max_range_m) || !sensors[i].line_of_sight || f.geometry.is_empty()) continue;
-        const GEOSGeometry* g = f.geometry.get();
-        if (GEOSGeomTypeId_r(h, g) == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, g) == 1) g = GEOSGetGeometryN_r(h, g, 0);
-        if (GEOSGeomTypeId_r(h, g) != GEOS_POINT) continue;
         SitedSensor s;
+        if (std::isnan(sensors[i].max_range_m) || !sensors[i].line_of_sight || !geos::single_point(f.geometry.get(), s.site)) continue;
         s.feature = i;
         s.name = deployments.label(f);
-        GEOSGeomGetX_r(h, g, &s.site.lon);
-        GEOSGeomGetY_r(h, g, &s.site.lat);
         s.reach = sensors[i];
         out.push_back(std::move(s));
     }

@@ -314,6 +314,15 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     j["regions"] = json::array();
     for (const auto& a : result.regions) j["regions"].push_back(area_json(a, true));
     j["total"] = area_json(result.total, false);
+    // What losing each deployment leaves of the line's and the territory's coverage.
+    json loss = json::array();
+    for (const auto& d : result.loss) {
+        json row;
+        row["name"] = d.name;
+        if (result.line) row["line_covered_km"] = km(d.line_covered_km);
+        row["area_covered_km2"] = km2(d.area_covered_km2);
+        loss.push_back(row);
+    }
     if (result.line) {
         json l;
         l["length_km"] = km(result.line->length_km);
@@ -332,6 +341,7 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
         json depth = json::object();
         for (std::size_t n = 0; n < result.line->depth_km.size(); ++n) depth[std::to_string(n + 1)] = km(result.line->depth_km[n]);
         l["depth_km"] = depth;
+        l["loss"] = loss;
         j["line"] = l;
     } else {
         j["line"] = nullptr;
@@ -339,15 +349,7 @@ json to_json(const CoverageResult& result, const Layer& deployments, const Layer
     j["targets"] = json::array();
     for (const auto& a : result.targets) j["targets"].push_back(area_json(a, true, a.layer));
     j["gaps"] = {{"within", result.gaps_within}, {"area_km2", km2(result.gaps_km2)}};
-    json loss = json::array();
-    for (const auto& d : result.loss) {
-        json row;
-        row["name"] = d.name;
-        if (result.line) row["line_covered_km"] = km(d.line_covered_km);
-        row["area_covered_km2"] = km2(d.area_covered_km2);
-        loss.push_back(row);
-    }
-    j["loss"] = loss;
+    if (!result.line) j["loss"] = loss;  // without a line, the area figures alone
     j["method"] = coverage_method;
     j["max_error_m"] = metres(result.max_error_m);
     return j;

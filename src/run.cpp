@@ -209,7 +209,7 @@ std::vector<std::string> run_output_files(const Scenario& scenario) {
     std::vector<std::string> out = {"dza.gpkg", "summary.json", "report.html"};
     for (const auto& [role, layer] : scenario.layers) out.push_back(role + ".geojson");
     for (const char* name : {"distances", "standoff_band", "eligible_zones", "coverage_regions", "coverage", "redundancy", "gaps", "line_gaps",
-                             "coverage_targets"})
+                             "coverage_targets", "line_altitude"})
         out.push_back(std::string(name) + ".geojson");
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());

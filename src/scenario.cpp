@@ -259,6 +259,7 @@ void check_altitudes(const std::vector<double>& altitudes_m, const std::function
 std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::vector<std::string>& roles) {
     std::vector<InputSource> out = {{scenario.file.string(), "the scenario file"}};
     if (!scenario.systems_file.empty()) out.push_back({scenario.systems_file, "the scenario's systems"});
+    if (!scenario.parameters.dem.empty()) out.push_back({scenario.parameters.dem, "the scenario's dem"});
     for (const auto& [role, layer] : scenario.layers)
         if (roles.empty() || std::find(roles.begin(), roles.end(), role) != roles.end()) out.push_back({layer.ref.source, "the scenario's " + role});
     return out;

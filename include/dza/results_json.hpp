@@ -81,9 +81,9 @@ nlohmann::ordered_json eligibility_json(const EligibilityRule& eligibility);
 // {"within", "area_km2"}, "method", "max_error_m"}; an area is {"name", "area_km2",
 // "covered_km2", "covered_pct", "redundant_km2", "deployments"}. The line also has "depth_km":
 // {"1": km within reach of at least one deployment, "2": of at least two, ...} ({} when nothing
-// is covered). "loss" (after "gaps", whether or not there is a line, since it holds the area
-// too): [{"name", "line_covered_km" (only with a line), "area_covered_km2"}], what the line's and
-// the territory's coverage become without that one deployment, the worst first.
+// is covered) and "loss": [{"name", "line_covered_km", "area_covered_km2"}], what the line's and
+// the territory's coverage become without that one deployment, the worst first; without a line,
+// "loss" comes after "gaps", with the area figures alone.
 nlohmann::ordered_json to_json(const CoverageResult& result, const Layer& deployments, const Layer& regions, const Layer* line,
                                const std::vector<const Layer*>& targets);
 // The coverage at several target altitudes: one result without an altitude is the object above;

@@ -43,15 +43,6 @@ Geometry circle(LonLat centre, double radius_m, double max_error_m) {
     return Geometry::polygon(ring);
 }
 
-bool single_point(const Geometry& g, LonLat& p) {
-    GEOSContextHandle_t h = geos::ctx();
-    const GEOSGeometry* part = g.get();
-    if (GEOSGeomTypeId_r(h, part) == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, part) == 1) part = GEOSGetGeometryN_r(h, part, 0);
-    if (GEOSGeomTypeId_r(h, part) != GEOS_POINT || GEOSisEmpty_r(h, part) == 1) return false;
-    GEOSGeomGetX_r(h, part, &p.lon);
-    GEOSGeomGetY_r(h, part, &p.lat);
-    return true;
-}
 
 }  // namespace
 
@@ -67,7 +58,7 @@ std::vector<Reach> reaches_of(const Layer& deployments, const std::vector<Sensor
         r.sensor = sensors[i];
         r.radius_m = sensors[i].max_range_m;
         r.max_error_m = r.radius_m > 0 ? buffer_max_error_m(r.radius_m, tolerance_m) : 0.0;
-        r.is_circle = r.at_site = single_point(deployments.features[i].geometry, r.centre);
+        r.is_circle = r.at_site = geos::single_point(deployments.features[i].geometry.get(), r.centre);
         r.outer_m = r.inner_m = r.radius_m;
         reaches.push_back(std::move(r));
     }
@@ -248,7 +239,7 @@ TerrainMasks terrain_masks(const Layer& deployments, const std::vector<SensorRea
             for (std::size_t i = begin; i < end; ++i) {
                 const Feature& f = deployments.features[i];
                 LonLat site;
-                if (std::isnan(sensors[i].max_range_m) || !sensors[i].line_of_sight || sensors[i].max_range_m <= 0 || !coverage::single_point(f.geometry, site))
+                if (std::isnan(sensors[i].max_range_m) || !sensors[i].line_of_sight || sensors[i].max_range_m <= 0 || !geos::single_point(f.geometry.get(), site))
                     continue;
                 with_feature_context(deployments, f, [&] {
                     const TerrainView view = terrain_view(terrain, site, sensors[i].sensor_height_m, sensors[i].max_range_m, refraction_k);

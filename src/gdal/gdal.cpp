@@ -28,6 +28,17 @@ ErrorCapture::ErrorCapture(WarnFn warn, std::string context) : warn_(std::move(w
 
 ErrorCapture::~ErrorCapture() { CPLPopErrorHandler(); }
 
+// The errno of the system condition a GDAL or SQLite message names in its own words, or 0.
+int system_condition(const std::string& message) {
+    static const std::pair<const char*, int> known[] = {
+        {"database or disk is full", ENOSPC}, {"No space left on device", ENOSPC}, {"Disk quota exceeded", EDQUOT},
+        {"disk I/O error", EIO},              {"Input/output error", EIO},         {"Read-only file system", EROFS},
+        {"File too large", EFBIG},            {"database is locked", EBUSY}};
+    for (const auto& [phrase, error] : known)
+        if (message.find(phrase) != std::string::npos) return error;
+    return 0;
+}
+
 void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* message) {
     auto* self = static_cast<ErrorCapture*>(CPLGetErrorHandlerUserData());
     if (!self) return;
@@ -44,22 +55,20 @@ void CPL_STDCALL ErrorCapture::handler(CPLErr level, CPLErrorNum, const char* me
         self->last_error_ = text;
         // GDAL's advice, such as "define the OGR_GEOJSON_MAX_OBJ_SIZE configuration option".
         if (text.find("configuration option") != std::string::npos || text.find("You may") != std::string::npos) self->hint_ = text;
+        // The first failure naming a system condition (a full disk): what follows it, such as
+        // SQLite's "cannot rollback - no transaction is active", is its consequence.
+        if (self->system_.empty() && system_condition(text)) self->system_ = text;
     }
 }
 
 std::string ErrorCapture::last_error(const std::string& fallback) const {
     if (!hint_.empty()) return hint_;
+    if (!system_.empty()) return system_reason(system_);
     return last_error_.empty() ? fallback : system_reason(last_error_);
 }
 
 std::string system_reason(const std::string& message) {
-    // SQLite (GeoPackage) and GDAL's file layer name these conditions in their own words.
-    static const std::pair<const char*, int> known[] = {
-        {"database or disk is full", ENOSPC}, {"No space left on device", ENOSPC}, {"Disk quota exceeded", EDQUOT},
-        {"disk I/O error", EIO},              {"Input/output error", EIO},         {"Read-only file system", EROFS},
-        {"File too large", EFBIG},            {"database is locked", EBUSY}};
-    for (const auto& [phrase, error] : known)
-        if (message.find(phrase) != std::string::npos) return std::strerror(error);
+    if (const int error = system_condition(message)) return std::strerror(error);
     // "sqlite3_exec(CREATE TABLE ... 5 KB ...) failed: why": the why.
     std::string text = message;
     if (const auto failed = text.find(") failed: "); failed != std::string::npos && text.rfind("sqlite3_", 0) == 0) text = text.substr(failed + 10);

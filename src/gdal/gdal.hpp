@@ -58,7 +58,8 @@ public:
     ErrorCapture& operator=(const ErrorCapture&) = delete;
 
     // The last failure GDAL reported, or `fallback` when it said nothing. When an earlier failure
-    // carried GDAL's advice (a configuration option to set), that one: it says what to try.
+    // carried GDAL's advice (a configuration option to set), that one: it says what to try; else
+    // when one named a system condition (a full disk), that one: later failures follow from it.
     std::string last_error(const std::string& fallback = "unknown GDAL error") const;
     // How many failures GDAL reported so far: a read that reports one is not to be trusted.
     std::size_t failure_count() const { return failures_; }
@@ -69,6 +70,7 @@ private:
     std::string context_;
     std::string last_error_;
     std::string hint_;  // the last failure that names something to set or try
+    std::string system_;  // the first failure that names a system condition (see system_reason)
     std::size_t failures_ = 0;
 };
 
@@ -76,6 +78,8 @@ private:
 // system condition ("database or disk is full" is "No space left on device"), the reason without
 // the SQL statement it quotes, at most 300 characters.
 std::string system_reason(const std::string& message);
+// The errno of the system condition a message names (ENOSPC for "database or disk is full"), or 0.
+int system_condition(const std::string& message);
 
 // GDAL's messages as dza shows them: passwords hidden, one line, at most this long.
 inline constexpr std::size_t max_gdal_message = 400;

@@ -109,6 +109,17 @@ inline std::vector<LonLat> coords_of(const GEOSGeometry* g) {
     return pts;
 }
 
+// The point of a Point (or a MultiPoint of one), into `p`; false for anything else or empty.
+inline bool single_point(const GEOSGeometry* g, LonLat& p) {
+    GEOSContextHandle_t h = ctx();
+    if (!g) return false;
+    if (GEOSGeomTypeId_r(h, g) == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, g) == 1) g = GEOSGetGeometryN_r(h, g, 0);
+    if (GEOSGeomTypeId_r(h, g) != GEOS_POINT || GEOSisEmpty_r(h, g) == 1) return false;
+    GEOSGeomGetX_r(h, g, &p.lon);
+    GEOSGeomGetY_r(h, g, &p.lat);
+    return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Owned results. Each takes what it is given as a borrowed pointer (or a Geometry it consumes)
 // and returns a new Geometry that the caller owns.
