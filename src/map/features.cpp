@@ -232,8 +232,9 @@ void Renderer::project_layers() {
                 for (const auto& part : df.parts)
                     for (const auto& ring : part.rings) {
                         if (part.dimension == 0) {
+                            // Points weigh most: the legend must not hide a deployment among many lines.
                             for (double dx : {-1.0, 0.0, 1.0})
-                                for (double dy : {-1.0, 0.0, 1.0}) occupancy_.mark({ring[0].x_px + dx * px(8), ring[0].y_px + dy * px(8)}, 4);
+                                for (double dy : {-1.0, 0.0, 1.0}) occupancy_.mark({ring[0].x_px + dx * px(8), ring[0].y_px + dy * px(8)}, 40);
                         } else {
                             occupancy_.mark_path(ring);
                         }
