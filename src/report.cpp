@@ -171,7 +171,8 @@ json methods_json(const RunResults& r) {
     return out;
 }
 
-std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg) {
+std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
+                        const std::vector<AltitudeMap>& altitude_maps) {
     std::string html;
     html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(title) + "</title>\n";
     html += R"(<style>
@@ -182,6 +183,8 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f3f3f3; t
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .fail { color: #b00; font-weight: bold; } .ok { color: #070; }
 .note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
+.small-maps { display: flex; flex-wrap: wrap; gap: 10px; } .small-maps figure { margin: 0; flex: 0 1 600px; }
+.small-maps svg { width: 100%; height: auto; border: 1px solid #ccc; } .small-maps figcaption { font-size: 13px; color: #444; }
 </style>
 </head>
 <body>
@@ -190,6 +193,14 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
     html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario_file_name) +
             ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
     html += "<div id=\"map\">" + map_svg + "</div>\n";
+    if (!altitude_maps.empty()) {
+        html += "<h2 id=\"altitude-maps\">Coverage by target altitude</h2>\n<p class=\"note\">One map per target altitude: the coverage at it, and each "
+                "deployment's reach to the radar horizon for a target at it. The map above shows the lowest, the hardest case; colours as in its legend.</p>\n"
+                "<div class=\"small-maps\">\n";
+        for (const auto& m : altitude_maps)
+            html += fmt::format("<figure id=\"map-altitude-{0:g}\">{1}<figcaption>Coverage at {0:g} m target altitude</figcaption></figure>\n", m.altitude_m, m.svg);
+        html += "</div>\n";
+    }
     if (results.check) html += check_html(*results.check);
     if (results.rules) html += rules_html(*results.rules);
     if (results.distance) html += distance_html(*results.distance);

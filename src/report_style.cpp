@@ -6,7 +6,11 @@
 #include <cmath>
 
 #include "dza/buffer.hpp"
+#include "dza/error.hpp"
+#include "dza/inputs.hpp"
 #include "dza/report.hpp"
+#include "dza/sensor.hpp"
+#include "dza/systems.hpp"
 #include "dza/version.hpp"
 
 namespace dza {
@@ -58,6 +62,27 @@ std::string credit_for(const std::vector<const Layer*>& layers) {
     if (natural_earth) credit += " · Made with Natural Earth";
     if (notional) credit += " · notional layers: not an authoritative depiction of any line, border or plan";
     return credit;
+}
+
+std::string metres_text(double m) { return fmt::format("{:g} m", m); }
+
+// What the reach layer shows, for its legend entry.
+std::string reach_title(const MapContent& c) {
+    const std::string radius = c.radius_field.empty() ? "radius" : c.radius_field;
+    std::string drawn = c.reach_systems ? fmt::format("system envelope: range, sector; {} otherwise", radius)
+                                        : (c.radius_field.empty() ? "geodesic circle" : fmt::format("{}, geodesic circle", c.radius_field));
+    if (!c.reach_altitude_m) return fmt::format("Reach ({})", drawn);
+    return fmt::format("Reach at {} target altitude (to the radar horizon; {})", metres_text(*c.reach_altitude_m),
+                       c.reach_systems ? fmt::format("{} where no system", radius) : drawn);
+}
+
+// The site of a single-point geometry.
+bool single_point(const Geometry& g, LonLat& site) {
+    if (g.is_empty() || g.type_name() != "Point") return false;
+    const auto paths = g.paths();
+    if (paths.size() != 1 || paths[0].size() != 1) return false;
+    site = paths[0][0];
+    return true;
 }
 
 }  // namespace
@@ -177,7 +202,8 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
         l->focus = true;
     }
     add(c.other_side, LayerKind::OtherSide, c.occupied ? "Occupied area" : "Beyond the cease-fire line");
-    add(c.coverage, LayerKind::Coverage, "Coverage (within reach)");
+    add(c.coverage, LayerKind::Coverage,
+        c.coverage_altitude_m ? fmt::format("Coverage at {} target altitude", metres_text(*c.coverage_altitude_m)) : std::string("Coverage (within reach)"));
     add(c.redundancy, LayerKind::Redundancy, "Redundant coverage");
     add(c.gaps, LayerKind::Gaps, "Coverage gaps");
     // The legend names the parts of the eligibility rule that limit the zone beyond the stand-off.
@@ -189,8 +215,7 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
     add(c.standoff_band, LayerKind::StandoffBand, fmt::format("Stand-off band ({:g} km from the {})", c.standoff_m / 1000, c.occupied ? "occupied area" : "line"));
     add(c.maritime_zone, LayerKind::MaritimeZone, "Maritime security zone");
     add(c.basing_areas, LayerKind::BasingAreas, "Basing areas");
-    if (MapLayer* l = add(c.reach, LayerKind::Reach,
-                          c.radius_field.empty() ? "Reach (geodesic circle)" : fmt::format("Reach ({}, geodesic circle)", c.radius_field))) {
+    if (MapLayer* l = add(c.reach, LayerKind::Reach, reach_title(c))) {
         if (c.reach->field_index("role")) l->color_field = "role", l->colors = role_colors(), l->legend_values = false;
     }
     add(c.line_gaps, LayerKind::LineGaps, "Uncovered stretches of the line");
@@ -213,6 +238,11 @@ MapOptions map_options(const MapContent& c, int width_px, int height_px) {
     if (c.standoff_band && !c.standoff_band->features.empty())
         subtitle = fmt::format("Stand-off {:g} km from the {}", c.standoff_m / 1000, c.occupied ? "occupied area" : "cease-fire line");
     if (c.deployments) subtitle += fmt::format("{}{} deployments", subtitle.empty() ? "" : " · ", c.deployments->features.size());
+    if (c.reach_altitude_m && c.reach && !c.reach->features.empty())
+        subtitle += fmt::format("{}reach to the radar horizon for a {} target (k = {:.3g})", subtitle.empty() ? "" : " · ", metres_text(*c.reach_altitude_m),
+                                c.refraction_k);
+    if (c.coverage_altitude_m && c.coverage && !c.coverage->features.empty())
+        subtitle += fmt::format("{}coverage at {} target altitude", subtitle.empty() ? "" : " · ", metres_text(*c.coverage_altitude_m));
     options.subtitle = subtitle + (subtitle.empty() ? "" : " · ") + "distances and reach geodesic on WGS84";
     options.credit = credit_for({c.regions, c.neighbours, c.maritime_zone, c.basing_areas, c.line, c.deployments});
     options.background = "#d4e6f1";
@@ -231,37 +261,89 @@ Layer geometry_layer(const std::string& name, Geometry geometry) {
     return layer;
 }
 
-Layer reach_layer(const Layer& deployments, const ScenarioParameters& p, const Callbacks& callbacks) {
+Layer features_at_altitude(const Layer& layer, double altitude_m) {
+    const auto index = layer.field_index("altitude_m");
+    Layer out = copy_layer(layer, [](const Geometry& g) { return g.clone(); });
+    out.name = layer.name;
+    if (!index) return out;
+    std::vector<Feature> kept;
+    for (auto& f : out.features)
+        if (*index < f.values.size() && f.values[*index].is_number() && f.values[*index].get<double>() == altitude_m) kept.push_back(std::move(f));
+    out.features = std::move(kept);
+    return out;
+}
+
+void make_small_map(std::vector<MapLayer>& layers, MapOptions& options, double ui_scale) {
+    for (auto& l : layers) l.label_field.clear();
+    options.legend = false;
+    options.credit.clear();
+    options.projection_note = false;
+    options.ui_scale = ui_scale;
+}
+
+Layer reach_layer(const Layer& deployments, const ScenarioParameters& p, const Callbacks& callbacks, std::optional<double> target_altitude_m) {
     Layer out;
     out.name = "reach";
     out.source = deployments.source;
     const auto role_index = deployments.field_index("role");
-    const std::size_t radius_index = p.radius_field.empty() ? std::string::npos : deployments.require_field(p.radius_field);
     if (role_index) out.fields.push_back({"role", FieldType::String});
+    const CoverageOptions options = coverage_options(p);
+    std::vector<SensorReach> sensors;
+    try {
+        sensors = deployment_sensors(deployments, options);
+    } catch (const Error&) {
+        // Some feature has no reach: take each one's alone (its system, else the radius rules), and leave out those without one.
+        const std::size_t radius_index = p.radius_field.empty() ? std::string::npos : deployments.require_field(p.radius_field);
+        for (const auto& f : deployments.features) {
+            const auto rule_range_m = [&] {
+                const nlohmann::json role = role_index && *role_index < f.values.size() ? f.values[*role_index] : nlohmann::json();
+                if (role.is_string() && p.radius_by_role_m.count(role.get<std::string>())) return p.radius_by_role_m.at(role.get<std::string>());
+                if (radius_index < f.values.size() && f.values[radius_index].is_number()) return f.values[radius_index].get<double>() * 1000.0;
+                if (p.radius_m) return *p.radius_m;
+                throw DataError("no reach");
+            };
+            SensorReach s;
+            try {
+                s = deployment_sensor(deployments, f, options.sensors, rule_range_m);
+            } catch (const Error&) {
+                s.max_range_m = std::nan("");
+            }
+            sensors.push_back(s);
+        }
+    }
+    HorizonModel horizon;
+    horizon.target_altitude_m = target_altitude_m;
+    horizon.refraction_k = options.horizon.refraction_k;
+    constexpr double tolerance_m = 100;  // far below a pixel
     std::size_t skipped = 0;
-    for (const auto& f : deployments.features) {
+    for (std::size_t i = 0; i < deployments.features.size(); ++i) {
+        const Feature& f = deployments.features[i];
         if (f.geometry.is_empty()) continue;
-        std::optional<double> radius_m;
-        const nlohmann::json role = role_index && *role_index < f.values.size() ? f.values[*role_index] : nlohmann::json();
-        if (role.is_string() && p.radius_by_role_m.count(role.get<std::string>())) radius_m = p.radius_by_role_m.at(role.get<std::string>());
-        if (!radius_m && radius_index < f.values.size() && f.values[radius_index].is_number()) radius_m = f.values[radius_index].get<double>() * 1000.0;
-        if (!radius_m && p.radius_m) radius_m = *p.radius_m;
-        if (!radius_m || !(*radius_m > 0) || !std::isfinite(*radius_m)) {
+        SensorReach s = sensors[i];
+        if (!(s.max_range_m > 0) || !std::isfinite(s.max_range_m)) {
             ++skipped;
             continue;
         }
-        BufferOptions options;
-        options.distance_m = std::min(*radius_m, buffer_max_distance_m);
-        options.tolerance_m = 100;  // far below a pixel
+        s.max_range_m = std::min(s.max_range_m, buffer_max_distance_m);
+        s.min_range_m = std::min(s.min_range_m, s.max_range_m);
         Feature reach;
         reach.fid = f.fid;
-        reach.geometry = geodesic_buffer(f.geometry, options).geometry;
-        if (role_index) reach.values.push_back(role);
+        LonLat site;
+        if (single_point(f.geometry, site)) {
+            reach.geometry = sensor_reach_geometry(site, s, horizon, tolerance_m).geometry;
+        } else {
+            BufferOptions b;
+            b.distance_m = s.max_range_m;
+            b.tolerance_m = tolerance_m;
+            reach.geometry = geodesic_buffer(f.geometry, b).geometry;
+        }
+        if (reach.geometry.is_empty()) continue;  // the horizon is nearer than the minimum range all round
+        if (role_index) reach.values.push_back(*role_index < f.values.size() ? f.values[*role_index] : nlohmann::json());
         out.features.push_back(std::move(reach));
     }
     if (skipped > 0)
-        callbacks.warning(fmt::format("{}: {} deployment(s) have no reach (no {}); their circles are not drawn", deployments.where_text(), skipped,
-                                      p.radius_field.empty() ? "radius" : "value in " + p.radius_field));
+        callbacks.warning(fmt::format("{}: {} deployment(s) have no reach (no system{}); their reaches are not drawn", deployments.where_text(), skipped,
+                                      p.radius_field.empty() ? " and no radius" : " and no value in " + p.radius_field));
     return out;
 }
 

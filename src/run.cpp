@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "dza/check.hpp"
@@ -100,14 +101,26 @@ json parameters_json(const ScenarioParameters& p) {
     return parameters;
 }
 
-// What the report's map shows: the layers written (by name), and the side beyond the line.
-MapContent map_content(const Scenario& scenario, const ScenarioParameters& p, const std::vector<const Layer*>& written, const Layer* other_side) {
+// What the report's maps show: the layers written (by name), the side beyond the line, and with
+// the coverage, each deployment's reach. The big map shows the reaches' full envelopes and the
+// coverage at the lowest target altitude (the hardest case); one small map per target altitude
+// shows the coverage at it and the reaches to the radar horizon at it. The layers made here are
+// held in `keep`.
+struct ReportMaps {
+    std::vector<std::unique_ptr<Layer>> keep;
+    MapContent map;
+    std::vector<MapContent> by_altitude;
+};
+
+ReportMaps map_content(const Scenario& scenario, const ScenarioParameters& p, const std::vector<const Layer*>& written, const Layer* other_side,
+                       const RunResults& results, const Callbacks& callbacks) {
     const auto find = [&](const std::string& name) -> const Layer* {
         for (const Layer* l : written)
             if (l->name == name) return l;
         return nullptr;
     };
-    MapContent map;
+    ReportMaps out;
+    MapContent& map = out.map;
     map.title = scenario.name.empty() ? "dza scenario" : scenario.name;
     map.neighbours = find("neighbours");
     map.regions = find("regions");
@@ -126,7 +139,37 @@ MapContent map_content(const Scenario& scenario, const ScenarioParameters& p, co
     map.standoff_m = p.standoff_m.value_or(0.0);
     map.allowed_regions = !p.allowed_regions.empty();
     map.radius_field = p.radius_field;
-    return map;
+    map.reach_systems = p.systems && !p.systems->empty();
+    map.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
+    if (!results.coverage) return out;
+
+    const auto keep = [&](Layer layer) -> const Layer* {
+        out.keep.push_back(std::make_unique<Layer>(std::move(layer)));
+        return out.keep.back().get();
+    };
+    const MapContent all_altitudes = map;
+    const auto at_altitude = [&](MapContent& c, double altitude_m) {
+        for (const Layer** l : {&c.coverage, &c.redundancy, &c.gaps, &c.line_gaps})
+            if (*l) *l = keep(features_at_altitude(**l, altitude_m));
+        c.coverage_altitude_m = altitude_m;
+    };
+    if (map.deployments) map.reach = keep(reach_layer(*map.deployments, p, callbacks));
+    std::vector<double> altitudes_m;
+    for (const CoverageResult* r : results.coverage->all())
+        if (r->altitude_m) altitudes_m.push_back(*r->altitude_m);
+    if (altitudes_m.empty()) return out;
+    at_altitude(map, *std::min_element(altitudes_m.begin(), altitudes_m.end()));
+    for (double altitude_m : altitudes_m) {
+        MapContent c = all_altitudes;
+        at_altitude(c, altitude_m);
+        c.title = fmt::format("Target altitude {:g} m", altitude_m);
+        if (c.deployments) {
+            c.reach = keep(reach_layer(*c.deployments, p, {}, altitude_m));  // its warnings are the big map's
+            c.reach_altitude_m = altitude_m;
+        }
+        out.by_altitude.push_back(std::move(c));
+    }
+    return out;
 }
 
 class Steps {
@@ -479,9 +522,18 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     steps.run("report", [&] {
         const Territory* territory = in.built_territory();
         const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
-        const MapContent map = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr);
-        const std::string svg = render_map_svg(compose_map(map), map_options(map, 1200, 860));
-        staging.write_text("report.html", report_html(results, map.title, scenario.file.filename().string(), svg));
+        const ReportMaps maps = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr, results, callbacks);
+        const std::string svg = render_map_svg(compose_map(maps.map), map_options(maps.map, 1200, 860));
+        std::vector<AltitudeMap> small;
+        for (const MapContent& c : maps.by_altitude) {
+            std::vector<MapLayer> layers = compose_map(c);
+            MapOptions o = map_options(c, 600, 480);
+            o.subtitle = "coverage, and reach to the radar horizon";
+            o.svg_id_prefix = fmt::format("dza-map-{:g}m-", *c.coverage_altitude_m);
+            make_small_map(layers, o, 0.8);
+            small.push_back({*c.coverage_altitude_m, render_map_svg(layers, o)});
+        }
+        staging.write_text("report.html", report_html(results, maps.map.title, scenario.file.filename().string(), svg, small));
         result.files.push_back("report.html");
     });
 

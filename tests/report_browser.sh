@@ -17,12 +17,14 @@ python3 - "$work/dom.html" <<'PY'
 import re, sys
 dom = open(sys.argv[1]).read()
 assert re.search(r'<div id="map"><svg', dom), "no inline SVG map"
+small = re.findall(r'<figure id="map-altitude-\d+"><svg', dom)
+assert len(small) == 4, "expected a small map per target altitude (4), found %d" % len(small)
 for table in ("check-table", "distance-table", "coverage-table", "line-gaps-table", "zones-table"):
     m = re.search(r'<table id="%s">(.*?)</table>' % table, dom, re.S)
     assert m, "missing table " + table
     assert m.group(1).count("<tr>") >= 2, "empty table " + table
 assert "http://" not in dom.replace("http://www.w3.org", "") and "https://" not in dom, "the page refers to the network"
-print("report renders: map and", 5, "tables")
+print("report renders: map, 4 small maps and", 5, "tables")
 PY
 [ -s "$build/report.png" ] || { echo "no screenshot"; exit 1; }
 echo "screenshot: $build/report.png"

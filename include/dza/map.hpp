@@ -116,6 +116,9 @@ struct MapOptions {
     bool legend = true, scale_bar = true, north_arrow = true, graticule = true;
     LegendPosition legend_position = LegendPosition::Auto;  // Auto: the emptiest corner
     std::string svg_id_prefix = "dza-map-";  // prefixes ids in the SVG, so several maps fit in one page
+    // > 0: sizes in pixels (text, lines, markers) scale by this instead of by the image size
+    // (0.25 to 4), e.g. for small maps shown side by side whose text must stay readable.
+    double ui_scale = 0;
 };
 
 enum class MapFormat { Png, Svg };

@@ -95,6 +95,10 @@ struct MapContent {
     double standoff_m = 0;
     bool allowed_regions = false;      // the eligible zone is limited to allowed regions
     std::string radius_field;          // where reaches come from, for the legend
+    bool reach_systems = false;        // reaches are systems' envelopes where deployments name a system
+    std::optional<double> reach_altitude_m;     // reaches end at the radar horizon for this target altitude
+    double refraction_k = 4.0 / 3.0;            // of that horizon
+    std::optional<double> coverage_altitude_m;  // the coverage layers hold this target altitude only
 };
 
 // The layers in drawing order (context, results, then the line and deployments on top), each
@@ -108,10 +112,31 @@ MapOptions map_options(const MapContent& content, int width_px, int height_px);
 // One geometry as a layer of one feature (none when it is empty), to draw it.
 Layer geometry_layer(const std::string& name, Geometry geometry);
 
-// The reach of each deployment as drawn (role radius, else the radius field in km, else the one
-// radius; buffers within 100 m), with its role. Deployments without a reach are left out with
-// one warning.
-Layer reach_layer(const Layer& deployments, const ScenarioParameters& parameters, const Callbacks& callbacks);
+// The reach of each deployment as drawn, with its role: its sensor's as the coverage takes it
+// (deployment_sensors with coverage_options(parameters): a system's minimum and maximum range and
+// sector, else the role radius, the radius field in km, the one radius) as sensor_reach_geometry
+// draws it for a point (fans, annuli, discs), a geodesic buffer of the maximum range for a line
+// or polygon; boundaries within 100 m. With a target altitude, a point sensor's reach ends at its
+// radar horizon (HorizonModel{altitude, parameters' refraction k}); without, the full envelope.
+// When the deployments' reaches cannot all be taken (a feature without a reach), each is taken
+// from the radius rules alone, and those without one are left out, with one warning.
+Layer reach_layer(const Layer& deployments, const ScenarioParameters& parameters, const Callbacks& callbacks,
+                  std::optional<double> target_altitude_m = std::nullopt);
+
+// The features of a layer of the coverage at several altitudes (coverage_layers) whose
+// `altitude_m` is `altitude_m`; a layer without that field is copied whole.
+Layer features_at_altitude(const Layer& layer, double altitude_m);
+
+// Makes a map a small one, to show several side by side (one per target altitude): no labels,
+// no legend (the big map's applies), no credit, and text and lines at `ui_scale` of a 1200 x 900
+// map's so that they stay readable.
+void make_small_map(std::vector<MapLayer>& layers, MapOptions& options, double ui_scale);
+
+// One small map of report.html: the target altitude and its SVG.
+struct AltitudeMap {
+    double altitude_m = 0;
+    std::string svg;
+};
 
 // ---------------------------------------------------------------------------------------------
 // The results of a run, typed
@@ -166,9 +191,12 @@ nlohmann::ordered_json results_json(const RunResults& results);
 // summary.json's "methods": {"<analysis>": {"method", "max_error_m"}}, in the same order.
 nlohmann::ordered_json methods_json(const RunResults& results);
 
-// report.html: one self-contained page with the map (`map_svg`) and a table per result. Ids:
-// map, check, check-table, rules, rules-table, distances, distance-table, coverage, coverage-table, line-coverage,
-// line-gaps-table, zones, zones-table, methods.
-std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg);
+// report.html: one self-contained page with the map (`map_svg`), the small maps of the coverage
+// at each target altitude (`altitude_maps`, side by side under "Coverage by target altitude"),
+// and a table per result. Ids: map, altitude-maps, map-altitude-<metres> (one per small map, e.g.
+// map-altitude-300), check, check-table, rules, rules-table, distances, distance-table, coverage,
+// coverage-table, line-coverage, line-gaps-table, zones, zones-table, methods.
+std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
+                        const std::vector<AltitudeMap>& altitude_maps = {});
 
 }  // namespace dza

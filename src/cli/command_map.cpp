@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "dza/error.hpp"
 #include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/report.hpp"
 #include "dza/territory.hpp"
+#include "dza/units.hpp"
 #include "dza/zones.hpp"
 
 namespace dza::cli {
@@ -20,17 +23,29 @@ void MapCommand::setup(CLI::App& app) {
     app.add_option("--width", width_px_, "image width in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
     app.add_option("--height", height_px_, "image height in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
     app.add_option("--title", title_, "title above the map (default: the scenario's name)")->type_name("TEXT");
+    app.add_option("--altitude", altitude_text_,
+                   "target altitude the reaches are drawn at, to each sensor's radar horizon, e.g. 300m (default: the scenario's lowest altitude, if any; "
+                   "none: the full envelopes)")
+        ->type_name("H");
 }
 
 void MapCommand::validate() {
     inputs_.validate();
     map_format_for_path(output_);
+    altitude_m_.reset();
+    if (!altitude_text_.empty()) {
+        const std::vector<double> altitudes_m = parse_altitude_list_m(altitude_text_, "--altitude");
+        if (altitudes_m.size() != 1) throw UsageError(fmt::format("--altitude \"{}\" is not one altitude; give one, e.g. 300m", altitude_text_));
+        check_altitudes(altitudes_m, [&](const std::string& m) { throw UsageError(fmt::format("--altitude \"{}\": {}", altitude_text_, m)); });
+        altitude_m_ = altitudes_m.front();
+    }
 }
 
 ExitCode MapCommand::run(Io& io) {
     check_map_output_path(output_);
     InputRequest request = inputs_.request("map");
-    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "allowed_regions", "west_of_lon"};
+    request.uses = {"standoff_km", "controlled_side", "radius_km", "radius_field", "radius_km_by_role", "allowed_regions", "west_of_lon",
+                    "systems", "system_field", "altitudes_m", "refraction_k"};
     request.outputs = {output_};
     const AnalysisInputs inputs = resolve(request, io);
     const Scenario& scenario = *inputs.scenario;
@@ -54,8 +69,11 @@ ExitCode MapCommand::run(Io& io) {
         if (standoff_m > 0) band = geometry_layer("stand-off band", std::move(zones.standoff_band));
         eligible = geometry_layer("eligible", std::move(zones.eligible));
     }
+    // The reaches at the altitude asked, else the scenario's lowest (the hardest case), else their full envelopes.
+    std::optional<double> altitude_m = altitude_m_;
+    if (!altitude_m && !p.altitudes_m.empty()) altitude_m = *std::min_element(p.altitudes_m.begin(), p.altitudes_m.end());
     std::optional<Layer> reach;
-    if (deployments) reach = reach_layer(*deployments, p, io.callbacks());
+    if (deployments) reach = reach_layer(*deployments, p, io.callbacks(), altitude_m);
 
     MapContent content;
     content.title = title_.empty() ? scenario.name : title_;
@@ -73,6 +91,9 @@ ExitCode MapCommand::run(Io& io) {
     content.standoff_m = standoff_m;
     content.allowed_regions = !p.allowed_regions.empty();
     content.radius_field = p.radius_field;
+    content.reach_systems = p.systems && !p.systems->empty();
+    content.reach_altitude_m = altitude_m;
+    content.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
     render_map_file(compose_map(content), map_options(content, width_px_, height_px_), output_);
     return ExitCode::Ok;
 }

@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 
@@ -15,7 +17,8 @@ public:
 
 private:
     InputOptions inputs_;
-    std::string output_, title_;
+    std::string output_, title_, altitude_text_;
+    std::optional<double> altitude_m_;
     int width_px_ = 1200, height_px_ = 900;
 };
 

@@ -92,6 +92,8 @@ std::optional<std::pair<PixelXY, double>> polygon_anchor(const GEOSGeometry* vis
 void Renderer::validate() {
     if (options_.width_px < 200 || options_.width_px > 10000 || options_.height_px < 200 || options_.height_px > 10000)
         throw UsageError(fmt::format("map: size {} x {} px is out of range (200 to 10000 each)", options_.width_px, options_.height_px));
+    if (!(options_.ui_scale == 0 || (options_.ui_scale >= 0.25 && options_.ui_scale <= 4)))
+        throw UsageError(fmt::format("map: size scale {:g} is out of range (0.25 to 4, or 0 to scale with the image)", options_.ui_scale));
     if (!(options_.margin_pct >= 0 && options_.margin_pct <= 40)) throw UsageError(fmt::format("map: margin {}% is out of range (0 to 40)", options_.margin_pct));
     parse_color(options_.background, "background");
     for (const auto& l : layers_) {
@@ -109,7 +111,7 @@ void Renderer::validate() {
 
 void Renderer::layout(cairo_t* cr) {
     const double w = options_.width_px, h = options_.height_px;
-    ui_ = std::clamp(std::min(w / 1200.0, h / 900.0), 0.5, 4.0);
+    ui_ = options_.ui_scale > 0 ? options_.ui_scale : std::clamp(std::min(w / 1200.0, h / 900.0), 0.5, 4.0);
     double top = px(10);
     if (!options_.title.empty()) top += measure(cr, options_.title, {px(21), true, false}).height() + px(8);
     if (!options_.subtitle.empty()) top += measure(cr, options_.subtitle, {px(13)}).height() + px(6);
@@ -230,8 +232,9 @@ void Renderer::project_layers() {
                 for (const auto& part : df.parts)
                     for (const auto& ring : part.rings) {
                         if (part.dimension == 0) {
+                            // Points weigh most: the legend must not hide a deployment among many lines.
                             for (double dx : {-1.0, 0.0, 1.0})
-                                for (double dy : {-1.0, 0.0, 1.0}) occupancy_.mark({ring[0].x_px + dx * px(8), ring[0].y_px + dy * px(8)}, 4);
+                                for (double dy : {-1.0, 0.0, 1.0}) occupancy_.mark({ring[0].x_px + dx * px(8), ring[0].y_px + dy * px(8)}, 40);
                         } else {
                             occupancy_.mark_path(ring);
                         }
