@@ -205,7 +205,9 @@ SystemCatalogue systems_from_yaml(const YAML::Node& node, const std::string& fil
 
 SystemCatalogue read_systems_file(const std::string& path) {
     std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) throw UsageError(fmt::format("systems \"{}\": no such file; give a YAML, JSON or CSV file of system types", cut_short(path, 200)));
+    if (!fs::is_regular_file(path, ec))
+        throw UsageError(fmt::format("systems \"{}\": {}; give a YAML, JSON or CSV file of system types", cut_short(path, 200),
+                                     fs::exists(path, ec) ? "is not a regular file" : "no such file"));
     std::string ext = fs::path(path).extension().string();
     for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (ext != ".yaml" && ext != ".yml" && ext != ".json") return read_table(path);
