@@ -218,6 +218,8 @@ AnalysisInputs resolve_inputs(const InputRequest& request, const LoadOptions& lo
                 }
     }
     merge_parameters(request, scenario, out);
+    if (!out.parameters.dem.empty() && out.parameters.altitudes_m.empty())
+        throw UsageError(fmt::format("the DEM \"{}\" needs target altitudes: give --altitudes (or altitudes_m in the scenario), e.g. 50m,300m", cut_short(out.parameters.dem, 200)));
 
     // Nothing is read before every output is known not to be an input.
     if (!request.outputs.empty()) {

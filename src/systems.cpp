@@ -83,6 +83,9 @@ Sector sector_of(const nlohmann::json& v, const std::function<void(const std::st
             if (const auto n = number_of(x, fail)) bounds.push_back(*n);
     } else if (v.is_string()) {
         std::string text = v.get<std::string>();
+        // A list attribute as GDAL writes it as text: "(2:300,60)".
+        if (const auto colon = text.find(':'); text.rfind('(', 0) == 0 && colon != std::string::npos && text.back() == ')')
+            text = text.substr(colon + 1, text.size() - colon - 2);
         for (char& c : text)
             if (c == '[' || c == ']' || c == ';') c = ' ';
         std::stringstream in(text);
@@ -114,10 +117,7 @@ SystemCatalogue read_table(const std::string& path) {
     }
     SystemCatalogue out;
     out.source = path;
-    const auto name_field = table.field_index("name");
-    if (!name_field) throw UsageError(fmt::format("systems \"{}\": has no column \"name\"; give columns name, role, max_range_km, min_range_km, sensor_height_m, sector_from_deg, sector_to_deg", path));
-    const auto max_field = table.field_index("max_range_km");
-    if (!max_field) throw UsageError(fmt::format("systems \"{}\": has no column \"max_range_km\"; give each system's maximum range in km", path));
+    // Unknown columns first: a misspelt required column is named as such.
     for (const auto& f : table.fields) {
         static const std::vector<std::string> known = {"name", "role", "max_range_km", "min_range_km", "sensor_height_m", "sector_from_deg", "sector_to_deg"};
         if (std::find(known.begin(), known.end(), f.name) == known.end()) {
@@ -126,6 +126,10 @@ SystemCatalogue read_table(const std::string& path) {
                                          path, cut_short(f.name), guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
         }
     }
+    const auto name_field = table.field_index("name");
+    if (!name_field) throw UsageError(fmt::format("systems \"{}\": has no column \"name\"; give columns name, role, max_range_km, min_range_km, sensor_height_m, sector_from_deg, sector_to_deg", path));
+    const auto max_field = table.field_index("max_range_km");
+    if (!max_field) throw UsageError(fmt::format("systems \"{}\": has no column \"max_range_km\"; give each system's maximum range in km", path));
     for (std::size_t row = 0; row < table.features.size(); ++row) {
         const Feature& f = table.features[row];
         const auto cell = [&](const char* column) -> const nlohmann::json& {
@@ -201,7 +205,9 @@ SystemCatalogue systems_from_yaml(const YAML::Node& node, const std::string& fil
 
 SystemCatalogue read_systems_file(const std::string& path) {
     std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) throw UsageError(fmt::format("systems \"{}\": no such file; give a YAML, JSON or CSV file of system types", cut_short(path, 200)));
+    if (!fs::is_regular_file(path, ec))
+        throw UsageError(fmt::format("systems \"{}\": {}; give a YAML, JSON or CSV file of system types", cut_short(path, 200),
+                                     fs::exists(path, ec) ? "is not a regular file" : "no such file"));
     std::string ext = fs::path(path).extension().string();
     for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (ext != ".yaml" && ext != ".yml" && ext != ".json") return read_table(path);
@@ -214,7 +220,11 @@ SystemCatalogue read_systems_file(const std::string& path) {
     } catch (const YAML::Exception& e) {
         throw UsageError(fmt::format("{}: cannot be read: {}", path, cut_short(e.what(), 200)));
     }
-    if (root.IsMap() && root.size() == 1 && root["systems"]) return systems_from_yaml(root["systems"], path, "systems");
+    // Under a top-level `systems:` key (a mapping of types, not itself a type with a max_range_km): nothing else beside it.
+    if (root.IsMap() && root["systems"] && (root.size() == 1 || (root["systems"].IsMap() && !root["systems"]["max_range_km"]))) {
+        Reader(path).check_keys(root, "", {"systems"});
+        return systems_from_yaml(root["systems"], path, "systems");
+    }
     return systems_from_yaml(root, path, "(top level)");
 }
 

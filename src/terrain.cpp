@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 
 #include "dza/error.hpp"
 #include "dza/geodesic.hpp"
@@ -63,6 +64,8 @@ Terrain Terrain::open(const std::string& path) {
     gdal::ErrorCapture capture;
     const auto fail = [&](const std::string& what) { throw DataError(fmt::format("{}: {}", path, what)); };
     const gdal::DatasetPtr ds(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+    std::error_code ec;
+    if (!ds && path.rfind("/vsi", 0) != 0 && !std::filesystem::exists(path, ec)) fail("no such file; give a DEM raster that GDAL reads, e.g. an SRTM GeoTIFF");
     if (!ds) fail(fmt::format("cannot be read as an elevation raster ({}); give a DEM that GDAL reads, e.g. an SRTM GeoTIFF",
                               capture.last_error("not a raster GDAL recognises")));
     const int bands = GDALGetRasterCount(ds.get());

@@ -177,6 +177,8 @@ std::vector<SensorReach> deployment_sensors(const Layer& deployments, const Cove
     if (!std::isfinite(options.horizon.refraction_k) || options.horizon.refraction_k < 0.5 || options.horizon.refraction_k > 10)
         throw UsageError(fmt::format("refraction factor k = {:g} is out of range; give 0.5 to 10 (4/3 for standard refraction, 1 for none)",
                                      options.horizon.refraction_k));
+    // A system field named on purpose must exist: a misspelt one would leave every deployment without its type.
+    if (typed && options.sensors.system_field != SensorRules{}.system_field) deployments.require_field(options.sensors.system_field);
     std::optional<std::size_t> field, role;
     if (!options.radius_field.empty()) field = deployments.require_field(options.radius_field);
     if (!options.radius_by_role_m.empty()) {
