@@ -194,7 +194,7 @@ ExitCode CoverageCommand::run(Io& io) {
         throw UsageError(fmt::format("{}: no reach given and no radius_km field; give --radius, --radius-field, --radius-by-role or --systems", deployments.where_text()));
     const std::vector<SensorReach> sensors = deployment_sensors(deployments, options);  // every reach checked before the work
     if (!p.altitudes_m.empty() && std::none_of(sensors.begin(), sensors.end(), [](const SensorReach& s) { return s.line_of_sight; }))
-        callbacks.warning(fmt::format("{}: no deployment is a sensor (none has a system or a sensor attribute), so every altitude gives the same coverage; give systems",
+        callbacks.warning(fmt::format("{}: no deployment is a sensor (none has a system type in use or a sensor attribute), so every altitude gives the same coverage; give systems (--systems or the scenario's) rather than a radius",
                                       deployments.where_text()));
 
     // Gaps within the controlled side when there is a line, unless told otherwise.
