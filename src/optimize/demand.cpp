@@ -1,0 +1,1 @@
+#include "dza/demand.hpp"

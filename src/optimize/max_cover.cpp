@@ -1,0 +1,1 @@
+#include "dza/max_cover.hpp"
