@@ -40,7 +40,7 @@ const std::vector<std::string>& scenario_layer_roles() {
 }
 
 const std::vector<std::string>& scenario_analyses() {
-    static const std::vector<std::string> analyses = {"distance", "zones", "coverage", "check"};
+    static const std::vector<std::string> analyses = {"distance", "zones", "coverage", "check", "optimize"};
     return analyses;
 }
 
@@ -91,6 +91,67 @@ std::string read_scenario_file(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The `optimize:` section: what dza optimize's options say, with km and seconds in the keys.
+OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs::path& folder) {
+    r.require_map(o, "optimize");
+    r.check_keys(o, "optimize", {"candidates", "grid_km", "sites", "target_pct", "system", "radius_km", "radius_field", "demand", "points_weight_field",
+                                 "objective", "min_separation_km", "cell_km", "time_limit_s", "greedy", "keep_existing", "altitude_m"});
+    OptimizeParameters p;
+    if (o["candidates"]) {
+        p.candidates = r.string(o["candidates"], "optimize.candidates");
+        const bool is_connection = p.candidates.rfind("PG:", 0) == 0 || p.candidates.find("://") != std::string::npos;
+        if (!is_connection && fs::path(p.candidates).is_relative()) p.candidates = (folder / p.candidates).lexically_normal().string();
+    }
+    if (o["grid_km"]) {
+        p.grid_m = r.distance_km_m(o["grid_km"], "optimize.grid_km", buffer_max_distance_m);
+        if (*p.grid_m < 100) r.fail(o["grid_km"], "optimize.grid_km", "is less than 0.1 km; give a spacing of at least 0.1 km");
+    }
+    if (p.candidates.empty() == !p.grid_m) r.fail(o, "optimize", "give the candidates: candidates: FILE (points) or grid_km: SPACING, one of them");
+    if (const auto n = o["sites"]) {
+        const double v = r.number(n, "optimize.sites");
+        if (v != std::floor(v) || v < 1 || v > 10000) r.fail(n, "optimize.sites", "is not a whole number of sites from 1 to 10,000");
+        p.sites = static_cast<std::size_t>(v);
+    }
+    if (o["target_pct"]) p.target_pct = r.number_in(o["target_pct"], "optimize.target_pct", 1e-9, 100, "give a percentage above 0, up to 100");
+    if (!p.sites == !p.target_pct) r.fail(o, "optimize", "give sites: N (new sites to choose) or target_pct: P, one of them");
+    int reaches = 0;
+    if (o["system"]) p.system = r.string(o["system"], "optimize.system"), ++reaches;
+    if (o["radius_km"]) p.radius_m = r.distance_km_m(o["radius_km"], "optimize.radius_km", buffer_max_distance_m), ++reaches;
+    if (o["radius_field"]) p.radius_field = r.string(o["radius_field"], "optimize.radius_field"), ++reaches;
+    if (reaches > 1) r.fail(o, "optimize", "give one of system, radius_km and radius_field");
+    if (const auto d = o["demand"]) {
+        r.require_map(d, "optimize.demand");
+        r.check_keys(d, "optimize.demand", {"line", "regions", "controlled", "maritime_zone", "targets"});
+        for (const auto& kv : d)
+            p.demand.push_back({kv.first.Scalar(), "", r.number_in(kv.second, "optimize.demand." + kv.first.Scalar(), 0, 1e6, "give a weight of 0 or more")});
+    }
+    if (o["points_weight_field"]) p.points_weight_field = r.string(o["points_weight_field"], "optimize.points_weight_field");
+    if (const auto obj = o["objective"]) {
+        const std::string v = r.string(obj, "optimize.objective");
+        if (v != "cover" && v != "backup") r.fail(obj, "optimize.objective", fmt::format("is \"{}\"; give cover or backup", cut_short(v)));
+        p.backup = v == "backup";
+    }
+    if (o["min_separation_km"]) p.min_separation_m = r.distance_km_m(o["min_separation_km"], "optimize.min_separation_km", buffer_max_distance_m);
+    if (o["cell_km"]) {
+        p.cell_m = r.distance_km_m(o["cell_km"], "optimize.cell_km", buffer_max_distance_m);
+        if (p.cell_m < 100) r.fail(o["cell_km"], "optimize.cell_km", "is less than 0.1 km; give cells of at least 0.1 km");
+    }
+    if (o["time_limit_s"]) p.time_limit_s = r.number_in(o["time_limit_s"], "optimize.time_limit_s", 0, 86400, "give 0 to 86,400 seconds");
+    const auto flag = [&](const char* key) {
+        const std::string v = r.string(o[key], std::string("optimize.") + key);
+        if (v != "true" && v != "false") r.fail(o[key], std::string("optimize.") + key, "give true or false");
+        return v == "true";
+    };
+    if (o["greedy"]) p.greedy_only = flag("greedy");
+    if (o["keep_existing"]) p.keep_existing = flag("keep_existing");
+    if (o["altitude_m"]) p.altitude_m = r.number_in(o["altitude_m"], "optimize.altitude_m", 0, max_target_altitude_m, "give 0 to 100,000 m");
+    return p;
+}
+
+}  // namespace
+
 Scenario load_scenario(const std::string& path) {
     const std::string text = read_scenario_file(path);
     YAML::Node root;
@@ -102,8 +163,8 @@ Scenario load_scenario(const std::string& path) {
         throw UsageError(fmt::format("{}: cannot be read: {}", path, cut_short(e.what(), 200)));
     }
     const Reader r(path);
-    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, systems, parameters, rules, analyses");
-    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "rules", "analyses"});
+    if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, systems, parameters, rules, optimize, analyses");
+    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "rules", "optimize", "analyses"});
 
     Scenario s;
     s.file = path;
@@ -229,6 +290,8 @@ Scenario load_scenario(const std::string& path) {
         }
     }
 
+    if (const auto o = root["optimize"]) s.optimize = read_optimize(r, o, folder);
+
     if (const auto a = root["analyses"]) {
         s.analyses = r.strings(a, "analyses");
         std::size_t i = 0;
@@ -236,14 +299,18 @@ Scenario load_scenario(const std::string& path) {
             const auto& known = scenario_analyses();
             if (std::find(known.begin(), known.end(), name) == known.end()) {
                 const std::string guess = closest_match(name, known);
-                r.fail(a[i], "analyses", fmt::format("unknown analysis \"{}\"{}; known: distance, zones, coverage, check", cut_short(name),
+                r.fail(a[i], "analyses", fmt::format("unknown analysis \"{}\"{}; known: distance, zones, coverage, check, optimize", cut_short(name),
                                                      guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
             }
             ++i;
         }
     } else {
-        s.analyses = scenario_analyses();
+        // Every analysis but optimize, which proposes a plan only when asked.
+        s.analyses = {"distance", "zones", "coverage", "check"};
     }
+    const bool optimizes = std::find(s.analyses.begin(), s.analyses.end(), "optimize") != s.analyses.end();
+    if (optimizes && !s.optimize)
+        r.fail(root["analyses"], "analyses", "names optimize but the scenario has no optimize: section; give at least optimize: {sites: N, grid_km: D, radius_km: R}");
     return s;
 }
 

@@ -20,16 +20,21 @@
 // The solver is dza::solve_max_cover (max_cover.hpp): greedy and swaps, then CBC with a time
 // limit, with the proven bound and the gap.
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "dza/callbacks.hpp"
 #include "dza/coverage.hpp"
 #include "dza/demand.hpp"
 #include "dza/eligibility.hpp"
+#include "dza/inputs.hpp"
 #include "dza/layer.hpp"
 #include "dza/max_cover.hpp"
+#include "dza/scenario.hpp"
 #include "dza/territory.hpp"
 
 namespace dza {
@@ -39,9 +44,11 @@ inline constexpr const char* optimize_method =
     "lazy greedy and swaps, then an integer program solved by CBC with a proven bound";
 
 struct OptimizeOptions {
-    // Reach rules of candidates and existing deployments alike (radius, field, role radius,
-    // systems), the target altitude (horizon; none: the full reach) and the tolerance.
+    // The candidates' reach rules (radius, field, role radius, systems), the target altitude
+    // (horizon; none: the full reach) and the tolerance.
     CoverageOptions reach;
+    // The existing deployments' reach rules; their horizon and tolerance are the candidates'.
+    CoverageOptions existing_reach;
     // Eligibility: when `line` is set, candidates must pass dza check's rule (check_plan) against
     // these; else every candidate is eligible.
     const Layer* regions = nullptr;
@@ -78,10 +85,14 @@ struct OptimizeResult {
     std::vector<std::size_t> selected;    // candidate feature indices chosen, in the solution's order
     std::vector<double> gain;             // aligned with selected: objective added
     std::vector<SensorReach> sensors;     // per candidate feature (max_range_m NaN without a point)
+    std::vector<SensorReach> existing_sensors;  // per existing deployment (max_range_m NaN without a geometry)
     std::vector<Geometry> reaches;        // aligned with selected: each chosen site's reach
     MaxCoverSolution solution;
     double objective_upper = 0;           // the chosen plan's weight of pieces touched (depth times)
     std::vector<DemandShare> shares;      // per demand layer, in the order asked
+    std::size_t not_eligible = 0;         // candidates dropped by the eligibility rule
+    std::size_t too_close = 0;            // candidates dropped as nearer than the separation to a deployment already there
+    std::size_t conflicts = 0;            // candidate pairs nearer than the separation
     Demand demand;                        // the pieces (geometries kept for output)
     double max_error_m = 0;               // largest chord error of a reach
 };
@@ -98,8 +109,52 @@ OptimizeResult optimize_sites(const Layer& candidates, const Layer* existing, co
 Layer proposed_plan(const Layer& candidates, const Layer* existing, const OptimizeResult& result, const OptimizeOptions& options,
                     const std::string& name = "proposed_plan");
 
+// A scenario file (YAML) that dza run accepts for a proposed plan: `layers` as given (sources made
+// absolute; a connection string with its password hidden, which the user must fill in), the plan
+// as its deployments (`plan_file`, relative to the scenario's folder), the eligibility and sensor
+// parameters, the catalogue inline, the reach in the plan's radius_km and system fields.
+std::string plan_scenario_yaml(const std::string& name, const std::map<std::string, ScenarioLayer>& layers, const ScenarioParameters& parameters,
+                               const std::string& plan_file);
+
 // The coverage options that read a proposed plan's reaches: radius_field radius_km, the
 // catalogue (for its system names), the options' horizon and tolerance.
 CoverageOptions plan_coverage_options(const OptimizeOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// A plan proposed from an analysis's inputs: what dza optimize and dza run's optimize analysis do.
+
+struct PlanProposal {
+    OptimizeParameters parameters;
+    std::optional<double> altitude_m;    // the target altitude optimised for (none: no horizon)
+    unsigned depth = 1;                  // 1 cover, 2 backup
+    Layer candidates;                    // as given (a grid: G1, G2, ... south to north, west to east)
+    std::vector<Layer> point_layers;     // demand points, in the order asked
+    OptimizeOptions options;             // as used (pointing into the inputs and this proposal)
+    OptimizeResult result;
+    Layer plan;                          // proposed_plan: the deployments there and the sites chosen
+    Layer sites;                         // the sites chosen alone, as proposed_plan writes them ("proposed_sites")
+    Layer reaches;                       // their reaches ("proposed_reaches")
+    std::vector<const Layer*> coverage_targets;  // the maritime zone, then the other targets
+    CoverageResult coverage;             // the plan's exact coverage
+    std::vector<double> exact_pct;       // per demand share: the exact figure (NaN where the coverage does not give it: points)
+    double gap_pct = 0;                  // (bound - objective) / bound * 100
+};
+
+// Chooses the sites the parameters ask for from the inputs' layers (regions, line or occupied,
+// maritime zone, basing areas, targets, deployments there) and measures the plan's coverage.
+// Candidates and demand points are loaded with `load`; a candidate reference relative to the
+// current folder. UsageError for what the parameters lack (a grid without a controlled side, a
+// system not in the catalogue, a reach for grid candidates); DataError for bad data. A certified
+// interval that does not hold the exact figure is reported through the callbacks' warning.
+PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters& parameters, const LoadOptions& load, const Callbacks& callbacks);
+
+// {"schema": "dza.optimize/1", "objective", "objective_upper", "bound", "gap_pct", "optimal",
+// "greedy_objective", "existing_objective", "max_objective", "objective_kind", ("target_pct",
+// "target_reached", "min_sites_bound"), "altitude_m", "selected": [{"name", "lon", "lat",
+// "system" (when it has one), "radius_km", "gain"}], "demand": [{"name", "kind", "weight",
+// "total", "unit", "pieces", "existing_pct", "lower_pct", "upper_pct", "exact_pct"}],
+// "discretisation", "candidates", "coverage" (as dza coverage --json gives it), "method",
+// "max_error_m", "greedy_s", "solve_s"}.
+nlohmann::ordered_json to_json(const PlanProposal& proposal, const Layer& regions, const Layer* line);
 
 }  // namespace dza

@@ -59,6 +59,35 @@ struct PlanRules {
     bool empty() const { return !min_line_covered_pct && !max_line_gap_km && !min_line_depth; }
 };
 
+// One term of the demand a site optimisation covers (optimize.hpp): `line`, `regions`,
+// `controlled` (the controlled side), `maritime_zone`, `targets`, or `points` (a layer of points),
+// with its weight in the objective.
+struct DemandTerm {
+    std::string key;
+    std::string layer;  // points: the layer reference
+    double weight = 1;
+};
+
+// What a site optimisation asks: dza optimize's options, or a scenario's `optimize:` section.
+struct OptimizeParameters {
+    std::string candidates;           // a layer of candidate points (reference); "": a grid
+    std::optional<double> grid_m;     // the grid's spacing inside the eligible zone
+    std::optional<std::size_t> sites;  // new sites to choose
+    std::optional<double> target_pct;  // or the fewest reaching this % of the objective's maximum
+    std::string system;               // every candidate is of this type
+    std::optional<double> radius_m;   // or reaches this far
+    std::string radius_field;         // or as far as this field of each candidate says (km)
+    std::vector<DemandTerm> demand;   // empty: the line, the regions and the maritime zone there are
+    std::string points_weight_field;  // each demand point's weight (default 1)
+    bool backup = false;              // count demand within two reaches, not one
+    double min_separation_m = 0;      // between new sites, and from the deployments there
+    double cell_m = 5000;             // side of the equal-area cells areas are cut into
+    double time_limit_s = 60;         // for the exact solver
+    bool greedy_only = false;         // no exact solver
+    bool keep_existing = true;        // the deployments there stay and count
+    std::optional<double> altitude_m;  // the target altitude; none: the lowest of altitudes_m, else no horizon
+};
+
 struct Scenario {
     std::filesystem::path file;
     std::string name;
@@ -66,6 +95,7 @@ struct Scenario {
     ScenarioParameters parameters;
     PlanRules rules;
     std::vector<std::string> analyses;
+    std::optional<OptimizeParameters> optimize;  // `optimize:`, for the optimize analysis
     std::string systems_file;  // the catalogue file `systems:` names, if it names one
 
     // The layer with this role, or a UsageError naming the file and what needs it.
@@ -78,7 +108,7 @@ struct Scenario {
 inline constexpr double max_target_altitude_m = 100000.0;
 void check_altitudes(const std::vector<double>& altitudes_m, const std::function<void(const std::string&)>& fail);
 
-// The layer roles and analyses a scenario may name.
+// The layer roles and analyses a scenario may name (optimize runs only when named).
 const std::vector<std::string>& scenario_layer_roles();
 const std::vector<std::string>& scenario_analyses();
 

@@ -7,6 +7,7 @@
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
 #include "cli/command_map.hpp"
+#include "cli/command_optimize.hpp"
 #include "cli/command_run.hpp"
 #include "cli/command_zones.hpp"
 
@@ -27,6 +28,7 @@ const std::vector<CommandFactory>& registry() {
         &make<ZonesCommand>,
         &make<CoverageCommand>,
         &make<CheckCommand>,
+        &make<OptimizeCommand>,
         &make<RunCommand>,
         &make<MapCommand>,
         &make<BufferCommand>,
