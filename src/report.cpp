@@ -22,6 +22,7 @@ json results_json(const RunResults& r) {
     }
     if (r.check) out["check"] = to_json(r.check->result, r.check->eligibility, r.check->controlled_side);
     if (r.rules) out["rules"] = rules_json(*r.rules);
+    if (r.optimize) out["optimize"] = to_json(r.optimize->proposal, *r.optimize->regions, r.optimize->line);
     return out;
 }
 
@@ -39,6 +40,8 @@ std::vector<Method> methods(const RunResults& r) {
     if (r.zones) out.push_back({"zones", r.zones->result.method, r.zones->result.max_error_m});
     if (r.coverage) out.push_back({"coverage", coverage_method, r.coverage->result.max_error_m});
     if (r.check) out.push_back({"check", check_method, distance_max_error_m});
+    if (r.optimize)
+        out.push_back({"optimize", std::string(optimize_method) + "; " + r.optimize->proposal.result.solution.method, r.optimize->proposal.result.max_error_m});
     return out;
 }
 
@@ -163,6 +166,47 @@ std::string zones_html(const ZonesSection& z) {
     return html + "</table>\n";
 }
 
+std::string pct_or_dash(double v) { return std::isfinite(v) ? num(v, 1) + "%" : "-"; }
+
+// The proposed plan beside the plan as given, the sites chosen, and the map of the proposal.
+std::string optimize_html(const OptimizeSection& o, const std::string& map_svg) {
+    const PlanProposal& p = o.proposal;
+    const OptimizeResult& r = p.result;
+    const MaxCoverSolution& sol = r.solution;
+    const bool kept = p.parameters.keep_existing;
+    std::string html = "<h2 id=\"optimize\">Proposed plan</h2>\n";
+    html += fmt::format("<p>{} new site{} chosen among {} eligible candidates ({}){}, to cover {}{}. Objective {} of {} (the weighted share of demand "
+                        "pieces wholly within {}), proven bound {}: {}.</p>\n",
+                        r.selected.size(), r.selected.size() == 1 ? "" : "s", r.eligible.size(),
+                        p.parameters.candidates.empty() ? fmt::format("a {:g} km grid in the eligible zone", p.parameters.grid_m.value_or(0) / 1000)
+                                                        : markup_escape(p.candidates.name),
+                        kept ? ", added to the deployments there" : "", p.depth == 1 ? "the most" : "the most twice",
+                        p.altitude_m ? fmt::format(" at a {:g} m target altitude", *p.altitude_m) : std::string(), num(sol.objective, 4),
+                        num(r.demand.total_weight(), 0), p.depth == 1 ? "a reach" : "two reaches", num(sol.bound, 4),
+                        sol.optimal ? "optimal" : fmt::format("within {}% of the best", num(p.gap_pct, 2)));
+    html += fmt::format("<table id=\"optimize-table\"><tr><th>demand</th><th>weight</th><th>plan as given</th><th>{}</th><th>certified interval</th></tr>\n",
+                        kept ? "with the proposed sites" : "proposed plan");
+    for (std::size_t i = 0; i < r.shares.size(); ++i) {
+        const DemandShare& s = r.shares[i];
+        html += fmt::format("<tr><td>{}</td><td class=\"n\">{:g}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} to {}</td></tr>\n",
+                            markup_escape(s.name), s.weight, pct_or_dash(i < o.given_pct.size() ? o.given_pct[i] : NAN), pct_or_dash(p.exact_pct[i]),
+                            num(s.lower_pct, 1) + "%", num(s.upper_pct, 1) + "%");
+    }
+    html += "</table>\n<table id=\"optimize-sites\"><tr><th>#</th><th>site</th><th>lon</th><th>lat</th><th>reach</th><th>gain</th></tr>\n";
+    const auto system = p.sites.field_index("system");
+    for (std::size_t k = 0; k < p.sites.features.size(); ++k) {
+        const Feature& f = p.sites.features[k];
+        const LonLat at = f.geometry.paths().front().front();
+        const std::string reach = system && f.values[*system].is_string() ? f.values[*system].get<std::string>()
+                                                                          : num(r.sensors[r.selected[k]].max_range_m / 1000, 1) + " km";
+        html += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.4f}</td><td class=\"n\">{:.4f}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", k + 1,
+                            markup_escape(p.sites.label(f)), at.lon, at.lat, markup_escape(reach), num(r.gain[k], 4));
+    }
+    html += "</table>\n";
+    if (!map_svg.empty()) html += "<figure id=\"map-proposed\" class=\"proposed-map\">" + map_svg + "<figcaption>The proposed plan and its coverage</figcaption></figure>\n";
+    return html;
+}
+
 }  // namespace
 
 json methods_json(const RunResults& r) {
@@ -172,7 +216,7 @@ json methods_json(const RunResults& r) {
 }
 
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
-                        const std::vector<AltitudeMap>& altitude_maps) {
+                        const std::vector<AltitudeMap>& altitude_maps, const std::string& proposed_map_svg) {
     std::string html;
     html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(title) + "</title>\n";
     html += R"(<style>
@@ -185,6 +229,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
 .small-maps { display: flex; flex-wrap: wrap; gap: 10px; } .small-maps figure { margin: 0; flex: 0 1 600px; }
 .small-maps svg { width: 100%; height: auto; border: 1px solid #ccc; } .small-maps figcaption { font-size: 13px; color: #444; }
+.proposed-map { margin: 8px 0; } .proposed-map svg { max-width: 100%; height: auto; border: 1px solid #ccc; } .proposed-map figcaption { font-size: 13px; color: #444; }
 </style>
 </head>
 <body>
@@ -206,6 +251,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
     if (results.distance) html += distance_html(*results.distance);
     if (results.coverage) html += coverage_html(*results.coverage);
     if (results.zones) html += zones_html(*results.zones);
+    if (results.optimize) html += optimize_html(*results.optimize, proposed_map_svg);
     html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<table><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr>\n";
     for (const auto& m : methods(results))
         html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", m.analysis, markup_escape(m.method), json(m.max_error_m).dump());

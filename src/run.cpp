@@ -19,6 +19,7 @@
 #include "dza/error.hpp"
 #include "dza/inputs.hpp"
 #include "dza/map.hpp"
+#include "dza/optimize.hpp"
 #include "dza/report.hpp"
 #include "dza/results_json.hpp"
 #include "dza/secrets.hpp"
@@ -252,7 +253,7 @@ std::vector<std::string> run_output_files(const Scenario& scenario) {
     std::vector<std::string> out = {"dza.gpkg", "summary.json", "report.html"};
     for (const auto& [role, layer] : scenario.layers) out.push_back(role + ".geojson");
     for (const char* name : {"distances", "standoff_band", "eligible_zones", "coverage_regions", "coverage", "redundancy", "gaps", "line_gaps",
-                             "coverage_targets", "line_altitude"})
+                             "coverage_targets", "line_altitude", "proposed_sites", "proposed_reaches", "proposed_plan", "proposed_coverage"})
         out.push_back(std::string(name) + ".geojson");
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -402,6 +403,31 @@ void analyse_check(const AnalysisInputs& in, RunResults& results, const Callback
     results.check = CheckSection{check_plan(deployments, regions, line, territory, o), o.eligibility, territory.rule};
 }
 
+// The optimize analysis: the plan proposed by the scenario's optimize: section, beside the plan as
+// given (its coverage at the same target altitude, when the coverage analysis ran).
+void analyse_optimize(const Scenario& scenario, const AnalysisInputs& in, RunResults& results, std::vector<Output>& outputs, const Callbacks& callbacks) {
+    LoadOptions load;
+    load.callbacks.warn = callbacks.warn;
+    OptimizeSection section{propose_plan(in, *scenario.optimize, load, callbacks), &in.require("regions", "the optimize analysis"), in.layer("line"), {}};
+    const PlanProposal& p = section.proposal;
+    const CoverageResult* given = nullptr;
+    if (results.coverage)
+        for (const CoverageResult* c : results.coverage->all())
+            if (c->altitude_m == p.altitude_m) given = c;
+    for (const DemandShare& share : p.result.shares)
+        section.given_pct.push_back(given ? demand_exact_pct(share, *given, p.depth, in.built_territory(), results.coverage->targets) : NAN);
+    outputs.push_back({copy_layer(p.sites, "proposed_sites"), LayerKind::Deployments,
+                       [](const Layer& l, const Feature& f) { return fmt::format("proposed: {}", l.label(f)); }});
+    outputs.push_back({copy_layer(p.reaches, "proposed_reaches"), LayerKind::Reach,
+                       [](const Layer& l, const Feature& f) { return fmt::format("reach of {}", l.label(f)); }});
+    outputs.push_back({copy_layer(p.plan, "proposed_plan"), LayerKind::Deployments, [](const Layer& l, const Feature& f) {
+                           return fmt::format("{} ({})", l.label(f), f.values[*l.field_index("origin")].get<std::string>());
+                       }});
+    Layer coverage = geometry_layer("proposed_coverage", p.coverage.coverage.clone());
+    outputs.push_back({std::move(coverage), LayerKind::Coverage, [](const Layer&, const Feature&) { return std::string("within reach of the proposed plan"); }});
+    results.optimize = std::move(section);
+}
+
 // A staging folder inside the run's folder: every file is made there and moved into place at
 // the end. Messages name a file where it goes, not where it is staged; a failure here, after the
 // checks, is one of the system (exit 1).
@@ -484,6 +510,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (wants("zones")) steps.run("zones", [&] { return analyse_zones(in, results, outputs, callbacks); });
     if (wants("coverage")) steps.run("coverage", [&] { return analyse_coverage(in, results, outputs, callbacks); });
     if (wants("check")) steps.run("check", [&] { return analyse_check(in, results, callbacks); });
+    if (wants("optimize")) steps.run("optimize", [&] { return analyse_optimize(scenario, in, results, outputs, callbacks); });
     // The plan rules are measured on the coverage.
     if (!scenario.rules.empty()) {
         if (results.coverage) {
@@ -533,7 +560,34 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             make_small_map(layers, o, 0.8);
             small.push_back({*c.coverage_altitude_m, render_map_svg(layers, o)});
         }
-        staging.write_text("report.html", report_html(results, maps.map.title, scenario.file.filename().string(), svg, small));
+        std::string proposed_svg;
+        if (results.optimize) {
+            // The proposed plan on the same base: its deployments, their reaches and its coverage.
+            const PlanProposal& p = results.optimize->proposal;
+            MapContent c = maps.map;
+            const Layer coverage = geometry_layer("coverage", p.coverage.coverage.clone());
+            const Layer gaps = geometry_layer("gaps", p.coverage.gaps.clone());
+            ScenarioParameters reach_rules = in.parameters;
+            reach_rules.radius_field = "radius_km";
+            reach_rules.radius_m.reset();
+            reach_rules.radius_by_role_m.clear();
+            reach_rules.system_field = "system";
+            const Layer reach = reach_layer(p.plan, reach_rules, {}, p.altitude_m);
+            c.title = "Proposed plan";
+            c.deployments = &p.plan;
+            c.reach = &reach;
+            c.coverage = &coverage;
+            c.gaps = &gaps;
+            c.redundancy = nullptr;
+            c.line_gaps = nullptr;
+            c.coverage_altitude_m = p.altitude_m;
+            c.reach_altitude_m = p.altitude_m;
+            MapOptions o = map_options(c, 1000, 720);
+            o.subtitle = fmt::format("{} new sites{}", p.result.selected.size(), p.altitude_m ? fmt::format(", at {:g} m target altitude", *p.altitude_m) : "");
+            o.svg_id_prefix = "dza-map-proposed-";
+            proposed_svg = render_map_svg(compose_map(c), o);
+        }
+        staging.write_text("report.html", report_html(results, maps.map.title, scenario.file.filename().string(), svg, small, proposed_svg));
         result.files.push_back("report.html");
     });
 

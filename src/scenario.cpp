@@ -327,6 +327,8 @@ std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::ve
     std::vector<InputSource> out = {{scenario.file.string(), "the scenario file"}};
     if (!scenario.systems_file.empty()) out.push_back({scenario.systems_file, "the scenario's systems"});
     if (!scenario.parameters.dem.empty()) out.push_back({scenario.parameters.dem, "the scenario's dem"});
+    if (scenario.optimize && !scenario.optimize->candidates.empty())
+        out.push_back({LayerRef::parse(scenario.optimize->candidates).source, "the scenario's optimize candidates"});
     for (const auto& [role, layer] : scenario.layers)
         if (roles.empty() || std::find(roles.begin(), roles.end(), role) != roles.end()) out.push_back({layer.ref.source, "the scenario's " + role});
     return out;

@@ -148,6 +148,12 @@ struct PlanProposal {
 // interval that does not hold the exact figure is reported through the callbacks' warning.
 PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters& parameters, const LoadOptions& load, const Callbacks& callbacks);
 
+// The exact share (%) of a demand layer a plan's coverage holds (`depth` times), as propose_plan
+// measures it: NaN where the coverage does not give it (points; the controlled side twice).
+// `targets` are the coverage's target layers.
+double demand_exact_pct(const DemandShare& share, const CoverageResult& coverage, unsigned depth, const Territory* territory,
+                        const std::vector<const Layer*>& targets);
+
 // {"schema": "dza.optimize/1", "objective", "objective_upper", "bound", "gap_pct", "optimal",
 // "greedy_objective", "existing_objective", "max_objective", "objective_kind", ("target_pct",
 // "target_reached", "min_sites_bound"), "altitude_m", "selected": [{"name", "lon", "lat",

@@ -18,6 +18,7 @@
 #include "dza/distance.hpp"
 #include "dza/layer.hpp"
 #include "dza/map.hpp"
+#include "dza/optimize.hpp"
 #include "dza/scenario.hpp"
 #include "dza/zones.hpp"
 
@@ -176,17 +177,28 @@ struct CheckSection {
     std::string controlled_side;
 };
 
+// The optimize analysis: the plan proposed, and the plan as given measured the same way.
+struct OptimizeSection {
+    PlanProposal proposal;
+    const Layer* regions = nullptr;
+    const Layer* line = nullptr;
+    // Per demand share: the exact figure of the plan as given (the run's coverage at the same
+    // target altitude); NaN where it is not measured.
+    std::vector<double> given_pct;
+};
+
 struct RunResults {
     std::optional<DistanceSection> distance;
     std::optional<ZonesSection> zones;
     std::optional<CoverageSection> coverage;
     std::optional<CheckSection> check;
     std::optional<std::vector<RuleResult>> rules;  // the scenario's plan rules, against the coverage
+    std::optional<OptimizeSection> optimize;
 };
 
 // summary.json's "results": each analysis run, in the order distance, zones, coverage, check,
 // as results_json.hpp writes it (what `dza COMMAND --json` prints), then "rules" (rules_json)
-// when the scenario has plan rules.
+// when the scenario has plan rules, then "optimize" (as dza optimize --json prints it).
 nlohmann::ordered_json results_json(const RunResults& results);
 // summary.json's "methods": {"<analysis>": {"method", "max_error_m"}}, in the same order.
 nlohmann::ordered_json methods_json(const RunResults& results);
@@ -195,8 +207,10 @@ nlohmann::ordered_json methods_json(const RunResults& results);
 // at each target altitude (`altitude_maps`, side by side under "Coverage by target altitude"),
 // and a table per result. Ids: map, altitude-maps, map-altitude-<metres> (one per small map, e.g.
 // map-altitude-300), check, check-table, rules, rules-table, distances, distance-table, coverage,
-// coverage-table, line-coverage, line-gaps-table, zones, zones-table, methods.
+// coverage-table, line-coverage, line-gaps-table, zones, zones-table, optimize (the proposed plan:
+// optimize-table beside the plan as given, optimize-sites, and its map, map-proposed from
+// `proposed_map_svg`), methods.
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
-                        const std::vector<AltitudeMap>& altitude_maps = {});
+                        const std::vector<AltitudeMap>& altitude_maps = {}, const std::string& proposed_map_svg = {});
 
 }  // namespace dza

@@ -49,9 +49,9 @@ Layer grid_layer(const std::vector<LonLat>& points, double spacing_m) {
 
 bool same_layer(const Layer* a, const Layer* b) { return a && b && a->source == b->source && a->name == b->name; }
 
-// The exact share (%) of a demand layer the plan covers (depth times), from its coverage; NaN when
-// the coverage does not measure it (the controlled side twice; points, whose interval is exact).
-double exact_pct(const DemandShare& share, const CoverageResult& c, unsigned depth, const Territory* territory, const std::vector<const Layer*>& targets) {
+}  // namespace
+
+double demand_exact_pct(const DemandShare& share, const CoverageResult& c, unsigned depth, const Territory* territory, const std::vector<const Layer*>& targets) {
     if (share.kind == DemandKind::Line) {
         if (!c.line || c.line->length_km <= 0) return NAN;
         const double km = depth <= c.line->depth_km.size() ? c.line->depth_km[depth - 1] : 0.0;
@@ -71,8 +71,6 @@ double exact_pct(const DemandShare& share, const CoverageResult& c, unsigned dep
         }
     return area > 0 ? 100.0 * covered / area : NAN;
 }
-
-}  // namespace
 
 PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters& parameters, const LoadOptions& load, const Callbacks& callbacks) {
     PlanProposal out;
@@ -235,7 +233,7 @@ PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters
         if (!same_layer(t, maritime)) out.coverage_targets.push_back(t);
     out.coverage = compute_coverage(out.plan, regions, line, out.coverage_targets, plan_options);
     for (const DemandShare& s : out.result.shares) {
-        const double exact = exact_pct(s, out.coverage, out.depth, territory, out.coverage_targets);
+        const double exact = demand_exact_pct(s, out.coverage, out.depth, territory, out.coverage_targets);
         out.exact_pct.push_back(exact);
         // The interval holds the exact figure by construction; a figure outside it is a fault to report, not to hide.
         if (std::isfinite(exact) && (exact < s.lower_pct - 1e-6 || exact > s.upper_pct + 1e-6))
