@@ -9,25 +9,48 @@
 // or, with a `target`, the fewest candidates whose objective reaches it.
 //
 // The method. First a fast answer: a lazy greedy pass (the candidate adding the most weight,
-// gains re-evaluated only when they could lead), then swaps (one chosen candidate for one not
-// chosen, the best improving swap each round) until none improves. Then, unless told not to, the
-// integer program, solved by CBC (COIN-OR branch and cut) within the time limit, started from the
-// greedy answer:
+// gains re-evaluated only when they could lead; with depth > 1, where a piece counts only once
+// covered `depth` times, ties in gain go to the candidate bringing the most weight closer to its
+// need, and the pass is a heuristic), then swaps (one chosen candidate for one not chosen, or one
+// more while fewer than `sites` are chosen, the best improving move each round) until none
+// improves by more than 1e-12 of the total weight, at most 50 + 4 * sites rounds and about 1.5e9
+// element visits in all. Candidates adding nothing are then dropped. Then, unless told not to or
+// the greedy answer is already proven optimal (see the bound), the integer program, solved by CBC
+// (COIN-OR branch and cut) within the time limit, on one thread, started from the greedy answer
+// where CBC 2.10 can take a start (not with one site or with conflicts, whose clique rows break
+// it; there CBC starts on its own):
 //     maximise  sum_i w_i y_i
 //     s.t.      need_i y_i <= sum_{j covers i} x_j   (need_i = depth - fixed cover of i)
 //               sum_j x_j <= sites;  x_j + x_k <= 1 for each conflicting pair
 //               x_j in {0, 1};  y_i in [0, 1] (binary when need_i > 1)
-// Pieces covered by the same candidates are merged first, and pieces the fixed sites already
-// count or no candidate can make count are left out of the program (a constant, or nothing).
+// Pieces covered by the same candidates (with the same need) are merged first, and pieces the
+// fixed sites already count or no candidate can make count are left out of the program (a
+// constant, or nothing). CBC's answer is taken when it is better; never a worse one.
 //
-// The bound. `bound` is a proven upper bound on the objective of every feasible choice: CBC's
-// best possible value, or without the program (or before it proves more) the least of the sum of
-// every reachable piece's weight and, for depth 1, the greedy bound f(S) + the `sites` largest
-// gains over the answer S (the objective is submodular). The answer is optimal when the bound
-// equals the objective to 1e-9 of the total weight.
+// The target. With `target` (in the objective's units, fixed sites included), `sites` does not
+// apply: greedy adds until the objective reaches the target to 1e-12 of the total weight, drops
+// the candidates it can spare (those losing least first), and the program becomes
+//     minimise  sum_j x_j   s.t.  sum_i w_i y_i >= target - fixed_objective  (and the rows above).
+// When no choice reaches the target (every candidate at once falls short, or CBC proves it with
+// conflicts), `target_reached` is false and `chosen` is greedy's: every candidate that adds weight,
+// conflicts honoured. That is not an error; the caller reports it.
 //
-// Determinism. Ties go to the lowest candidate index; CBC runs on one thread. The same problem
-// gives the same answer unless the time limit stops CBC before it proves optimality.
+// The bound. `bound` is a proven upper bound on the objective of every feasible choice, in the
+// objective's units (fixed_objective included): the least of the weight of every piece some
+// choice can make count, for depth 1 the greedy bound f(S) + the `sites` largest gains over the
+// answer S (the objective is submodular), and CBC's best possible value when it ran. The answer is
+// optimal when the bound equals the objective to 1e-9 of the total weight. With a target, the
+// bound is the first of these, and `optimal` means the count is proven least (min_sites_bound ==
+// chosen.size()), or, when the target is not reached, that no choice reaches it.
+//
+// The time limit. CBC checks it during its search, not while it solves the first linear
+// relaxation: on programs of millions of nonzeros (10,000 candidates each covering 1,000 of
+// 30,000 distinct pieces) that relaxation alone runs for minutes, whatever the limit. Keep such
+// runs to exact: false, or cut the demand coarser.
+//
+// Determinism. Ties go to the lowest candidate index; CBC runs on one thread (and one solve at a
+// time in the process: CBC 2.10's driver keeps state in statics). The same problem gives the same
+// answer unless the time limit stops CBC before it proves optimality. The library prints nothing.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -44,16 +67,17 @@ struct MaxCoverProblem {
     std::vector<std::vector<std::uint32_t>> covers;  // per candidate: the pieces it covers, ascending, no repeats
     std::vector<std::uint8_t> fixed;                 // per piece: times the fixed sites cover it; empty: none
     unsigned depth = 1;                              // times a piece must be covered to count, 1 or more
-    std::size_t sites = 1;                           // choose at most this many candidates
-    std::optional<double> target;                    // instead: the fewest candidates whose objective reaches this
+    std::size_t sites = 1;                           // choose at most this many candidates (0: none)
+    std::optional<double> target;                    // instead: the fewest candidates whose objective reaches this (sites ignored)
     std::vector<std::pair<std::uint32_t, std::uint32_t>> conflicts;  // candidate pairs that cannot both be chosen
-    double time_limit_s = 60;                        // for the integer program (the greedy pass is not limited)
+    double time_limit_s = 60;                        // for the integer program (the greedy pass is not limited); 0: no program
     bool exact = true;                               // false: the greedy answer and swaps only
 };
 
 struct MaxCoverSolution {
     // The candidates chosen, in the order they add the most (each one's gain is what it adds to
-    // the fixed sites and the ones before it), ties by index.
+    // the fixed sites and the ones before it; with depth > 1 ties go to the one bringing the most
+    // weight closer to its need), then by index.
     std::vector<std::uint32_t> chosen;
     std::vector<double> gain;       // aligned with chosen
     double objective = 0;           // the weight that counts with the chosen candidates (and the fixed sites)
@@ -61,11 +85,14 @@ struct MaxCoverSolution {
     double greedy_objective = 0;    // after the greedy pass and swaps
     double bound = 0;               // proven upper bound on any feasible choice's objective (see above)
     bool optimal = false;           // bound - objective <= 1e-9 * total weight
-    // With a target: the proven least number of candidates that can reach it (chosen.size() when
-    // optimal); 0 otherwise.
+    // With a target reached: the proven least number of candidates that can reach it
+    // (chosen.size() when optimal); 0 without a target or when it is not reached.
     std::size_t min_sites_bound = 0;
     bool target_reached = true;     // with a target: whether the chosen candidates reach it
-    std::string method;             // "greedy and swaps", "greedy and swaps, then CBC: optimal", "... CBC: stopped at the time limit"
+    // "greedy and swaps" (CBC not run: exact false, or the greedy answer proven already),
+    // "greedy and swaps, then CBC: optimal", "greedy and swaps, then CBC: stopped at the time limit",
+    // "greedy and swaps, then CBC: abandoned" (CBC gave up; the greedy answer stands)
+    std::string method;
     double greedy_s = 0;            // wall time of the greedy pass and swaps
     double solve_s = 0;             // wall time in all
     std::size_t program_rows = 0;   // pieces in the integer program after merging
@@ -74,9 +101,11 @@ struct MaxCoverSolution {
 // The weight that counts (see above) for a choice of candidates (any order, no repeats).
 double max_cover_objective(const MaxCoverProblem& problem, const std::vector<std::uint32_t>& chosen);
 
-// Solves the problem (see above). UsageError for a malformed problem (a piece index out of range,
-// weights not finite or negative, depth 0, a conflict naming an unknown candidate). Progress and
-// cancellation through `callbacks`.
+// Solves the problem (see above). UsageError for a malformed problem (a piece index out of range
+// or pieces not ascending, weights not finite or negative, fixed not one per piece, depth 0, a
+// conflict naming an unknown candidate or one candidate twice, a negative time limit, a target not
+// finite). Progress ("optimising") between phases through `callbacks`; when it returns false,
+// DataError "optimisation cancelled". DataError when CBC fails.
 MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks& callbacks = {});
 
 }  // namespace dza

@@ -1,1 +1,800 @@
 #include "dza/max_cover.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <unordered_map>
+
+#include "dza/error.hpp"
+#include "optimize/cbc_model.hpp"
+
+namespace dza {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Swap rounds stop after this many element visits in all (deterministic, unlike a clock): about
+// a second or two of work on one core.
+constexpr double swap_work_budget = 1.5e9;
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+void validate(const MaxCoverProblem& problem) {
+    const std::size_t pieces = problem.weights.size();
+    for (std::size_t i = 0; i < pieces; ++i) {
+        const double w = problem.weights[i];
+        if (!std::isfinite(w) || w < 0)
+            throw UsageError(fmt::format("max cover: piece {} has weight {}, expected a finite number >= 0", i, w));
+    }
+    if (pieces > std::numeric_limits<std::uint32_t>::max())
+        throw UsageError(fmt::format("max cover: {} pieces, at most {} are supported", pieces, std::numeric_limits<std::uint32_t>::max()));
+    if (problem.covers.size() > static_cast<std::size_t>(std::numeric_limits<int>::max() / 2))
+        throw UsageError(fmt::format("max cover: {} candidates, too many for the integer program", problem.covers.size()));
+    for (std::size_t j = 0; j < problem.covers.size(); ++j) {
+        const auto& cover = problem.covers[j];
+        for (std::size_t t = 0; t < cover.size(); ++t) {
+            if (cover[t] >= pieces)
+                throw UsageError(fmt::format("max cover: candidate {} covers piece {}, but there are {} pieces", j, cover[t], pieces));
+            if (t > 0 && cover[t] <= cover[t - 1])
+                throw UsageError(fmt::format("max cover: candidate {}'s pieces are not ascending without repeats (piece {} after {})", j,
+                                             cover[t], cover[t - 1]));
+        }
+    }
+    if (!problem.fixed.empty() && problem.fixed.size() != pieces)
+        throw UsageError(fmt::format("max cover: fixed cover given for {} pieces, expected {} (one per piece) or none", problem.fixed.size(),
+                                     pieces));
+    if (problem.depth == 0) throw UsageError("max cover: depth is 0, expected 1 (cover) or more (backup)");
+    for (const auto& [a, b] : problem.conflicts) {
+        if (a >= problem.covers.size() || b >= problem.covers.size())
+            throw UsageError(fmt::format("max cover: conflict ({}, {}) names a candidate beyond the {} given", a, b, problem.covers.size()));
+        if (a == b) throw UsageError(fmt::format("max cover: conflict ({}, {}) pairs a candidate with itself", a, b));
+    }
+    if (std::isnan(problem.time_limit_s) || problem.time_limit_s < 0)
+        throw UsageError(fmt::format("max cover: time limit {} s, expected a number >= 0", problem.time_limit_s));
+    if (problem.target && !std::isfinite(*problem.target))
+        throw UsageError(fmt::format("max cover: target {}, expected a finite number", *problem.target));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reduced problem: rows are merged pieces that some choice can make count and that the fixed
+// sites do not already count.
+
+struct Reduced {
+    std::size_t candidates = 0;
+    std::vector<double> weight;               // per row
+    std::vector<std::uint32_t> need;          // per row, >= 1
+    std::vector<std::size_t> row_start;       // rows -> candidates covering them (ascending)
+    std::vector<std::uint32_t> row_cand;
+    std::vector<std::size_t> cand_start;      // candidates -> rows they cover (ascending)
+    std::vector<std::uint32_t> cand_row;
+    std::vector<std::vector<std::uint32_t>> conflicts;  // per candidate, ascending, no repeats
+    double fixed_objective = 0;
+    double total_weight = 0;   // every piece
+    double row_weight = 0;     // every row: the most the candidates can add
+
+    std::size_t rows() const { return weight.size(); }
+    std::size_t covered_rows(std::uint32_t j) const { return cand_start[j + 1] - cand_start[j]; }
+};
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdULL;
+}
+
+Reduced reduce(const MaxCoverProblem& problem) {
+    Reduced red;
+    const std::size_t pieces = problem.weights.size();
+    const std::size_t m = problem.covers.size();
+    red.candidates = m;
+
+    std::vector<std::uint32_t> degree(pieces, 0);
+    for (const auto& cover : problem.covers)
+        for (std::uint32_t i : cover) ++degree[i];
+
+    // Pieces kept: need >= 1, enough candidates to reach it, weight > 0.
+    std::vector<std::uint32_t> need(pieces, 0);
+    std::vector<char> kept(pieces, 0);
+    for (std::size_t i = 0; i < pieces; ++i) {
+        const double w = problem.weights[i];
+        red.total_weight += w;
+        const unsigned fixed = problem.fixed.empty() ? 0u : problem.fixed[i];
+        if (fixed >= problem.depth) {
+            red.fixed_objective += w;
+            continue;
+        }
+        need[i] = problem.depth - fixed;
+        kept[i] = degree[i] >= need[i] && w > 0;
+    }
+
+    // Pieces -> candidates for the kept pieces (ascending, since candidates are visited in order).
+    std::vector<std::size_t> piece_start(pieces + 1, 0);
+    for (std::size_t i = 0; i < pieces; ++i) piece_start[i + 1] = piece_start[i] + (kept[i] ? degree[i] : 0);
+    std::vector<std::uint32_t> piece_cand(piece_start[pieces]);
+    {
+        std::vector<std::size_t> fill(piece_start.begin(), piece_start.end() - 1);
+        for (std::size_t j = 0; j < m; ++j)
+            for (std::uint32_t i : problem.covers[j])
+                if (kept[i]) piece_cand[fill[i]++] = static_cast<std::uint32_t>(j);
+    }
+
+    // Merge pieces with the same (need, candidates) into rows, in the order of their first piece.
+    std::unordered_map<std::uint64_t, std::uint32_t> first_row;  // hash -> first row with it
+    std::vector<std::uint32_t> next_row;                          // rows sharing a hash, chained
+    std::vector<std::uint64_t> row_piece;                         // a piece of each row (its list)
+    first_row.reserve(pieces);
+    for (std::size_t i = 0; i < pieces; ++i) {
+        if (!kept[i]) continue;
+        const std::uint32_t* begin = piece_cand.data() + piece_start[i];
+        const std::size_t count = piece_start[i + 1] - piece_start[i];
+        std::uint64_t h = mix(0x243f6a8885a308d3ULL, need[i]);
+        for (std::size_t t = 0; t < count; ++t) h = mix(h, begin[t]);
+        const auto same = [&](std::uint32_t r) {
+            const std::size_t p = row_piece[r];
+            return need[p] == need[i] && piece_start[p + 1] - piece_start[p] == count &&
+                   std::equal(begin, begin + count, piece_cand.data() + piece_start[p]);
+        };
+        auto it = first_row.find(h);
+        std::uint32_t row = std::numeric_limits<std::uint32_t>::max();
+        if (it != first_row.end()) {
+            for (std::uint32_t r = it->second; r != std::numeric_limits<std::uint32_t>::max(); r = next_row[r])
+                if (same(r)) {
+                    row = r;
+                    break;
+                }
+        }
+        if (row == std::numeric_limits<std::uint32_t>::max()) {
+            row = static_cast<std::uint32_t>(red.weight.size());
+            red.weight.push_back(0);
+            red.need.push_back(need[i]);
+            row_piece.push_back(i);
+            if (it == first_row.end()) {
+                first_row.emplace(h, row);
+                next_row.push_back(std::numeric_limits<std::uint32_t>::max());
+            } else {
+                next_row.push_back(it->second);  // chain in front
+                it->second = row;
+            }
+        }
+        red.weight[row] += problem.weights[i];
+    }
+    first_row = {};
+    for (double w : red.weight) red.row_weight += w;
+
+    const std::size_t rows = red.rows();
+    red.row_start.assign(rows + 1, 0);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t p = row_piece[r];
+        red.row_start[r + 1] = red.row_start[r] + (piece_start[p + 1] - piece_start[p]);
+    }
+    red.row_cand.resize(red.row_start[rows]);
+    for (std::size_t r = 0; r < rows; ++r) {
+        const std::size_t p = row_piece[r];
+        std::copy(piece_cand.begin() + static_cast<std::ptrdiff_t>(piece_start[p]),
+                  piece_cand.begin() + static_cast<std::ptrdiff_t>(piece_start[p + 1]),
+                  red.row_cand.begin() + static_cast<std::ptrdiff_t>(red.row_start[r]));
+    }
+    piece_cand = {};
+
+    red.cand_start.assign(m + 1, 0);
+    for (std::uint32_t j : red.row_cand) ++red.cand_start[j + 1];
+    for (std::size_t j = 0; j < m; ++j) red.cand_start[j + 1] += red.cand_start[j];
+    red.cand_row.resize(red.row_cand.size());
+    {
+        std::vector<std::size_t> fill(red.cand_start.begin(), red.cand_start.end() - 1);
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t t = red.row_start[r]; t < red.row_start[r + 1]; ++t)
+                red.cand_row[fill[red.row_cand[t]]++] = static_cast<std::uint32_t>(r);
+    }
+
+    red.conflicts.assign(m, {});
+    for (const auto& [a, b] : problem.conflicts) {
+        red.conflicts[a].push_back(b);
+        red.conflicts[b].push_back(a);
+    }
+    for (auto& list : red.conflicts) {
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+    }
+    return red;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A choice of candidates and how many times each row is covered by it.
+
+class Cover {
+public:
+    explicit Cover(const Reduced& red) : red_(red), count_(red.rows(), 0), chosen_(red.candidates, 0) {}
+
+    bool chosen(std::uint32_t j) const { return chosen_[j] != 0; }
+    void reset(const std::vector<std::uint32_t>& chosen) {
+        std::fill(count_.begin(), count_.end(), 0);
+        std::fill(chosen_.begin(), chosen_.end(), 0);
+        value_ = 0;
+        for (std::uint32_t j : chosen) add(j);
+    }
+    double value() const { return value_; }  // weight of the rows that count (without the fixed)
+    std::uint32_t count(std::size_t r) const { return count_[r]; }
+
+    void add(std::uint32_t j) {
+        chosen_[j] = 1;
+        for (std::size_t t = red_.cand_start[j]; t < red_.cand_start[j + 1]; ++t) {
+            const std::uint32_t r = red_.cand_row[t];
+            if (++count_[r] == red_.need[r]) value_ += red_.weight[r];
+        }
+    }
+    void remove(std::uint32_t j) {
+        chosen_[j] = 0;
+        for (std::size_t t = red_.cand_start[j]; t < red_.cand_start[j + 1]; ++t) {
+            const std::uint32_t r = red_.cand_row[t];
+            if (count_[r]-- == red_.need[r]) value_ -= red_.weight[r];
+        }
+    }
+    // What adding j (not chosen) adds.
+    double gain(std::uint32_t j) const {
+        double g = 0;
+        for (std::size_t t = red_.cand_start[j]; t < red_.cand_start[j + 1]; ++t) {
+            const std::uint32_t r = red_.cand_row[t];
+            if (count_[r] + 1 == red_.need[r]) g += red_.weight[r];
+        }
+        return g;
+    }
+    // With depth > 1: the weight of rows j brings a step closer without making them count, each
+    // row's weight shared among the steps it needs. The greedy pass's second key.
+    double progress(std::uint32_t j) const {
+        double p = 0;
+        for (std::size_t t = red_.cand_start[j]; t < red_.cand_start[j + 1]; ++t) {
+            const std::uint32_t r = red_.cand_row[t];
+            if (count_[r] + 1 < red_.need[r]) p += red_.weight[r] / red_.need[r];
+        }
+        return p;
+    }
+    // What removing j (chosen) loses.
+    double loss(std::uint32_t j) const {
+        double l = 0;
+        for (std::size_t t = red_.cand_start[j]; t < red_.cand_start[j + 1]; ++t) {
+            const std::uint32_t r = red_.cand_row[t];
+            if (count_[r] == red_.need[r]) l += red_.weight[r];
+        }
+        return l;
+    }
+
+private:
+    const Reduced& red_;
+    std::vector<std::uint32_t> count_;
+    std::vector<char> chosen_;
+    double value_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Lazy greedy: the candidate adding the most (then, with depth > 1, bringing the most weight
+// closer to its need), ties by the lowest index. Keys are re-evaluated only when they could lead;
+// with depth > 1, where gains can grow, the candidates whose gain grew are pushed again.
+
+struct Key {
+    double gain = 0;
+    double progress = 0;
+    std::uint32_t candidate = 0;
+};
+struct KeyLess {  // the heap's top is the best key
+    bool operator()(const Key& a, const Key& b) const {
+        if (a.gain != b.gain) return a.gain < b.gain;
+        if (a.progress != b.progress) return a.progress < b.progress;
+        return a.candidate > b.candidate;
+    }
+};
+
+struct GreedyOptions {
+    const std::vector<std::uint32_t>* among = nullptr;  // candidates allowed (all when null)
+    std::size_t limit = 0;                              // at most this many added
+    bool honour_conflicts = true;
+    std::optional<double> target_value;                 // stop once cover.value() reaches it
+};
+
+// Adds to `cover` (chosen ones stay) and returns the candidates added with their gains.
+std::vector<std::pair<std::uint32_t, double>> greedy(const Reduced& red, Cover& cover, const GreedyOptions& options) {
+    const bool deep = std::any_of(red.need.begin(), red.need.end(), [](std::uint32_t n) { return n > 1; });
+    std::vector<char> blocked(red.candidates, 0);
+    std::vector<std::pair<std::uint32_t, double>> added;
+    const auto key_of = [&](std::uint32_t j) { return Key{cover.gain(j), deep ? cover.progress(j) : 0.0, j}; };
+    std::priority_queue<Key, std::vector<Key>, KeyLess> heap;
+    const auto consider = [&](std::uint32_t j) {
+        if (red.covered_rows(j) > 0 && !cover.chosen(j)) heap.push(key_of(j));
+    };
+    if (options.among) {
+        for (std::uint32_t j : *options.among) consider(j);
+    } else {
+        for (std::uint32_t j = 0; j < red.candidates; ++j) consider(j);
+    }
+    std::vector<char> allowed;
+    if (options.among) {
+        allowed.assign(red.candidates, 0);
+        for (std::uint32_t j : *options.among) allowed[j] = 1;
+    }
+    if (options.honour_conflicts)
+        for (std::uint32_t j = 0; j < red.candidates; ++j)
+            if (cover.chosen(j))
+                for (std::uint32_t k : red.conflicts[j]) blocked[k] = 1;
+
+    std::vector<std::uint32_t> stamp(red.candidates, 0);
+    std::uint32_t round = 0;
+    while (added.size() < options.limit && !heap.empty()) {
+        if (options.target_value && cover.value() >= *options.target_value) break;
+        const Key top = heap.top();
+        heap.pop();
+        const std::uint32_t j = top.candidate;
+        if (cover.chosen(j) || blocked[j]) continue;
+        const Key fresh = key_of(j);
+        if (!heap.empty() && KeyLess{}(fresh, heap.top())) {
+            heap.push(fresh);
+            continue;
+        }
+        if (fresh.gain <= 0 && fresh.progress <= 0) break;  // nothing left helps
+        cover.add(j);
+        added.emplace_back(j, fresh.gain);
+        if (options.honour_conflicts)
+            for (std::uint32_t k : red.conflicts[j]) blocked[k] = 1;
+        if (deep) {  // rows now one short of their need raise their other candidates' gains
+            ++round;
+            for (std::size_t t = red.cand_start[j]; t < red.cand_start[j + 1]; ++t) {
+                const std::uint32_t r = red.cand_row[t];
+                if (cover.count(r) + 1 != red.need[r]) continue;
+                for (std::size_t u = red.row_start[r]; u < red.row_start[r + 1]; ++u) {
+                    const std::uint32_t k = red.row_cand[u];
+                    if (stamp[k] == round || cover.chosen(k) || blocked[k] || (options.among && !allowed[k])) continue;
+                    stamp[k] = round;
+                    heap.push(key_of(k));
+                }
+            }
+        }
+    }
+    return added;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Swaps: each round the best improving move (one chosen out and one other in, or one in while
+// fewer than `sites` are chosen), honouring conflicts, until none improves by more than
+// `threshold`, or the work budget is spent.
+
+void swaps(const Reduced& red, Cover& cover, std::vector<std::uint32_t>& chosen, std::size_t sites, double threshold) {
+    const std::size_t m = red.candidates;
+    std::vector<double> gain(m, 0), corr(m, 0);
+    std::vector<std::uint32_t> conflict_count(m, 0), conflict_with(m, 0);
+    std::vector<std::uint32_t> touched;
+    double work = 0;
+    const std::size_t max_rounds = 50 + 4 * sites;
+    for (std::size_t round = 0; round < max_rounds && work < swap_work_budget; ++round) {
+        std::fill(conflict_count.begin(), conflict_count.end(), 0);
+        for (std::uint32_t j : chosen)
+            for (std::uint32_t k : red.conflicts[j]) {
+                ++conflict_count[k];
+                conflict_with[k] = j;
+            }
+        for (std::uint32_t k = 0; k < m; ++k) gain[k] = cover.chosen(k) || red.covered_rows(k) == 0 ? 0 : cover.gain(k);
+        work += static_cast<double>(red.cand_row.size());
+
+        double best = threshold;
+        std::optional<std::uint32_t> best_out;
+        std::optional<std::uint32_t> best_in;
+        if (chosen.size() < sites)
+            for (std::uint32_t k = 0; k < m; ++k)
+                if (!cover.chosen(k) && conflict_count[k] == 0 && gain[k] > best) {
+                    best = gain[k];
+                    best_in = k;
+                }
+        std::vector<std::uint32_t> order = chosen;
+        std::sort(order.begin(), order.end());
+        for (std::uint32_t j : order) {
+            const double loss = cover.loss(j);
+            // corr[k]: what k's gain becomes when j leaves, minus its gain now (rows shared with j).
+            for (std::size_t t = red.cand_start[j]; t < red.cand_start[j + 1]; ++t) {
+                const std::uint32_t r = red.cand_row[t];
+                double delta = 0;
+                if (cover.count(r) == red.need[r])
+                    delta = red.weight[r];
+                else if (cover.count(r) + 1 == red.need[r])
+                    delta = -red.weight[r];
+                else
+                    continue;
+                for (std::size_t u = red.row_start[r]; u < red.row_start[r + 1]; ++u) {
+                    const std::uint32_t k = red.row_cand[u];
+                    if (corr[k] == 0) touched.push_back(k);
+                    corr[k] += delta;
+                }
+                work += static_cast<double>(red.row_start[r + 1] - red.row_start[r]);
+            }
+            for (std::uint32_t k = 0; k < m; ++k) {
+                if (cover.chosen(k) || red.covered_rows(k) == 0) continue;
+                if (conflict_count[k] > 1 || (conflict_count[k] == 1 && conflict_with[k] != j)) continue;
+                const double delta = gain[k] + corr[k] - loss;
+                if (delta > best) {
+                    best = delta;
+                    best_out = j;
+                    best_in = k;
+                }
+            }
+            work += static_cast<double>(m);
+            for (std::uint32_t k : touched) corr[k] = 0;
+            touched.clear();
+        }
+        if (!best_in) break;
+        if (best_out) {
+            cover.remove(*best_out);
+            chosen.erase(std::find(chosen.begin(), chosen.end(), *best_out));
+        }
+        cover.add(*best_in);
+        chosen.push_back(*best_in);
+    }
+}
+
+// Removes chosen candidates whose removal keeps the value at least `keep` (a target), those that
+// lose least first (ties: the highest index); with no target, those that lose nothing.
+void drop_redundant(Cover& cover, std::vector<std::uint32_t>& chosen, double keep) {
+    for (;;) {
+        std::optional<std::size_t> pick;
+        double pick_loss = 0;
+        for (std::size_t t = 0; t < chosen.size(); ++t) {
+            const double loss = cover.loss(chosen[t]);
+            if (cover.value() - loss < keep) continue;
+            if (!pick || loss < pick_loss || (loss == pick_loss && chosen[t] > chosen[*pick])) {
+                pick = t;
+                pick_loss = loss;
+            }
+        }
+        if (!pick) return;
+        cover.remove(chosen[*pick]);
+        chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(*pick));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The integer program, weights scaled to sum 1 over the rows.
+
+struct ProgramResult {
+    std::optional<std::vector<std::uint32_t>> chosen;  // CBC's best choice, when it has one
+    bool proven_optimal = false;
+    bool proven_infeasible = false;
+    bool abandoned = false;                            // CBC gave up (numerical trouble): nothing learnt
+    bool stopped = false;                              // the time limit stopped it
+    std::optional<double> bound;                       // max mode: on the rows' scaled value; target mode: on the count
+};
+
+// Max mode (target_value empty): maximise the scaled value with at most `sites`.
+// Target mode: minimise the count with scaled value >= target_value.
+ProgramResult solve_program(const Reduced& red, const std::vector<std::uint32_t>& start, std::size_t sites,
+                            std::optional<double> target_value, double time_limit_s) {
+    const std::size_t m = red.candidates;
+    const std::size_t rows = red.rows();
+    const double scale = red.row_weight > 0 ? 1 / red.row_weight : 1;
+    // Columns: useful candidates (covering a row), then one y per row.
+    std::vector<int> column_of(m, -1);
+    std::vector<std::uint32_t> candidate_of;
+    for (std::uint32_t j = 0; j < m; ++j)
+        if (red.covered_rows(j) > 0) {
+            column_of[j] = static_cast<int>(candidate_of.size());
+            candidate_of.push_back(j);
+        }
+    const std::size_t nx = candidate_of.size();
+    const std::size_t ncols = nx + rows;
+
+    // Program rows: one per reduced row, then the count (or the target), then the conflicts.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
+    for (std::uint32_t j = 0; j < m; ++j)
+        for (std::uint32_t k : red.conflicts[j])
+            if (j < k && column_of[j] >= 0 && column_of[k] >= 0) pairs.emplace_back(j, k);
+    const std::size_t link_row = rows;
+    const std::size_t nrows = rows + 1 + pairs.size();
+
+    std::vector<int> start_of(ncols + 1, 0);
+    std::vector<int> index;
+    std::vector<double> value;
+    index.reserve(red.cand_row.size() * 2 + rows * 2 + nx + pairs.size() * 2);
+    value.reserve(index.capacity());
+    std::vector<std::vector<std::uint32_t>> pair_rows_of(m);
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+        pair_rows_of[pairs[p].first].push_back(static_cast<std::uint32_t>(rows + 1 + p));
+        pair_rows_of[pairs[p].second].push_back(static_cast<std::uint32_t>(rows + 1 + p));
+    }
+    std::vector<double> col_lower(ncols, 0), col_upper(ncols, 1), objective(ncols, 0);
+    std::vector<double> row_lower(nrows, -std::numeric_limits<double>::max()), row_upper(nrows, 0);
+    for (std::size_t c = 0; c < nx; ++c) {
+        const std::uint32_t j = candidate_of[c];
+        for (std::size_t t = red.cand_start[j]; t < red.cand_start[j + 1]; ++t) {
+            index.push_back(static_cast<int>(red.cand_row[t]));
+            value.push_back(-1);
+        }
+        index.push_back(static_cast<int>(link_row));
+        value.push_back(target_value ? 0 : 1);
+        for (std::uint32_t pr : pair_rows_of[j]) {
+            index.push_back(static_cast<int>(pr));
+            value.push_back(1);
+        }
+        if (target_value) objective[c] = 1;
+        start_of[c + 1] = static_cast<int>(index.size());
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+        const double w = red.weight[r] * scale;
+        index.push_back(static_cast<int>(r));
+        value.push_back(static_cast<double>(red.need[r]));
+        if (target_value) {
+            index.push_back(static_cast<int>(link_row));
+            value.push_back(w);
+        } else {
+            objective[nx + r] = -w;  // CBC minimises
+        }
+        start_of[nx + r + 1] = static_cast<int>(index.size());
+    }
+    if (target_value) {
+        row_lower[link_row] = *target_value * scale;
+        row_upper[link_row] = std::numeric_limits<double>::max();
+    } else {
+        row_upper[link_row] = static_cast<double>(sites);
+    }
+    for (std::size_t p = 0; p < pairs.size(); ++p) row_upper[rows + 1 + p] = 1;
+
+    ProgramResult result;
+    cbc::Model model;
+    Cbc_loadProblem(model.get(), static_cast<int>(ncols), static_cast<int>(nrows), start_of.data(), index.data(), value.data(),
+                    col_lower.data(), col_upper.data(), objective.data(), row_lower.data(), row_upper.data());
+    for (std::size_t c = 0; c < nx; ++c) Cbc_setInteger(model.get(), static_cast<int>(c));
+    for (std::size_t r = 0; r < rows; ++r)
+        if (red.need[r] > 1) Cbc_setInteger(model.get(), static_cast<int>(nx + r));
+    Cbc_setMaximumSeconds(model.get(), time_limit_s);
+    constexpr double allowable_gap = 1e-11;  // of the scaled value (sum 1), or of a count
+    Cbc_setAllowableGap(model.get(), target_value ? 0.5 : allowable_gap);
+    Cbc_setAllowableFractionGap(model.get(), 0);
+    // A new solution must beat the last by this much (CBC's default, 1e-5 here, would stop short
+    // of the optimum and call it proven).
+    if (!target_value) Cbc_setParameter(model.get(), "increment", "1e-11");
+
+    // The MIP start: the greedy answer, each row's y as the count makes it. CBC 2.10 cannot take
+    // a start on a program with clique rows (at most one site, or a conflict): its preprocessing
+    // turns them into equalities with new columns that the start then names wrongly, and the
+    // solve is abandoned (Cbc_setInitialSolution instead gives wrong optima and crashes). There
+    // CBC starts on its own; the greedy answer is kept whenever CBC does not beat it.
+    if (!start.empty() && pairs.empty() && (target_value || sites >= 2)) {
+        std::vector<double> initial(ncols, 0);
+        std::vector<std::uint32_t> count(rows, 0);
+        for (std::uint32_t j : start) {
+            if (column_of[j] >= 0) initial[static_cast<std::size_t>(column_of[j])] = 1;
+            for (std::size_t t = red.cand_start[j]; t < red.cand_start[j + 1]; ++t) ++count[red.cand_row[t]];
+        }
+        for (std::size_t r = 0; r < rows; ++r) initial[nx + r] = count[r] >= red.need[r] ? 1 : 0;
+        std::vector<int> columns(ncols);
+        for (std::size_t c = 0; c < ncols; ++c) columns[c] = static_cast<int>(c);
+        Cbc_setMIPStartI(model.get(), static_cast<int>(ncols), columns.data(), initial.data());
+    }
+
+    model.solve();
+
+    if (Cbc_isAbandoned(model.get())) {
+        result.abandoned = true;
+        return result;
+    }
+    result.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;
+    result.proven_infeasible = Cbc_isProvenInfeasible(model.get()) != 0;
+    const double incumbent = Cbc_getObjValue(model.get());
+    const bool has_solution = std::isfinite(incumbent) && std::abs(incumbent) < 1e20 && !result.proven_infeasible;
+    if (has_solution) {
+        const double* x = Cbc_getColSolution(model.get());
+        if (x) {
+            std::vector<std::uint32_t> chosen;
+            for (std::size_t c = 0; c < nx; ++c)
+                if (x[c] > 0.5) chosen.push_back(candidate_of[c]);
+            result.chosen = std::move(chosen);
+        }
+    }
+    const double best_possible = Cbc_getBestPossibleObjValue(model.get());
+    std::optional<double> cbc_bound;
+    if (result.proven_optimal && has_solution) {
+        cbc_bound = target_value ? incumbent : -incumbent + allowable_gap;
+    } else if (std::isfinite(best_possible) && std::abs(best_possible) < 1e20) {
+        // Trusted only when it says more than the incumbent: a search stopped early may report the
+        // incumbent itself as its best possible value.
+        if (!has_solution || best_possible < incumbent - allowable_gap) cbc_bound = target_value ? best_possible : -best_possible;
+    }
+    result.bound = cbc_bound;
+    result.stopped = !result.proven_optimal && !result.proven_infeasible;
+    return result;
+}
+
+// The chosen candidates in greedy order over themselves (conflicts and limit aside), with gains.
+void order_by_gain(const Reduced& red, std::vector<std::uint32_t> set, MaxCoverSolution& solution) {
+    std::sort(set.begin(), set.end());
+    Cover cover(red);
+    GreedyOptions options;
+    options.among = &set;
+    options.limit = set.size();
+    options.honour_conflicts = false;
+    solution.chosen.clear();
+    solution.gain.clear();
+    for (const auto& [j, g] : greedy(red, cover, options)) {
+        solution.chosen.push_back(j);
+        solution.gain.push_back(g);
+    }
+    // Candidates that add nothing and bring nothing closer (none after dropping the redundant,
+    // except those covering no row): at the end, by index.
+    std::vector<char> placed(red.candidates, 0);
+    for (std::uint32_t j : solution.chosen) placed[j] = 1;
+    for (std::uint32_t j : set)
+        if (!placed[j]) {
+            solution.chosen.push_back(j);
+            solution.gain.push_back(0);
+        }
+}
+
+// Whether CBC's choice keeps the rules exactly (its tolerances are not ours).
+bool feasible(const MaxCoverProblem& problem, const std::vector<std::uint32_t>& chosen, std::optional<std::size_t> sites) {
+    if (sites && chosen.size() > *sites) return false;
+    std::vector<char> in(problem.covers.size(), 0);
+    for (std::uint32_t j : chosen) in[j] = 1;
+    for (const auto& [a, b] : problem.conflicts)
+        if (in[a] && in[b]) return false;
+    return true;
+}
+
+void check_cancel(const Callbacks& callbacks, double fraction) {
+    if (!callbacks.report(fraction, "optimising")) throw DataError("optimisation cancelled");
+}
+
+}  // namespace
+
+double max_cover_objective(const MaxCoverProblem& problem, const std::vector<std::uint32_t>& chosen) {
+    const std::size_t pieces = problem.weights.size();
+    std::vector<unsigned> count(pieces, 0);
+    if (!problem.fixed.empty())
+        for (std::size_t i = 0; i < pieces && i < problem.fixed.size(); ++i) count[i] = problem.fixed[i];
+    for (std::uint32_t j : chosen) {
+        if (j >= problem.covers.size())
+            throw UsageError(fmt::format("max cover: candidate {} chosen, but there are {} candidates", j, problem.covers.size()));
+        for (std::uint32_t i : problem.covers[j])
+            if (i < pieces) ++count[i];
+    }
+    double total = 0;
+    for (std::size_t i = 0; i < pieces; ++i)
+        if (count[i] >= problem.depth) total += problem.weights[i];
+    return total;
+}
+
+MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks& callbacks) {
+    const auto start = Clock::now();
+    validate(problem);
+    check_cancel(callbacks, 0);
+    const Reduced red = reduce(problem);
+    check_cancel(callbacks, 0.1);
+
+    MaxCoverSolution solution;
+    solution.fixed_objective = red.fixed_objective;
+    solution.program_rows = red.rows();
+    const double tolerance = 1e-9 * red.total_weight;
+    const double reachable = red.fixed_objective + red.row_weight;  // every candidate at once, conflicts aside
+    Cover cover(red);
+    std::vector<std::uint32_t> chosen;
+
+    if (problem.target) {
+        // Target mode: `sites` does not apply; the fewest candidates reaching the target.
+        const double target = *problem.target;
+        const double slack = 1e-12 * red.total_weight;
+        const double needed = target - red.fixed_objective - slack;  // in the rows' value
+        solution.bound = reachable;
+        if (needed <= 0) {
+            solution.objective = red.fixed_objective;
+            solution.greedy_objective = red.fixed_objective;
+            solution.target_reached = true;
+            solution.optimal = true;
+            solution.method = "greedy and swaps";
+            solution.greedy_s = solution.solve_s = seconds_since(start);
+            check_cancel(callbacks, 1);
+            return solution;
+        }
+        GreedyOptions options;
+        options.limit = red.candidates;
+        options.target_value = needed;
+        for (const auto& [j, g] : greedy(red, cover, options)) chosen.push_back(j);
+        bool reached = cover.value() >= needed;
+        drop_redundant(cover, chosen, reached ? needed : cover.value());
+        solution.greedy_objective = max_cover_objective(problem, chosen);
+        solution.greedy_s = seconds_since(start);
+        check_cancel(callbacks, 0.3);
+
+        // A lower bound on the count without the program (depth 1: the objective is submodular, so
+        // k candidates add at most their k largest gains alone).
+        std::size_t least = 1;
+        if (problem.depth == 1) {
+            Cover empty(red);
+            std::vector<double> alone;
+            for (std::uint32_t j = 0; j < red.candidates; ++j)
+                if (red.covered_rows(j) > 0) alone.push_back(empty.gain(j));
+            std::sort(alone.begin(), alone.end(), std::greater<>());
+            double sum = 0;
+            least = 0;
+            while (least < alone.size() && sum < needed) sum += alone[least++];
+            least = std::max<std::size_t>(least, 1);
+        }
+        bool proven = reached ? least >= chosen.size() : problem.conflicts.empty();
+        solution.method = "greedy and swaps";
+        if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0) {
+            const ProgramResult program = solve_program(red, reached ? chosen : std::vector<std::uint32_t>{}, 0, needed, problem.time_limit_s);
+            solution.method = std::string("greedy and swaps, then CBC: ") +
+                              (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
+            if (program.chosen && feasible(problem, *program.chosen, std::nullopt)) {
+                const double value = max_cover_objective(problem, *program.chosen);
+                if (value >= target - slack && (!reached || program.chosen->size() < chosen.size())) {
+                    chosen = *program.chosen;
+                    cover.reset(chosen);
+                    reached = true;
+                    drop_redundant(cover, chosen, needed);
+                }
+            }
+            if (program.bound) least = std::max<std::size_t>(least, static_cast<std::size_t>(std::ceil(*program.bound - 1e-6)));
+            proven = reached ? least >= chosen.size() : program.proven_infeasible;
+        }
+        check_cancel(callbacks, 0.9);
+        order_by_gain(red, chosen, solution);
+        solution.objective = max_cover_objective(problem, solution.chosen);
+        solution.target_reached = reached;
+        solution.min_sites_bound = reached ? std::min(least, solution.chosen.size()) : 0;
+        solution.optimal = proven;
+        solution.solve_s = seconds_since(start);
+        check_cancel(callbacks, 1);
+        return solution;
+    }
+
+    // Maximise with at most `sites`.
+    {
+        GreedyOptions options;
+        options.limit = problem.sites;
+        for (const auto& [j, g] : greedy(red, cover, options)) chosen.push_back(j);
+    }
+    check_cancel(callbacks, 0.2);
+    swaps(red, cover, chosen, problem.sites, 1e-12 * red.total_weight);
+    drop_redundant(cover, chosen, cover.value());
+    solution.greedy_objective = max_cover_objective(problem, chosen);
+    solution.greedy_s = seconds_since(start);
+    check_cancel(callbacks, 0.3);
+
+    double bound = reachable;
+    if (problem.depth == 1) {
+        std::vector<double> gains;
+        for (std::uint32_t j = 0; j < red.candidates; ++j)
+            if (!cover.chosen(j) && red.covered_rows(j) > 0) gains.push_back(cover.gain(j));
+        const std::size_t k = std::min(gains.size(), problem.sites);
+        std::partial_sort(gains.begin(), gains.begin() + static_cast<std::ptrdiff_t>(k), gains.end(), std::greater<>());
+        double sum = red.fixed_objective + cover.value();
+        for (std::size_t t = 0; t < k; ++t) sum += gains[t];
+        bound = std::min(bound, sum);
+    }
+    double objective = solution.greedy_objective;
+    solution.method = "greedy and swaps";
+    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
+        const ProgramResult program = solve_program(red, chosen, problem.sites, std::nullopt, problem.time_limit_s);
+        solution.method = std::string("greedy and swaps, then CBC: ") +
+                          (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
+        if (program.chosen && feasible(problem, *program.chosen, problem.sites)) {
+            const double value = max_cover_objective(problem, *program.chosen);
+            if (value > objective) {
+                chosen = *program.chosen;
+                objective = value;
+                cover.reset(chosen);
+                drop_redundant(cover, chosen, cover.value());
+            }
+        }
+        if (program.bound) bound = std::min(bound, red.fixed_objective + *program.bound * red.row_weight);
+    }
+    check_cancel(callbacks, 0.9);
+    order_by_gain(red, chosen, solution);
+    solution.objective = max_cover_objective(problem, solution.chosen);
+    solution.bound = std::max(bound, solution.objective);
+    solution.optimal = solution.bound - solution.objective <= tolerance;
+    solution.solve_s = seconds_since(start);
+    check_cancel(callbacks, 1);
+    return solution;
+}
+
+}  // namespace dza

@@ -1,3 +1,379 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <set>
+
+#include "dza/error.hpp"
 #include "dza/max_cover.hpp"
+#include "helpers.hpp"
+
+using dza::MaxCoverProblem;
+using dza::MaxCoverSolution;
+
+namespace {
+
+// The objective of a choice counted directly from the pieces (independent of the solver).
+double brute_objective(const MaxCoverProblem& p, std::uint32_t mask) {
+    std::vector<unsigned> count(p.weights.size(), 0);
+    for (std::size_t i = 0; i < p.fixed.size(); ++i) count[i] = p.fixed[i];
+    for (std::size_t j = 0; j < p.covers.size(); ++j)
+        if (mask >> j & 1u)
+            for (std::uint32_t i : p.covers[j]) ++count[i];
+    double total = 0;
+    for (std::size_t i = 0; i < p.weights.size(); ++i)
+        if (count[i] >= p.depth) total += p.weights[i];
+    return total;
+}
+
+bool conflict_free(const MaxCoverProblem& p, std::uint32_t mask) {
+    for (const auto& [a, b] : p.conflicts)
+        if ((mask >> a & 1u) && (mask >> b & 1u)) return false;
+    return true;
+}
+
+int popcount(std::uint32_t mask) {
+    int n = 0;
+    for (; mask; mask &= mask - 1) ++n;
+    return n;
+}
+
+double total_weight(const MaxCoverProblem& p) {
+    double t = 0;
+    for (double w : p.weights) t += w;
+    return t;
+}
+
+MaxCoverProblem random_tiny(std::mt19937& rng) {
+    std::uniform_int_distribution<int> n_cand(4, 10), n_piece(5, 30), coin(0, 1), depth_d(1, 2), sites_d(1, 3);
+    std::uniform_real_distribution<double> weight(0.0, 1.0);
+    MaxCoverProblem p;
+    const int m = n_cand(rng), n = n_piece(rng);
+    for (int i = 0; i < n; ++i) p.weights.push_back(rng() % 5 == 0 ? 0.5 : weight(rng));  // some equal weights: ties
+    const double density = std::uniform_real_distribution<double>(0.1, 0.5)(rng);
+    for (int j = 0; j < m; ++j) {
+        std::vector<std::uint32_t> cover;
+        for (int i = 0; i < n; ++i)
+            if (std::bernoulli_distribution(density)(rng)) cover.push_back(static_cast<std::uint32_t>(i));
+        p.covers.push_back(cover);
+    }
+    if (coin(rng)) {
+        p.fixed.resize(static_cast<std::size_t>(n));
+        for (auto& f : p.fixed) f = static_cast<std::uint8_t>(rng() % 3 == 0 ? rng() % 3 : 0);
+    }
+    p.depth = static_cast<unsigned>(depth_d(rng));
+    p.sites = static_cast<std::size_t>(sites_d(rng));
+    if (coin(rng)) {
+        const int pairs = static_cast<int>(rng() % 6);
+        for (int t = 0; t < pairs; ++t) {
+            const auto a = static_cast<std::uint32_t>(rng() % static_cast<unsigned>(m));
+            const auto b = static_cast<std::uint32_t>(rng() % static_cast<unsigned>(m));
+            if (a != b) p.conflicts.emplace_back(a, b);
+        }
+    }
+    p.time_limit_s = 30;
+    return p;
+}
+
+// Pieces on a w x h grid; each candidate covers the pieces within `radius` cells of its centre.
+MaxCoverProblem grid_instance(std::uint32_t seed, int w, int h, std::size_t candidates, double radius, std::size_t sites) {
+    std::mt19937 rng(seed);
+    MaxCoverProblem p;
+    std::uniform_real_distribution<double> weight(0.5, 1.5);
+    for (int i = 0; i < w * h; ++i) p.weights.push_back(weight(rng));
+    std::uniform_real_distribution<double> x(0, w), y(0, h);
+    const int r = static_cast<int>(std::ceil(radius));
+    for (std::size_t j = 0; j < candidates; ++j) {
+        const double cx = x(rng), cy = y(rng);
+        std::vector<std::uint32_t> cover;
+        for (int gy = std::max(0, static_cast<int>(cy) - r); gy <= std::min(h - 1, static_cast<int>(cy) + r); ++gy)
+            for (int gx = std::max(0, static_cast<int>(cx) - r); gx <= std::min(w - 1, static_cast<int>(cx) + r); ++gx)
+                if (std::hypot(gx + 0.5 - cx, gy + 0.5 - cy) <= radius) cover.push_back(static_cast<std::uint32_t>(gy * w + gx));
+        p.covers.push_back(cover);
+    }
+    p.sites = sites;
+    return p;
+}
+
+void check_consistent(const MaxCoverProblem& p, const MaxCoverSolution& s) {
+    const double tol = 1e-9 * std::max(1.0, total_weight(p));
+    CHECK(dza::max_cover_objective(p, s.chosen) == s.objective);
+    CHECK(s.bound >= s.objective - tol);
+    REQUIRE(s.gain.size() == s.chosen.size());
+    double sum = s.fixed_objective;
+    for (double g : s.gain) sum += g;
+    CHECK(sum == Approx(s.objective).margin(tol));
+    std::set<std::uint32_t> distinct(s.chosen.begin(), s.chosen.end());
+    CHECK(distinct.size() == s.chosen.size());
+    for (const auto& [a, b] : p.conflicts) CHECK_FALSE((distinct.count(a) && distinct.count(b)));
+}
+
+}  // namespace
+
+TEST_CASE("max cover: random tiny instances equal the best of every subset", "[max_cover]") {
+    std::mt19937 rng(20261128);
+    for (int instance = 0; instance < 200; ++instance) {
+        MaxCoverProblem p = random_tiny(rng);
+        const std::size_t m = p.covers.size();
+        double best = -1;
+        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
+            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        INFO("instance " << instance << ": " << m << " candidates, " << p.weights.size() << " pieces, depth " << p.depth << ", sites "
+                         << p.sites << ", " << p.conflicts.size() << " conflicts, fixed " << !p.fixed.empty());
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        const double tol = 1e-9 * total_weight(p);
+        CHECK(s.objective == Approx(best).margin(tol));
+        CHECK(s.optimal);
+        CHECK(s.chosen.size() <= p.sites);
+        CHECK(s.greedy_objective <= s.objective + tol);
+        CHECK(s.fixed_objective == Approx(brute_objective(p, 0)).margin(tol));
+        CHECK(s.target_reached);
+        check_consistent(p, s);
+
+        // Greedy and swaps alone: feasible, consistent, never above the optimum, bound still valid.
+        p.exact = false;
+        const MaxCoverSolution g = dza::solve_max_cover(p);
+        CHECK(g.objective <= best + tol);
+        CHECK(g.objective == Approx(s.greedy_objective).margin(tol));
+        CHECK(g.bound >= best - tol);
+        CHECK(g.method == "greedy and swaps");
+        CHECK(g.chosen.size() <= p.sites);
+        check_consistent(p, g);
+    }
+}
+
+TEST_CASE("max cover: target mode takes the fewest candidates reaching the target", "[max_cover]") {
+    std::mt19937 rng(7);
+    int unreachable = 0;
+    for (int instance = 0; instance < 200; ++instance) {
+        MaxCoverProblem p = random_tiny(rng);
+        const std::size_t m = p.covers.size();
+        double all = 0;  // the best any conflict-free choice achieves
+        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
+            if (conflict_free(p, mask)) all = std::max(all, brute_objective(p, mask));
+        const double fraction = std::uniform_real_distribution<double>(0.2, 1.05)(rng);
+        p.target = fraction * all + (instance % 10 == 0 ? 0.01 : 0.0);  // some targets beyond reach
+        const double tol = 1e-12 * total_weight(p);
+        int fewest = -1;
+        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
+            if (conflict_free(p, mask) && brute_objective(p, mask) >= *p.target - tol && (fewest < 0 || popcount(mask) < fewest))
+                fewest = popcount(mask);
+        INFO("instance " << instance << ": target " << *p.target << ", best " << all << ", fewest " << fewest << ", depth " << p.depth);
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        check_consistent(p, s);
+        if (fewest < 0) {
+            ++unreachable;
+            CHECK_FALSE(s.target_reached);
+            CHECK(s.min_sites_bound == 0);
+            CHECK(s.optimal);  // proven unreachable
+            if (p.conflicts.empty()) CHECK(s.objective == Approx(all).margin(1e-9 * total_weight(p)));
+        } else {
+            CHECK(s.target_reached);
+            CHECK(s.objective >= *p.target - tol);
+            CHECK(s.chosen.size() == static_cast<std::size_t>(fewest));
+            CHECK(s.min_sites_bound == s.chosen.size());
+            CHECK(s.optimal);
+        }
+    }
+    CHECK(unreachable > 0);
+}
+
+TEST_CASE("max cover: a greedy trap that the program gets right", "[max_cover]") {
+    // Ten equal pieces on a line. A covers pieces 1..8 (80%), B pieces 0..4, C pieces 5..9.
+    // Greedy takes A, then B (90%); the swap A -> C gives {B, C}: all of it.
+    MaxCoverProblem p;
+    p.weights.assign(10, 0.1);
+    p.covers = {{1, 2, 3, 4, 5, 6, 7, 8}, {0, 1, 2, 3, 4}, {5, 6, 7, 8, 9}};
+    p.sites = 2;
+    const MaxCoverSolution s = dza::solve_max_cover(p);
+    CHECK(s.objective == Approx(1.0).margin(1e-12));
+    CHECK(s.optimal);
+    CHECK(s.bound == Approx(1.0).margin(1e-12));
+    CHECK(s.chosen == std::vector<std::uint32_t>{1, 2});  // both add half; ties by index
+    CHECK(s.gain[0] == Approx(0.5));
+    CHECK(s.gain[1] == Approx(0.5));
+
+    // The swaps have to find it: without them greedy stops at 90%.
+    p.exact = false;
+    CHECK(dza::solve_max_cover(p).objective == Approx(1.0).margin(1e-12));
+
+    // A trap no single swap gets out of. Seven pieces weighing 1 2 1 2 2 2 2 (12 in all), two
+    // sites. Greedy takes candidate 0 ({1,2,3,4,6}: 9; candidate 4 ties, higher index), then
+    // candidate 2 ({1,5}: adds piece 5, tied with 4): 11. Every swap of one for one gives at most
+    // 11; only {3, 4} covers all 12.
+    MaxCoverProblem q;
+    q.weights = {1, 2, 1, 2, 2, 2, 2};
+    q.covers = {{1, 2, 3, 4, 6}, {2, 3, 4, 6}, {1, 5}, {0, 1, 3, 4}, {2, 3, 4, 5, 6}};
+    q.sites = 2;
+    q.exact = false;
+    const MaxCoverSolution g = dza::solve_max_cover(q);
+    CHECK(g.objective == 11);
+    CHECK(g.chosen == std::vector<std::uint32_t>{0, 2});
+    CHECK_FALSE(g.optimal);
+    q.exact = true;
+    const MaxCoverSolution t = dza::solve_max_cover(q);
+    CHECK(t.greedy_objective == 11);
+    CHECK(t.objective == 12);
+    CHECK(t.chosen == std::vector<std::uint32_t>{4, 3});  // 9, then 3 more
+    CHECK(t.gain == std::vector<double>{9, 3});
+    CHECK(t.optimal);
+    CHECK(t.bound == Approx(12).margin(1e-9));
+    CHECK(t.method == "greedy and swaps, then CBC: optimal");
+
+}
+
+TEST_CASE("max cover: the program beats greedy and swaps on an instance they cannot solve", "[max_cover]") {
+    // Random small instances (depth 1 and 2, conflicts, fixed sites) where greedy and swaps stop
+    // short of the brute-force optimum: the program must close the gap and prove it.
+    std::mt19937 rng(99);
+    int found = 0;
+    for (int instance = 0; instance < 400 && found < 5; ++instance) {
+        MaxCoverProblem p = random_tiny(rng);
+        const std::size_t m = p.covers.size();
+        double best = -1;
+        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
+            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        if (s.greedy_objective < best - 1e-9) {
+            ++found;
+            CHECK(s.objective == Approx(best).margin(1e-9));
+            CHECK(s.greedy_objective < s.objective);
+            CHECK(s.method == "greedy and swaps, then CBC: optimal");
+        }
+    }
+    CHECK(found > 0);
+}
+
+TEST_CASE("max cover: the same answer twice", "[max_cover]") {
+    MaxCoverProblem p = grid_instance(3, 60, 60, 400, 5.5, 8);
+    std::mt19937 rng(5);
+    for (int t = 0; t < 200; ++t) p.conflicts.emplace_back(static_cast<std::uint32_t>(rng() % 400), static_cast<std::uint32_t>(rng() % 400));
+    p.conflicts.erase(std::remove_if(p.conflicts.begin(), p.conflicts.end(), [](const auto& c) { return c.first == c.second; }),
+                      p.conflicts.end());
+    p.time_limit_s = 20;
+    const MaxCoverSolution a = dza::solve_max_cover(p);
+    const MaxCoverSolution b = dza::solve_max_cover(p);
+    check_consistent(p, a);
+    if (a.optimal && b.optimal) {
+        CHECK(a.chosen == b.chosen);
+        CHECK(a.gain == b.gain);
+        CHECK(a.objective == b.objective);
+    }
+    p.exact = false;
+    const MaxCoverSolution c = dza::solve_max_cover(p);
+    const MaxCoverSolution d = dza::solve_max_cover(p);
+    CHECK(c.chosen == d.chosen);
+    CHECK(c.objective == d.objective);
+    CHECK(c.bound == d.bound);
+}
+
+TEST_CASE("max cover: the time limit holds and the bound is above every choice tried", "[max_cover]") {
+    // 2,000 candidates over 20,000 pieces (a 200 x 100 grid), each covering a disc of ~110 pieces.
+    MaxCoverProblem p = grid_instance(11, 200, 100, 2000, 6, 25);
+    p.time_limit_s = 2;
+    const MaxCoverSolution s = dza::solve_max_cover(p);
+    check_consistent(p, s);
+    INFO("greedy " << s.greedy_s << " s, all " << s.solve_s << " s, " << s.method);
+    CHECK(s.solve_s < p.time_limit_s + s.greedy_s + 3.0);  // CBC stops within its limit; 3 s for building the program
+    CHECK(s.program_rows <= p.weights.size());
+    CHECK(s.objective >= s.greedy_objective);
+
+    // Random feasible choices (and random walks from the answer) never beat the bound.
+    std::mt19937 rng(12);
+    double best_random = 0;
+    for (int t = 0; t < 300; ++t) {
+        std::vector<std::uint32_t> choice = s.chosen;
+        const int changes = 1 + static_cast<int>(rng() % 5);
+        for (int c = 0; c < changes && !choice.empty(); ++c) choice[rng() % choice.size()] = static_cast<std::uint32_t>(rng() % 2000);
+        if (t % 2) {
+            choice.clear();
+            for (std::size_t k = 0; k < p.sites; ++k) choice.push_back(static_cast<std::uint32_t>(rng() % 2000));
+        }
+        std::sort(choice.begin(), choice.end());
+        choice.erase(std::unique(choice.begin(), choice.end()), choice.end());
+        best_random = std::max(best_random, dza::max_cover_objective(p, choice));
+    }
+    CHECK(s.bound >= best_random);
+    CHECK(s.bound >= s.objective);
+    CHECK(s.bound <= total_weight(p) * (1 + 1e-12));
+}
+
+TEST_CASE("max cover: malformed problems are usage errors", "[max_cover]") {
+    using dza::test::error_of;
+    MaxCoverProblem p;
+    p.weights = {1, 2};
+    p.covers = {{0}, {1}};
+    const auto error = [&](MaxCoverProblem q) { return error_of<dza::UsageError>([&] { dza::solve_max_cover(q); }); };
+    {
+        auto q = p;
+        q.covers[1] = {2};
+        CHECK(error(q) == "max cover: candidate 1 covers piece 2, but there are 2 pieces");
+    }
+    {
+        auto q = p;
+        q.weights[0] = -1;
+        CHECK(error(q) == "max cover: piece 0 has weight -1, expected a finite number >= 0");
+        q.weights[0] = std::nan("");
+        CHECK(error(q) != "no error");
+    }
+    {
+        auto q = p;
+        q.depth = 0;
+        CHECK(error(q) == "max cover: depth is 0, expected 1 (cover) or more (backup)");
+    }
+    {
+        auto q = p;
+        q.conflicts = {{0, 2}};
+        CHECK(error(q) == "max cover: conflict (0, 2) names a candidate beyond the 2 given");
+    }
+    {
+        auto q = p;
+        q.covers[0] = {1, 0};
+        CHECK(error(q) != "no error");
+        q.covers[0] = {};
+        q.fixed = {1};
+        CHECK(error(q) != "no error");
+    }
+}
+
+TEST_CASE("max cover: fixed sites, nothing to choose, cancellation", "[max_cover]") {
+    MaxCoverProblem p;
+    p.weights = {1, 2, 3};
+    p.covers = {{0, 1}, {1, 2}};
+    p.fixed = {1, 0, 0};
+    p.sites = 1;
+    const MaxCoverSolution s = dza::solve_max_cover(p);
+    CHECK(s.fixed_objective == 1);
+    CHECK(s.objective == 6);
+    CHECK(s.chosen == std::vector<std::uint32_t>{1});
+    CHECK(s.gain == std::vector<double>{5});
+    CHECK(s.program_rows == 2);  // piece 0 counts already; pieces 1 ({0, 1}) and 2 ({1}) differ
+    CHECK(s.optimal);
+
+    p.sites = 0;
+    const MaxCoverSolution none = dza::solve_max_cover(p);
+    CHECK(none.chosen.empty());
+    CHECK(none.objective == 1);
+    CHECK(none.bound == 1);
+    CHECK(none.optimal);
+
+    p.sites = 2;
+    dza::Callbacks cancel;
+    cancel.progress = [](double fraction, std::string_view) { return fraction < 0.25; };
+    CHECK(dza::test::error_of<dza::DataError>([&] { dza::solve_max_cover(p, cancel); }) == "optimisation cancelled");
+}
+
+TEST_CASE("max cover: timing on 10,000 candidates over 30,000 pieces", "[.bench]") {
+    // 300 x 100 grid, discs of ~1,000 pieces (radius 17.8 cells), ten sites. Prints its figures.
+    MaxCoverProblem p = grid_instance(2026, 300, 100, 10000, 17.85, 10);
+    for (double limit : {5.0, 20.0, 60.0}) {
+        p.time_limit_s = limit;
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        std::printf("limit %.0f s: rows %zu, greedy %.6f in %.2f s, objective %.6f, bound %.6f, gap %.4f%%, all %.2f s, %s\n", limit,
+                    s.program_rows, s.greedy_objective, s.greedy_s, s.objective, s.bound, 100 * (s.bound - s.objective) / s.bound,
+                    s.solve_s, s.method.c_str());
+    }
+}
