@@ -214,7 +214,7 @@ AnalysisInputs resolve_inputs(const InputRequest& request, const LoadOptions& lo
             for (const char* role : {"maritime_zone", "targets"})
                 if (scenario->has_layer(role)) {
                     target_refs.push_back(scenario->layer(role, request.command));
-                    out.supplied.push_back(role);
+                    if (std::find(out.supplied.begin(), out.supplied.end(), role) == out.supplied.end()) out.supplied.push_back(role);
                 }
     }
     merge_parameters(request, scenario, out);

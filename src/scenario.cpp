@@ -97,7 +97,7 @@ namespace {
 OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs::path& folder) {
     r.require_map(o, "optimize");
     r.check_keys(o, "optimize", {"candidates", "grid_km", "sites", "target_pct", "system", "radius_km", "radius_field", "demand", "points_weight_field",
-                                 "objective", "min_separation_km", "cell_km", "time_limit_s", "greedy", "keep_existing", "altitude_m"});
+                                 "objective", "min_separation_km", "cell_km", "time_limit_s", "greedy", "keep_existing", "in_basing_areas", "altitude_m"});
     OptimizeParameters p;
     if (o["candidates"]) {
         p.candidates = r.string(o["candidates"], "optimize.candidates");
@@ -146,6 +146,7 @@ OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs:
     };
     if (o["greedy"]) p.greedy_only = flag("greedy");
     if (o["keep_existing"]) p.keep_existing = flag("keep_existing");
+    if (o["in_basing_areas"]) p.in_basing_areas = flag("in_basing_areas");
     if (o["altitude_m"]) p.altitude_m = r.number_in(o["altitude_m"], "optimize.altitude_m", 0, max_target_altitude_m, "give 0 to 100,000 m");
     return p;
 }

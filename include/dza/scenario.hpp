@@ -85,6 +85,7 @@ struct OptimizeParameters {
     double time_limit_s = 60;         // for the exact solver
     bool greedy_only = false;         // no exact solver
     bool keep_existing = true;        // the deployments there stay and count
+    bool in_basing_areas = false;     // new sites only inside the basing areas (else anywhere else eligible)
     std::optional<double> altitude_m;  // the target altitude; none: the lowest of altitudes_m, else no horizon
 };
 

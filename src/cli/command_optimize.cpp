@@ -54,6 +54,7 @@ void OptimizeCommand::setup(CLI::App& app) {
     inputs_.add_layer(app, "maritime_zone", false, "the maritime zone: candidates at sea must lie in it (demand `maritime_zone`)");
     inputs_.add_layer(app, "deployments", false, "deployments already there: they stay, and what they cover counts", "--existing");
     app.add_flag("--no-existing", no_existing_, "propose a plan from nothing: leave out the scenario's deployments");
+    app.add_flag("--in-basing-areas", in_basing_areas_, "new sites only inside the basing areas (default: anywhere else eligible: new bases may be built)");
     app.add_option("--target", targets_, "further areas of demand `targets`; repeatable (default: the scenario's targets)")->type_name("LAYER");
     inputs_.add_keep(app);
     inputs_.add_standoff(app);
@@ -226,6 +227,7 @@ ExitCode OptimizeCommand::run(Io& io) {
     parameters.time_limit_s = time_limit_s_;
     parameters.greedy_only = greedy_only_;
     parameters.keep_existing = !no_existing_;
+    parameters.in_basing_areas = in_basing_areas_;
     parameters.altitude_m = altitude_m_;
     const PlanProposal proposal = propose_plan(inputs, parameters, io.load_options(), callbacks);
     const OptimizeResult& result = proposal.result;

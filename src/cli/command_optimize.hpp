@@ -35,7 +35,7 @@ private:
     std::optional<std::size_t> sites_;
     std::optional<double> target_pct_;
     std::string system_, radius_field_, demand_text_, objective_ = "cover", points_weight_field_, altitude_text_;
-    bool no_existing_ = false, greedy_only_ = false;
+    bool no_existing_ = false, greedy_only_ = false, in_basing_areas_ = false;
     double time_limit_s_ = 60;
     std::string output_;
     bool json_ = false;

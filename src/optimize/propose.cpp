@@ -102,6 +102,9 @@ PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters
     options.line = line;
     options.territory = territory;
     options.eligibility = inputs.eligibility();
+    // New sites may go anywhere else eligible unless asked to stay inside the basing areas.
+    if (!parameters.in_basing_areas) options.eligibility.basing_areas = nullptr;
+    else if (!options.eligibility.basing_areas) throw UsageError("new sites inside the basing areas: there are none; give --basing-areas or a scenario with them");
     options.maritime_zone = maritime;
     options.depth = out.depth;
     options.sites = parameters.sites.value_or(1);
@@ -139,6 +142,9 @@ PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters
                                          catalogue ? catalogue->names() : std::string("(none)")));
         out.candidates = with_value(out.candidates, "system", parameters.system);
         options.reach.sensors.system_field = "system";
+        options.reach.radius_m.reset();
+        options.reach.radius_field.clear();
+        options.reach.radius_by_role_m.clear();
     } else {
         // A candidate layer may name its own type in the catalogue's field; grid candidates have none.
         if (!from_layer) options.reach.sensors.systems = nullptr;

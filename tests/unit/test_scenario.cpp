@@ -119,3 +119,41 @@ TEST_CASE("scenario rules: read, and bad values name file, line and key", "[scen
     CHECK(error_of(write("rules: [min_line_depth]\n")) == f + ":1: rules: must be a mapping of keys to values, e.g. {key: value}");
     CHECK(error_of(write("rules:\n  min_line_depth: 2\n  min_line_depth: 3\n")) == f + ":3: rules.min_line_depth: given twice (first on line 2); keep one");
 }
+
+TEST_CASE("scenario optimize: read, and bad values name file, line and key", "[scenario][optimize]") {
+    dza::test::ScratchDir dir;
+    const auto write = [&](const std::string& text) { return dza::test::write_text(dir.file("s.yaml"), text); };
+    const std::string f = dir.file("s.yaml");
+    const Scenario s = load_scenario(write("optimize:\n  grid_km: 25\n  sites: 4\n  system: long-range SAM\n  demand: {line: 2, maritime_zone: 0.5}\n"
+                                           "  objective: backup\n  min_separation_km: 80\n  cell_km: 10\n  time_limit_s: 30\n  keep_existing: false\n"
+                                           "  altitude_m: 300\nanalyses: [coverage, optimize]\n"));
+    REQUIRE(s.optimize);
+    const OptimizeParameters& o = *s.optimize;
+    CHECK(o.grid_m == 25000.0);
+    CHECK(o.sites == std::size_t{4});
+    CHECK(o.system == "long-range SAM");
+    REQUIRE(o.demand.size() == 2);
+    CHECK(o.demand[0].key == "line");
+    CHECK(o.demand[0].weight == 2.0);
+    CHECK(o.demand[1].key == "maritime_zone");
+    CHECK(o.demand[1].weight == 0.5);
+    CHECK(o.backup);
+    CHECK(o.min_separation_m == 80000.0);
+    CHECK(o.cell_m == 10000.0);
+    CHECK(o.time_limit_s == 30.0);
+    CHECK_FALSE(o.keep_existing);
+    CHECK(o.altitude_m == 300.0);
+    // Candidates from a file are relative to the scenario's folder.
+    CHECK(load_scenario(write("optimize: {candidates: sites.geojson, target_pct: 90}\n")).optimize->candidates == dir.file("sites.geojson"));
+    // Not run unless named; named, it needs its section.
+    CHECK(load_scenario(write("optimize: {grid_km: 25, sites: 1}\n")).analyses == std::vector<std::string>{"distance", "zones", "coverage", "check"});
+    CHECK_THAT(error_of(write("analyses: [optimize]\n")), Catch::Contains("s.yaml:1: analyses: names optimize but the scenario has no optimize: section"));
+    CHECK_THAT(error_of(write("optimize: {sites: 2}\n")), Catch::Contains("optimize: give the candidates: candidates: FILE (points) or grid_km: SPACING"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, target_pct: 50}\n")), Catch::Contains("give sites: N (new sites to choose) or target_pct: P"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2.5}\n")), Catch::Contains("optimize.sites: is not a whole number of sites"));
+    CHECK_THAT(error_of(write("optimize:\n  grid_km: 20\n  sites: 2\n  demand: {airspace: 1}\n")),
+               Catch::Contains(f + ":4: optimize.demand.airspace: unknown key"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, objective: most}\n")), Catch::Contains("optimize.objective: is \"most\"; give cover or backup"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, radius_km: 100, system: x}\n")), Catch::Contains("give one of system, radius_km and radius_field"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, keep_existing: maybe}\n")), Catch::Contains("optimize.keep_existing: give true or false"));
+}
