@@ -257,11 +257,10 @@ TEST_CASE("max cover: the same answer twice", "[max_cover]") {
     const MaxCoverSolution a = dza::solve_max_cover(p);
     const MaxCoverSolution b = dza::solve_max_cover(p);
     check_consistent(p, a);
-    if (a.optimal && b.optimal) {
-        CHECK(a.chosen == b.chosen);
-        CHECK(a.gain == b.gain);
-        CHECK(a.objective == b.objective);
-    }
+    CHECK(a.optimal);  // well within the time limit, so the answer cannot depend on the clock
+    CHECK(a.chosen == b.chosen);
+    CHECK(a.gain == b.gain);
+    CHECK(a.objective == b.objective);
     p.exact = false;
     const MaxCoverSolution c = dza::solve_max_cover(p);
     const MaxCoverSolution d = dza::solve_max_cover(p);
