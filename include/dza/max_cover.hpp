@@ -38,15 +38,19 @@
 // The bound. `bound` is a proven upper bound on the objective of every feasible choice, in the
 // objective's units (fixed_objective included): the least of the weight of every piece some
 // choice can make count, for depth 1 the greedy bound f(S) + the `sites` largest gains over the
-// answer S (the objective is submodular), and CBC's best possible value when it ran. The answer is
-// optimal when the bound equals the objective to 1e-9 of the total weight. With a target, the
-// bound is the first of these, and `optimal` means the count is proven least (min_sites_bound ==
-// chosen.size()), or, when the target is not reached, that no choice reaches it.
+// answer S (the objective is submodular), a Lagrangian bound (the cover rows relaxed with prices
+// u >= 0: sum max(0, w_i - need_i u_i) + the `sites` largest sums of u over a candidate's pieces,
+// a fixed number of subgradient steps, at most 300), and CBC's best possible value when it ran.
+// The answer is optimal when the bound equals the objective to 1e-9 of the total weight. With a
+// target, the bound is the first of these, and `optimal` means the count is proven least
+// (min_sites_bound == chosen.size()), or, when the target is not reached, that no choice does.
 //
 // The time limit. CBC checks it during its search, not while it solves the first linear
-// relaxation: on programs of millions of nonzeros (10,000 candidates each covering 1,000 of
-// 30,000 distinct pieces) that relaxation alone runs for minutes, whatever the limit. Keep such
-// runs to exact: false, or cut the demand coarser.
+// relaxation, which grows faster than the program: about 1 s at 0.25 million nonzeros, 20 s at
+// 2.3 million, many minutes at 10 million (10,000 candidates each covering 1,000 of 30,000
+// distinct pieces). So CBC is not run on programs of more than a million nonzeros (counted after
+// merging: twice the candidate-row pairs plus the rows); there the answer is greedy's and swaps',
+// with the Lagrangian bound (on that 10-million case: 0.07% from the answer in 2.5 s).
 //
 // Determinism. Ties go to the lowest candidate index; CBC runs on one thread (and one solve at a
 // time in the process: CBC 2.10's driver keeps state in statics). The same problem gives the same
@@ -91,7 +95,8 @@ struct MaxCoverSolution {
     bool target_reached = true;     // with a target: whether the chosen candidates reach it
     // "greedy and swaps" (CBC not run: exact false, or the greedy answer proven already),
     // "greedy and swaps, then CBC: optimal", "greedy and swaps, then CBC: stopped at the time limit",
-    // "greedy and swaps, then CBC: abandoned" (CBC gave up; the greedy answer stands)
+    // "greedy and swaps, then CBC: abandoned" (CBC gave up; the greedy answer stands),
+    // "greedy and swaps; CBC not run: the program is too large" (see the time limit above)
     std::string method;
     double greedy_s = 0;            // wall time of the greedy pass and swaps
     double solve_s = 0;             // wall time in all

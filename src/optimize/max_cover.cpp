@@ -19,6 +19,11 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// CBC's first linear relaxation ignores the time limit and grows faster than its size: about 1 s
+// at 0.25 million nonzeros, 20 s at 2.3 million, many minutes at 10 million. Larger programs are
+// left to greedy, swaps and the Lagrangian bound.
+constexpr std::size_t max_program_nonzeros = 1'000'000;
+
 // Swap rounds stop after this many element visits in all (deterministic, unlike a clock): about
 // a second or two of work on one core.
 constexpr double swap_work_budget = 1.5e9;
@@ -454,6 +459,66 @@ void drop_redundant(Cover& cover, std::vector<std::uint32_t>& chosen, double kee
 }
 
 // ---------------------------------------------------------------------------------------------
+// The Lagrangian bound. Relaxing need_r y_r <= sum_{j covers r} x_j with multipliers u_r >= 0
+// (and the conflicts outright) leaves a problem solved by inspection:
+//     L(u) = sum_r max(0, w_r - need_r u_r) + the `sites` largest of c_j = sum_{r covered by j} u_r,
+// an upper bound on every feasible choice for every u >= 0; subgradient steps (Polyak's, towards
+// the greedy value) lower it towards the linear relaxation's value. A fixed number of steps,
+// so the bound does not depend on the clock.
+
+double lagrangian_bound(const Reduced& red, std::size_t sites, double known) {
+    const std::size_t rows = red.rows();
+    const std::size_t m = red.candidates;
+    if (rows == 0) return 0;
+    const std::size_t k = std::min(sites, m);
+    const double nnz = static_cast<double>(std::max<std::size_t>(red.cand_row.size(), 1));
+    const int steps = static_cast<int>(std::clamp(2e9 / (2 * nnz), 20.0, 300.0));
+    std::vector<double> u(rows), c(m), g(rows);
+    std::vector<std::uint32_t> order(m), cover_count(rows);
+    for (std::size_t r = 0; r < rows; ++r) u[r] = 0.9 * red.weight[r] / red.need[r];
+    double best = red.row_weight;
+    double theta = 2;
+    int since_better = 0;
+    for (int step = 0; step < steps; ++step) {
+        double value = 0;
+        for (std::size_t r = 0; r < rows; ++r) value += std::max(0.0, red.weight[r] - red.need[r] * u[r]);
+        for (std::size_t j = 0; j < m; ++j) {
+            double sum = 0;
+            for (std::size_t t = red.cand_start[j]; t < red.cand_start[j + 1]; ++t) sum += u[red.cand_row[t]];
+            c[j] = sum;
+            order[j] = static_cast<std::uint32_t>(j);
+        }
+        std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return c[a] != c[b] ? c[a] > c[b] : a < b;
+        });
+        std::fill(cover_count.begin(), cover_count.end(), 0);
+        for (std::size_t t = 0; t < k; ++t) {
+            const std::uint32_t j = order[t];
+            value += c[j];
+            for (std::size_t e = red.cand_start[j]; e < red.cand_start[j + 1]; ++e) ++cover_count[red.cand_row[e]];
+        }
+        if (value < best) {
+            best = value;
+            since_better = 0;
+        } else if (++since_better >= 5) {
+            theta /= 2;
+            since_better = 0;
+        }
+        // Subgradient of L at u: cover_r - need_r y_r; step against it.
+        double norm = 0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            const double y = red.weight[r] > red.need[r] * u[r] ? 1.0 : 0.0;
+            g[r] = red.need[r] * y - cover_count[r];
+            norm += g[r] * g[r];
+        }
+        if (norm == 0 || value - known <= 0) break;
+        const double t = theta * (value - known) / norm;
+        for (std::size_t r = 0; r < rows; ++r) u[r] = std::max(0.0, u[r] + t * g[r]);
+    }
+    return best * (1 + 1e-12);  // rounding in the sums
+}
+
+// ---------------------------------------------------------------------------------------------
 // The integer program, weights scaled to sum 1 over the rows.
 
 struct ProgramResult {
@@ -719,7 +784,10 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         }
         bool proven = reached ? least >= chosen.size() : problem.conflicts.empty();
         solution.method = "greedy and swaps";
-        if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0) {
+        const std::size_t nonzeros = 2 * red.cand_row.size() + red.rows();
+        if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0 && nonzeros > max_program_nonzeros) {
+            solution.method = "greedy and swaps; CBC not run: the program is too large";
+        } else if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0) {
             const ProgramResult program = solve_program(red, reached ? chosen : std::vector<std::uint32_t>{}, 0, needed, problem.time_limit_s);
             solution.method = std::string("greedy and swaps, then CBC: ") +
                               (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
@@ -770,9 +838,18 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         for (std::size_t t = 0; t < k; ++t) sum += gains[t];
         bound = std::min(bound, sum);
     }
+    if (problem.sites > 0 && red.rows() > 0 && bound - solution.greedy_objective > tolerance)
+        bound = std::min(bound, red.fixed_objective + lagrangian_bound(red, problem.sites, cover.value()));
+    else if (problem.sites == 0)
+        bound = red.fixed_objective;
+    check_cancel(callbacks, 0.4);
     double objective = solution.greedy_objective;
     solution.method = "greedy and swaps";
-    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
+    const std::size_t nonzeros = 2 * red.cand_row.size() + red.rows();
+    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance &&
+        nonzeros > max_program_nonzeros) {
+        solution.method = "greedy and swaps; CBC not run: the program is too large";
+    } else if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
         const ProgramResult program = solve_program(red, chosen, problem.sites, std::nullopt, problem.time_limit_s);
         solution.method = std::string("greedy and swaps, then CBC: ") +
                           (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
