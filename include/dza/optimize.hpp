@@ -102,8 +102,8 @@ struct OptimizeResult {
 OptimizeResult optimize_sites(const Layer& candidates, const Layer* existing, const OptimizeOptions& options);
 
 // The plan proposed: the existing deployments (when given) and the chosen candidates as one
-// point/geometry layer named `name`, with fields name, origin ("existing" or "proposed"),
-// system, radius_km, max_range_km, min_range_km, sensor_height_m, sector_deg, gain. Each
+// point/geometry layer named `name`, with fields name, origin ("existing" or "proposed"), role
+// (its role field's, else its system type's), system, radius_km, max_range_km, min_range_km, sensor_height_m, sector_deg, gain. Each
 // feature's reach is written out in full (radius_km always; the sensor's fields for a sensor),
 // so that the coverage with plan_coverage_options() takes exactly the reaches optimised.
 Layer proposed_plan(const Layer& candidates, const Layer* existing, const OptimizeResult& result, const OptimizeOptions& options,

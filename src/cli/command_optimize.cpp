@@ -28,7 +28,7 @@ namespace dza::cli {
 namespace {
 
 // The files -o DIR receives.
-const char* const output_files[] = {"proposed_sites.geojson", "proposed_reaches.geojson", "proposed_plan.geojson", "demand_pieces.gpkg",
+const char* const output_files[] = {"proposed_sites.geojson", "proposed_reaches.geojson", "proposed_plan.geojson",
                                     "coverage_regions.geojson", "coverage.geojson", "coverage_redundancy.geojson", "coverage_gaps.geojson",
                                     "coverage_line_gaps.geojson", "coverage_targets.geojson", "scenario.yaml"};
 

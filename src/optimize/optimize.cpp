@@ -272,12 +272,13 @@ std::string sector_text(const Sector& s) {
 }
 
 // A plan feature: the reach written out in full.
-Feature plan_feature(const Feature& source, const std::string& name, const char* origin, const std::string& system, const SensorReach& s,
-                     std::optional<double> gain) {
+Feature plan_feature(const Feature& source, const std::string& name, const char* origin, const std::string& role, const std::string& system,
+                     const SensorReach& s, std::optional<double> gain) {
     Feature f;
     f.fid = source.fid;
     f.geometry = source.geometry.clone();
-    f.values = {name, origin, system.empty() ? nlohmann::json() : nlohmann::json(system), s.max_range_m / 1000.0};
+    const auto text = [](const std::string& t) { return t.empty() ? nlohmann::json() : nlohmann::json(t); };
+    f.values = {name, origin, text(role), text(system), s.max_range_m / 1000.0};
     if (s.line_of_sight) {
         f.values.push_back(s.max_range_m / 1000.0);
         f.values.push_back(s.min_range_m / 1000.0);
@@ -288,6 +289,15 @@ Feature plan_feature(const Feature& source, const std::string& name, const char*
     }
     f.values.push_back(gain ? nlohmann::json(*gain) : nlohmann::json());
     return f;
+}
+
+// A feature's role: its role field's text, else its system type's role.
+std::string role_of(const Layer& layer, const Feature& f, const std::string& role_field, const std::string& system, const SensorRules& rules) {
+    if (const auto field = layer.field_index(role_field); field && f.values[*field].is_string() && !f.values[*field].get<std::string>().empty())
+        return f.values[*field].get<std::string>();
+    if (!system.empty() && rules.systems)
+        if (const SystemType* t = rules.systems->find(system)) return t->role;
+    return {};
 }
 
 // The system a feature names, when the catalogue knows it.
@@ -306,7 +316,7 @@ Layer proposed_plan(const Layer& candidates, const Layer* existing, const Optimi
     plan.name = name;
     plan.source = name;
     plan.crs = "EPSG:4326";
-    plan.fields = {{"name", FieldType::String},         {"origin", FieldType::String},       {"system", FieldType::String},
+    plan.fields = {{"name", FieldType::String},         {"origin", FieldType::String},       {"role", FieldType::String}, {"system", FieldType::String},
                    {"radius_km", FieldType::Real},      {"max_range_km", FieldType::Real},   {"min_range_km", FieldType::Real},
                    {"sensor_height_m", FieldType::Real}, {"sector_deg", FieldType::String}, {"gain", FieldType::Real}};
     plan.name_field = "name";
@@ -316,7 +326,9 @@ Layer proposed_plan(const Layer& candidates, const Layer* existing, const Optimi
         for (std::size_t i = 0; i < existing->features.size(); ++i) {
             const Feature& f = existing->features[i];
             if (i >= result.existing_sensors.size() || std::isnan(result.existing_sensors[i].max_range_m)) continue;
-            Feature out = plan_feature(f, existing->label(f, label), "existing", system_of(*existing, f, options.existing_reach.sensors),
+            const std::string system = system_of(*existing, f, options.existing_reach.sensors);
+            Feature out = plan_feature(f, existing->label(f, label), "existing",
+                                       role_of(*existing, f, options.existing_reach.role_field, system, options.existing_reach.sensors), system,
                                        result.existing_sensors[i], std::nullopt);
             out.fid = ++fid;
             plan.features.push_back(std::move(out));
@@ -325,8 +337,9 @@ Layer proposed_plan(const Layer& candidates, const Layer* existing, const Optimi
     const auto label = candidates.label_field();
     for (std::size_t k = 0; k < result.selected.size(); ++k) {
         const Feature& f = candidates.features[result.selected[k]];
-        Feature out = plan_feature(f, candidates.label(f, label), "proposed", system_of(candidates, f, options.reach.sensors), result.sensors[result.selected[k]],
-                                   result.gain[k]);
+        const std::string system = system_of(candidates, f, options.reach.sensors);
+        Feature out = plan_feature(f, candidates.label(f, label), "proposed", role_of(candidates, f, options.reach.role_field, system, options.reach.sensors),
+                                   system, result.sensors[result.selected[k]], result.gain[k]);
         out.fid = ++fid;
         plan.features.push_back(std::move(out));
     }
@@ -336,6 +349,7 @@ Layer proposed_plan(const Layer& candidates, const Layer* existing, const Optimi
 std::string plan_scenario_yaml(const std::string& name, const std::map<std::string, ScenarioLayer>& layers, const ScenarioParameters& parameters,
                                const std::string& plan_file) {
     YAML::Emitter out;
+    out.SetDoublePrecision(15);
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name;
     out << YAML::Key << "layers" << YAML::Value << YAML::BeginMap;
     for (const auto& [role, layer] : layers) {
