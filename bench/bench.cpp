@@ -42,6 +42,7 @@
 #include "dza/distance.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/layer.hpp"
+#include "dza/optimize.hpp"
 #include "dza/run.hpp"
 #include "dza/scenario.hpp"
 #include "dza/territory.hpp"
@@ -213,6 +214,54 @@ double coverage_altitudes_case(const Data& data, const dza::Layer& sites, int ru
     return t;
 }
 
+// Site optimisation: about n grid candidates over the default scenario's allowed (western)
+// regions, each reaching 100 km; demand the line, the maritime zone and those regions at 5 km
+// cells, equally weighted; 10 sites, at most 300 s for the exact solver.
+double optimize_case(const Data& data, std::size_t n, int runs, Figures& figures) {
+    const dza::Layer regions = data.load("regions.geojson");
+    const dza::Layer line = data.load("ceasefire_line.geojson");
+    const dza::Layer maritime = data.load("maritime_zone.geojson");
+    const dza::Scenario scenario = dza::load_scenario(data.dir + "/scenario.yaml");
+    const std::vector<std::string>& allowed = scenario.parameters.allowed_regions;
+    dza::Layer west;
+    west.name = "western_regions";
+    west.fields = regions.fields;
+    west.name_field = "name";
+    for (const auto& f : regions.features)
+        if (std::find(allowed.begin(), allowed.end(), regions.label(f)) != allowed.end()) west.features.push_back({f.fid, f.values, f.geometry.clone()});
+    const dza::Geometry area = dza::union_of(west);
+    const double spacing_m = std::sqrt(dza::geodesic_area_m2(area) / static_cast<double>(n));
+    dza::Layer candidates;
+    candidates.name = "candidates";
+    candidates.fields = {{"radius_km", dza::FieldType::Real}};
+    for (const dza::LonLat& p : dza::grid_points(area, spacing_m)) {
+        dza::Feature f;
+        f.fid = static_cast<std::int64_t>(candidates.features.size());
+        f.values = {100.0};
+        f.geometry = dza::Geometry::point(p);
+        candidates.features.push_back(std::move(f));
+    }
+    dza::OptimizeOptions o;
+    o.reach.radius_field = "radius_km";
+    o.demand = {{"line", dza::DemandKind::Line, &line, nullptr, 1, ""},
+                {"maritime_zone", dza::DemandKind::Area, &maritime, nullptr, 1, ""},
+                {"western_regions", dza::DemandKind::Area, &west, nullptr, 1, ""}};
+    o.demand_options.cell_m = 5000;
+    o.sites = 10;
+    o.time_limit_s = 300;
+    dza::OptimizeResult last;
+    const double t = median_seconds(runs, [&] { last = dza::optimize_sites(candidates, nullptr, o); });
+    const dza::MaxCoverSolution& s = last.solution;
+    figures["size"] = static_cast<double>(candidates.features.size());
+    figures["pieces"] = static_cast<double>(last.demand.pieces.size());
+    figures["greedy_s"] = s.greedy_s;
+    figures["solve_s"] = s.solve_s;
+    figures["gap_pct"] = s.bound > 0 ? 100.0 * (s.bound - s.objective) / s.bound : 0.0;
+    figures["greedy_gap_pct"] = s.bound > 0 ? 100.0 * (s.bound - s.greedy_objective) / s.bound : 0.0;
+    figures["cbc"] = s.method.find("CBC:") != std::string::npos ? 1.0 : 0.0;
+    return t;
+}
+
 std::vector<Case> cases() {
     std::vector<Case> all;
     all.push_back({"distance", "distance: random points to the line", {10000, 100000, 1000000}, 100000,
@@ -264,6 +313,8 @@ std::vector<Case> cases() {
                            dza::compute_zones(regions, t, o);
                        });
                    }});
+    all.push_back({"optimize", "optimize: 10 sites among grid candidates", {1000, 10000}, 1000, [](std::size_t) { return 1; },
+                   [](const Data& data, std::size_t n, int runs, Figures& figures) { return optimize_case(data, n, runs, figures); }});
     all.push_back({"run", "run: the default scenario", {1}, 1, [](std::size_t) { return 5; },
                    [](const Data& data, std::size_t, int runs, Figures&) {
                        const dza::Scenario scenario = dza::load_scenario(data.dir + "/scenario.yaml");
@@ -641,6 +692,16 @@ int run_all(const std::string& self, const Data& data, bool quick, bool markdown
 
     // PostGIS: the same distance and coverage questions on the same data.
     std::vector<std::string> notes;
+    // Site optimisation: what the time was spent on and how good the answer is proven to be.
+    for (std::size_t k : row_of["optimize"]) {
+        const Measured& m = rows[k].dza;
+        if (!m.ok || !m.figures.count("greedy_s")) continue;
+        char text[400];
+        std::snprintf(text, sizeof text, "optimize, %s candidates, %.0f demand pieces: greedy and swaps %.2f s (gap %.3f%%), solver %.2f s in all (gap %.3f%%%s)",
+                      rows[k].size_text.c_str(), m.figures.at("pieces"), m.figures.at("greedy_s"), m.figures.at("greedy_gap_pct"), m.figures.at("solve_s"),
+                      m.figures.at("gap_pct"), m.figures.at("cbc") > 0 ? ", CBC" : ", no CBC: the program is too large");
+        notes.push_back(text);
+    }
     if (!psql.empty()) {
         char pattern[] = "/tmp/dza-bench-pg-XXXXXX";
         const fs::path dir = mkdtemp(pattern);
