@@ -251,7 +251,10 @@ ExitCode OptimizeCommand::run(Io& io) {
         }
         const std::string name = fmt::format("Proposed plan: {} new sites{}", result.selected.size(),
                                              inputs.scenario ? fmt::format(" added to {}", inputs.scenario->name) : std::string());
-        write_file_atomic(fs::path(output_) / "scenario.yaml", plan_scenario_yaml(name, inputs.refs, inputs.parameters, "proposed_plan.geojson"));
+        // The scenario's layers (the neighbours for maps too), with those given on the command line in their place.
+        std::map<std::string, ScenarioLayer> layers = inputs.scenario ? inputs.scenario->layers : std::map<std::string, ScenarioLayer>{};
+        for (const auto& [role, ref] : inputs.refs) layers[role] = ref;
+        write_file_atomic(fs::path(output_) / "scenario.yaml", plan_scenario_yaml(name, layers, inputs.parameters, "proposed_plan.geojson"));
     }
 
     if (json_) {
