@@ -214,3 +214,27 @@ TEST_CASE("optimize refuses what it cannot do", "[optimize]") {
     lines.features[0].values.push_back(10.0);
     CHECK_THAT(error_of<DataError>([&] { optimize_sites(lines, nullptr, o); }), Catch::Contains("give points"));
 }
+
+TEST_CASE("optimize gives the same sites whatever the number of threads", "[optimize]") {
+    const Layer regions = data_layer("regions.geojson");
+    const Layer line = data_layer("ceasefire_line.geojson");
+    const Territory territory = split_territory(regions, line, kyiv_side());
+    std::vector<std::pair<LonLat, double>> sites;
+    for (const LonLat& p : grid_points(territory.controlled, 50000)) sites.push_back({p, 150});
+    const Layer candidates = sites_layer("candidates", sites);
+    OptimizeOptions o = radius_options();
+    o.demand = {DemandSpec{"line", DemandKind::Line, &line, nullptr, 3, ""}, DemandSpec{"controlled", DemandKind::Area, nullptr, &territory.controlled, 1, ""}};
+    o.demand_options.cell_m = 20000;
+    o.sites = 5;
+    const OptimizeResult all = optimize_sites(candidates, nullptr, o);
+    OptimizeResult one;
+    {
+        ScopedEnv threads("DZA_THREADS", "1");
+        one = optimize_sites(candidates, nullptr, o);
+    }
+    REQUIRE(all.selected.size() == 5);
+    CHECK(all.selected == one.selected);
+    CHECK(all.gain == one.gain);
+    CHECK(all.solution.objective == one.solution.objective);
+    CHECK(all.shares[1].lower_pct == one.shares[1].lower_pct);
+}
