@@ -132,8 +132,43 @@ const MapStyle& layer_style(LayerKind kind) {
 }
 
 const std::vector<std::string>& simplestyle_columns() {
-    static const std::vector<std::string> columns = {"title", "stroke", "stroke-width", "stroke-opacity", "fill", "fill-opacity", "marker-color"};
+    static const std::vector<std::string> columns = {"title", "stroke", "stroke-width", "stroke-opacity", "fill", "fill-opacity", "marker-color", "marker-symbol"};
     return columns;
+}
+
+namespace {
+
+// `a` to `b` (#rrggbb) at t in [0, 1], in sRGB.
+std::string mix(const std::string& a, const std::string& b, double t) {
+    const auto channel = [](const std::string& c, int i) { return std::stoi(c.substr(1 + 2 * i, 2), nullptr, 16); };
+    std::string out = "#";
+    for (int i = 0; i < 3; ++i) out += fmt::format("{:02x}", static_cast<int>(std::lround(channel(a, i) + t * (channel(b, i) - channel(a, i)))));
+    return out;
+}
+
+}  // namespace
+
+const std::vector<GradedClass>& covered_pct_classes() {
+    static const std::vector<GradedClass> classes = [] {
+        const std::string low = layer_style(LayerKind::Gaps).fill, high = layer_style(LayerKind::Coverage).fill;
+        std::vector<GradedClass> out;
+        for (int i = 0; i < 5; ++i) out.push_back({20.0 * i, 20.0 * (i + 1), mix(low, high, i / 4.0), fmt::format("{}-{}%", 20 * i, 20 * (i + 1))});
+        return out;
+    }();
+    return classes;
+}
+
+std::string covered_pct_color(double pct) {
+    for (const GradedClass& c : covered_pct_classes())
+        if (pct < c.to) return c.color;
+    return covered_pct_classes().back().color;
+}
+
+std::string eligible_band_color(std::size_t index, std::size_t count) {
+    const std::string& base = layer_style(LayerKind::Eligible).fill;
+    if (count <= 1) return base;
+    // From a light green (nearest the line) to the eligible zone's own green, darkened a little.
+    return mix(mix(base, "#ffffff", 0.55), mix(base, "#000000", 0.25), static_cast<double>(index) / static_cast<double>(count - 1));
 }
 
 Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title) {
@@ -159,7 +194,24 @@ Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title)
         fill = add_field("fill", FieldType::String);
         fill_opacity = add_field("fill-opacity", FieldType::Real);
     }
-    if (points) marker = add_field("marker-color", FieldType::String);
+    std::optional<std::size_t> symbol;
+    if (points) {
+        marker = add_field("marker-color", FieldType::String);
+        symbol = add_field("marker-symbol", FieldType::String);
+    }
+    // Graded fills: a region's covered share; an eligible band's distance from the line.
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    const auto index_of = [&](bool wanted, const char* field) { return wanted && out.field_index(field) ? *out.field_index(field) : none; };
+    const std::size_t pct = index_of(kind == LayerKind::CoverageRegions, "covered_pct");
+    const std::size_t band = index_of(kind == LayerKind::Eligible, "band_min_km");
+    const std::size_t passed = index_of(points, "passed");
+    std::vector<double> bands;
+    if (band != none) {
+        for (const auto& f : out.features)
+            if (band < f.values.size() && f.values[band].is_number()) bands.push_back(f.values[band].get<double>());
+        std::sort(bands.begin(), bands.end());
+        bands.erase(std::unique(bands.begin(), bands.end()), bands.end());
+    }
     for (auto& f : out.features) {
         f.values.resize(out.fields.size());
         f.values[t] = title(out, f);
@@ -169,10 +221,21 @@ Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title)
         if (fill) {
             f.values[*fill] = s.fill;
             f.values[*fill_opacity] = s.fill_opacity < 1 ? s.fill_opacity : opaque_fill_opacity;
+            if (pct != none && f.values[pct].is_number()) {
+                f.values[*fill] = covered_pct_color(f.values[pct].get<double>());
+                f.values[*fill_opacity] = 0.6;
+            }
+            if (band != none && f.values[band].is_number()) {
+                const auto at = std::lower_bound(bands.begin(), bands.end(), f.values[band].get<double>()) - bands.begin();
+                f.values[*fill] = eligible_band_color(static_cast<std::size_t>(at), bands.size());
+                f.values[*fill_opacity] = 0.6;
+            }
         }
         if (marker) {
             const bool has_role = role && *role < f.values.size() && f.values[*role].is_string();
             f.values[*marker] = has_role ? role_color(f.values[*role].get<std::string>(), s.fill) : s.fill;
+            const bool fails = passed != none && f.values[passed].is_boolean() && !f.values[passed].get<bool>();
+            f.values[*symbol] = fails ? nlohmann::json("cross") : nlohmann::json();
         }
     }
     return out;

@@ -37,8 +37,10 @@ namespace dza {
 
 namespace {
 
-// The column a plan check adds to the deployments it writes.
+// The columns a plan check adds to the deployments it writes: every violation ("ok" when none),
+// and whether the deployment passed.
 constexpr const char* check_column = "check";
+constexpr const char* passed_column = "passed";
 
 std::string text_of(const Layer& layer, const Feature& f, const char* field) {
     if (auto i = layer.field_index(field); i && *i < f.values.size() && !f.values[*i].is_null())
@@ -69,12 +71,26 @@ std::vector<Output> input_copies(const std::map<std::string, Layer>& layers, con
     for (const auto& [role, l] : layers) {
         Layer c = copy_layer(l, role);
         std::vector<std::string> own = simplestyle_columns();
-        if (role == "deployments" && check) own.push_back(check_column);
+        if (role == "deployments" && check) {
+            own.push_back(check_column);
+            own.push_back(passed_column);
+        }
         rename_clashing_fields(c, own, l.where_text(), callbacks);
         if (role == "deployments" && check) {
+            // Every violation, not only the first; and whether it passed, for styling and filters.
             c.fields.push_back({check_column, FieldType::String});
-            for (auto& f : c.features) f.values.push_back("");
-            for (const auto& d : check->deployments) c.features[d.feature].values.back() = d.passed() ? "ok" : d.violations.front().message;
+            c.fields.push_back({passed_column, FieldType::Boolean});
+            for (auto& f : c.features) {
+                f.values.push_back("");
+                f.values.push_back(nullptr);
+            }
+            for (const auto& d : check->deployments) {
+                std::string text;
+                for (const auto& v : d.violations) text += (text.empty() ? "" : "; ") + v.message;
+                auto& values = c.features[d.feature].values;
+                values[values.size() - 2] = d.passed() ? "ok" : text;
+                values.back() = d.passed();
+            }
         }
         const LayerKind kind = role == "deployments"     ? LayerKind::Deployments
                                : role == "line"          ? LayerKind::Line

@@ -61,12 +61,27 @@ enum class LayerKind {
 // through), for points marker-color (the role's colour for deployments).
 const MapStyle& layer_style(LayerKind kind);
 
+// Graded fills where a figure matters, the same in every styled output. A region's covered share
+// in five classes of 20 points, from the gaps' orange (0-20%) to the coverage's blue (80-100%);
+// the eligible zone's distance bands from the line in greens, the nearest band the lightest.
+struct GradedClass {
+    double from = 0, to = 0;  // [from, to); the last class includes `to`
+    std::string color;        // #rrggbb
+    std::string label;        // "0-20%"
+};
+const std::vector<GradedClass>& covered_pct_classes();
+std::string covered_pct_color(double pct);
+// The fill of band `index` of `count` bands (0: the nearest the line).
+std::string eligible_band_color(std::size_t index, std::size_t count);
+
 // The simplestyle-spec columns (title, stroke, stroke-width, stroke-opacity, fill,
-// fill-opacity, marker-color) a styled GeoJSON copy of a layer gets.
+// fill-opacity, marker-color, marker-symbol) a styled GeoJSON copy of a layer gets.
 const std::vector<std::string>& simplestyle_columns();
 
 // `layer` with the simplestyle columns of `kind` appended and `title(copy, feature)` as each
-// feature's title; deployments are coloured by their `role`. Source fields named like a style
+// feature's title; deployments are coloured by their `role`, and those whose `passed` field is
+// false get the marker symbol "cross"; coverage regions are filled by their `covered_pct` and
+// eligible zones by their band (`band_min_km`), as graded above. Source fields named like a style
 // column (ignoring case) are renamed src_<name> first (the caller warned about them already).
 // For GeoJSON meant for geojson.io and GitHub only: GeoPackages and database tables hold data.
 using FeatureTitle = std::function<std::string(const Layer&, const Feature&)>;

@@ -138,3 +138,60 @@ TEST_CASE("report.html shows the plan rules: limit, measured figure, pass or fai
     CHECK(j["rules"][1]["altitude_m"] == 300);
     CHECK_FALSE(j["rules"][0].contains("altitude_m"));
 }
+
+TEST_CASE("styled GeoJSON grades regions by their covered share and marks failing deployments", "[report][style]") {
+    // The classes run from the gaps' colour to the coverage's, 20 points each.
+    const auto& classes = covered_pct_classes();
+    REQUIRE(classes.size() == 5);
+    CHECK(classes.front().color == layer_style(LayerKind::Gaps).fill);
+    CHECK(classes.back().color == layer_style(LayerKind::Coverage).fill);
+    Layer regions;
+    regions.name = "coverage_regions";
+    regions.fields = {{"name", FieldType::String}, {"covered_pct", FieldType::Real}};
+    for (double pct : {0.0, 19.99, 20.0, 55.0, 100.0}) {
+        Feature f;
+        f.values = {"r", pct};
+        f.geometry = Geometry::polygon({{0, 0}, {1, 0}, {1, 1}});
+        regions.features.push_back(std::move(f));
+    }
+    const Layer styled = styled_copy(regions, LayerKind::CoverageRegions, [](const Layer&, const Feature&) { return std::string("r"); });
+    const std::size_t fill = *styled.field_index("fill");
+    const std::vector<std::string> expected = {classes[0].color, classes[0].color, classes[1].color, classes[2].color, classes[4].color};
+    for (std::size_t i = 0; i < expected.size(); ++i) CHECK(styled.features[i].values[fill] == expected[i]);
+    CHECK(classes[0].color != classes[1].color);
+
+    // Eligible bands: one colour each, the nearest the lightest (the largest sum of channels).
+    Layer zones;
+    zones.name = "eligible_zones";
+    zones.fields = {{"band_min_km", FieldType::Real}};
+    for (double km : {150.0, 100.0, 200.0, 100.0}) {
+        Feature f;
+        f.values = {km};
+        f.geometry = Geometry::polygon({{0, 0}, {1, 0}, {1, 1}});
+        zones.features.push_back(std::move(f));
+    }
+    const Layer bands = styled_copy(zones, LayerKind::Eligible, [](const Layer&, const Feature&) { return std::string("z"); });
+    const std::size_t zfill = *bands.field_index("fill");
+    const auto lightness = [&](std::size_t i) {
+        const std::string c = bands.features[i].values[zfill].get<std::string>();
+        return std::stoi(c.substr(1, 2), nullptr, 16) + std::stoi(c.substr(3, 2), nullptr, 16) + std::stoi(c.substr(5, 2), nullptr, 16);
+    };
+    CHECK(bands.features[1].values[zfill] == bands.features[3].values[zfill]);
+    CHECK(lightness(1) > lightness(0));
+    CHECK(lightness(0) > lightness(2));
+
+    // A deployment that failed its check gets a cross; one that passed, no symbol.
+    Layer deployments;
+    deployments.name = "deployments";
+    deployments.fields = {{"name", FieldType::String}, {"passed", FieldType::Boolean}};
+    for (bool ok : {true, false}) {
+        Feature f;
+        f.values = {"d", ok};
+        f.geometry = Geometry::point({1, 1});
+        deployments.features.push_back(std::move(f));
+    }
+    const Layer marked = styled_copy(deployments, LayerKind::Deployments, [](const Layer&, const Feature&) { return std::string("d"); });
+    const std::size_t symbol = *marked.field_index("marker-symbol");
+    CHECK(marked.features[0].values[symbol].is_null());
+    CHECK(marked.features[1].values[symbol] == "cross");
+}
