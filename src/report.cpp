@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <ctime>
 
 #include "dza/report.hpp"
 #include "dza/results_json.hpp"
@@ -45,13 +46,22 @@ std::vector<Method> methods(const RunResults& r) {
     return out;
 }
 
-std::string num(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+// A figure with `decimals` decimals and thousands separated by commas: 12,345.6.
+std::string num(double v, int decimals) {
+    std::string text = fmt::format("{:.{}f}", v, decimals);
+    if (!std::isfinite(v)) return text;
+    const std::size_t start = text[0] == '-' ? 1 : 0;
+    std::size_t end = text.find('.');
+    if (end == std::string::npos) end = text.size();
+    for (std::size_t at = end; at > start + 3; at -= 3) text.insert(at - 3, ",");
+    return text;
+}
 
 std::string check_html(const CheckSection& c) {
     std::string html = "<h2 id=\"check\">Plan check</h2>\n";
     html += c.result.passed() ? "<p class=\"ok\">The plan passes every constraint.</p>\n"
                               : fmt::format("<p class=\"fail\">The plan fails: {} violations.</p>\n", c.result.violation_count());
-    html += "<table id=\"check-table\"><tr><th>deployment</th><th>where</th><th>to the line, km</th><th>result</th></tr>\n";
+    html += "<div class=\"scroll\"><table id=\"check-table\"><thead><tr><th>deployment</th><th>where</th><th>to the line, km</th><th>result</th></tr></thead>\n";
     for (const auto& d : c.result.deployments) {
         const std::string where = d.at_sea ? "at sea" : (d.region.empty() ? "-" : d.region);
         std::string res;
@@ -59,31 +69,31 @@ std::string check_html(const CheckSection& c) {
         html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n", markup_escape(d.name), markup_escape(where),
                             num(d.distance_km, 1), d.passed() ? "ok" : "fail", d.passed() ? "ok" : res);
     }
-    return html + "</table>\n";
+    return html + "</table></div>\n";
 }
 
 std::string rules_html(const std::vector<RuleResult>& rules) {
     std::string html = "<h2 id=\"rules\">Plan rules</h2>\n";
     html += rules_passed(rules) ? "<p class=\"ok\">The plan meets every rule.</p>\n" : "<p class=\"fail\">The plan fails a rule.</p>\n";
-    html += "<table id=\"rules-table\"><tr><th>rule</th><th>limit</th><th>measured</th><th>result</th></tr>\n";
+    html += "<div class=\"scroll\"><table id=\"rules-table\"><thead><tr><th>rule</th><th>limit</th><th>measured</th><th>result</th></tr></thead>\n";
     for (const auto& r : rules)
         html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>\n",
                             markup_escape(r.altitude_m ? fmt::format("{} at {:g} m", r.rule, *r.altitude_m) : r.rule),
                             markup_escape(rule_figure(r, true)), markup_escape(rule_figure(r, false)), r.passed ? "ok" : "fail", markup_escape(r.message),
                             r.passed ? "pass" : "fail");
-    return html + "</table>\n";
+    return html + "</table></div>\n";
 }
 
 std::string distance_html(const DistanceSection& d) {
     std::string html =
-        "<h2 id=\"distances\">Distances to the line</h2>\n<table id=\"distance-table\"><tr><th>deployment</th><th>distance, km</th><th>bearing</th><th>nearest "
-        "point</th><th>time, h</th></tr>\n";
+        "<h2 id=\"distances\">Distances to the line</h2>\n<div class=\"scroll\"><table id=\"distance-table\"><thead><tr><th>deployment</th><th>distance, km</th><th>bearing</th><th>nearest "
+        "point</th><th>time, h</th></tr></thead>\n";
     for (const auto& r : d.results)
         html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td class=\"n\">{}</td></tr>\n",
                             markup_escape(d.from->label(d.from->features[r.source])), num(r.nearest.distance_m / 1000.0, 3),
                             std::isnan(r.nearest.azimuth_deg) ? "-" : num(r.nearest.azimuth_deg, 1) + "&deg;", r.nearest.to.lon, r.nearest.to.lat,
                             r.time_h ? num(*r.time_h, 2) : "-");
-    return html + "</table>\n";
+    return html + "</table></div>\n";
 }
 
 // Per altitude: each region's covered share, then the line's coverage.
@@ -92,10 +102,10 @@ std::string altitudes_html(const CoverageSection& s) {
     std::string html = fmt::format(
         "<h2 id=\"coverage-altitudes\">Coverage by target altitude</h2>\n<p>Sensors reach up to the radar horizon of a target at each altitude "
         "(effective earth radius factor k = {:g}); a reach that is not a sensor's is the same at every altitude.</p>\n"
-        "<table id=\"coverage-altitude-table\"><tr><th>region</th>",
+        "<div class=\"scroll\"><table id=\"coverage-altitude-table\"><thead><tr><th>region</th>",
         s.result.refraction_k);
     for (const CoverageResult* r : all) html += fmt::format("<th>at {} m</th>", num(r->altitude_m.value_or(0), 0));
-    html += "</tr>\n";
+    html += "</tr></thead>\n";
     const auto row = [&](const std::string& name, const auto& pick, bool bold) {
         html += fmt::format("<tr><td>{}{}{}</td>", bold ? "<b>" : "", markup_escape(name), bold ? "</b>" : "");
         for (const CoverageResult* r : all) html += fmt::format("<td class=\"n\">{}%</td>", num(pick(*r), 1));
@@ -114,7 +124,7 @@ std::string altitudes_html(const CoverageSection& s) {
         }
         html += "</tr>\n";
     }
-    html += "</table>\n";
+    html += "</table></div>\n";
     if (s.line_altitude && s.line) {
         const auto run = s.line_altitude->longest_uncovered(low_altitude_m);
         html += run ? fmt::format("<p id=\"line-altitude\">The longest stretch of the line that no sensor sees below {:g} m is {} km long (km {} to {}).</p>\n", low_altitude_m,
@@ -129,8 +139,8 @@ std::string coverage_html(const CoverageSection& s) {
     std::string html = s.result.altitude_m ? altitudes_html(s) : std::string();
     if (c.altitude_m) html += fmt::format("<p>The tables below are at {} m.</p>\n", num(*c.altitude_m, 0));
     html +=
-        "<h2 id=\"coverage\">Coverage by region</h2>\n<table id=\"coverage-table\"><tr><th>region</th><th>area, km&sup2;</th><th>covered, "
-        "km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr>\n";
+        "<h2 id=\"coverage\">Coverage by region</h2>\n<div class=\"scroll\"><table id=\"coverage-table\"><thead><tr><th>region</th><th>area, km&sup2;</th><th>covered, "
+        "km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr></thead>\n";
     const auto row = [&](const AreaCoverage& a, bool bold) {
         const std::string b = bold ? "<b>" : "", e = bold ? "</b>" : "";
         return fmt::format("<tr><td>{}{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n", b,
@@ -138,19 +148,45 @@ std::string coverage_html(const CoverageSection& s) {
     };
     for (const auto& a : c.regions) html += row(a, false);
     html += row(c.total, true);
-    for (const auto& a : c.targets) html += row(a, false);
-    html += "</table>\n";
+    html += "</table></div>\n";
+    html += fmt::format("<p id=\"uncovered\">Not covered within the {}: {} km&sup2;.</p>\n", markup_escape(c.gaps_within), num(c.gaps_km2, 1));
+    if (!c.targets.empty()) {
+        html += "<div class=\"scroll\"><table id=\"targets-table\"><thead><tr><th>target area</th><th>area, km&sup2;</th><th>covered, "
+                "km&sup2;</th><th>covered</th><th>redundant, km&sup2;</th><th>deployments</th></tr></thead>\n";
+        for (const auto& a : c.targets) html += row(a, false);
+        html += "</table></div>\n";
+    }
+    // Each deployment's reach as the coverage took it.
+    if (s.deployments) {
+        html += "<h2 id=\"deployments\">Deployments</h2>\n<div class=\"scroll\"><table id=\"deployments-table\"><thead><tr><th>deployment</th><th>role</th>"
+                "<th>system</th><th>range, km</th><th>minimum range, km</th><th>sensor height, m</th><th>sector</th></tr></thead>\n";
+        const auto text = [&](const Feature& f, const char* field) {
+            const auto i = s.deployments->field_index(field);
+            return i && f.values[*i].is_string() ? f.values[*i].get<std::string>() : std::string("-");
+        };
+        for (std::size_t i = 0; i < s.deployments->features.size() && i < c.sensors.size(); ++i) {
+            const Feature& f = s.deployments->features[i];
+            const SensorReach& r = c.sensors[i];
+            if (std::isnan(r.max_range_m)) continue;
+            html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
+                                markup_escape(s.deployments->label(f)), markup_escape(text(f, "role")), markup_escape(text(f, "system")),
+                                num(r.max_range_m / 1000, 1), r.min_range_m > 0 ? num(r.min_range_m / 1000, 1) : "-",
+                                r.line_of_sight ? num(r.sensor_height_m, 0) : "-",
+                                r.sector.full() ? std::string("all round") : fmt::format("{:g}&deg; to {:g}&deg;", r.sector.from_deg, r.sector.to_deg()));
+        }
+        html += "</table></div>\n";
+    }
     if (c.line) {
         const LineCoverage& l = *c.line;
         html += "<h2 id=\"line-coverage\">Line coverage</h2>\n";
         html += fmt::format("<p>The line is {} km long; {} km ({}%) lie within reach of a deployment.</p>\n", num(l.length_km, 1), num(l.covered_km, 1),
                             num(l.covered_pct, 1));
-        html += "<table id=\"line-gaps-table\"><tr><th>uncovered stretch</th><th>from km</th><th>to km</th><th>length, km</th><th>start</th><th>end</th></tr>\n";
+        html += "<div class=\"scroll\"><table id=\"line-gaps-table\"><thead><tr><th>uncovered stretch</th><th>from km</th><th>to km</th><th>length, km</th><th>start</th><th>end</th></tr></thead>\n";
         int i = 0;
         for (const auto& g : l.gaps)
             html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{:.4f}, {:.4f}</td><td>{:.4f}, {:.4f}</td></tr>\n", ++i,
                                 num(g.from_km, 1), num(g.to_km, 1), num(g.length_km, 1), g.start.lon, g.start.lat, g.end.lon, g.end.lat);
-        html += "</table>\n";
+        html += "</table></div>\n";
     }
     return html;
 }
@@ -159,11 +195,11 @@ std::string zones_html(const ZonesSection& z) {
     std::string html = "<h2 id=\"zones\">Eligible basing zones</h2>\n";
     html += fmt::format("<p>Stand-off {:g} km; controlled side: {}. Eligible: {} km&sup2;.</p>\n", z.eligibility.standoff_m / 1000.0, markup_escape(z.controlled_side),
                         num(z.result.total_area_km2, 1));
-    html += "<table id=\"zones-table\"><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr>\n";
+    html += "<div class=\"scroll\"><table id=\"zones-table\"><thead><tr><th>region</th><th>area, km&sup2;</th><th>eligible, km&sup2;</th><th>eligible</th></tr></thead>\n";
     for (const auto& r : z.result.regions)
         html += fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}%</td></tr>\n", markup_escape(r.name), num(r.area_km2, 1),
                             num(r.eligible_km2, 1), num(r.eligible_pct, 1));
-    return html + "</table>\n";
+    return html + "</table></div>\n";
 }
 
 std::string pct_or_dash(double v) { return std::isfinite(v) ? num(v, 1) + "%" : "-"; }
@@ -184,7 +220,7 @@ std::string optimize_html(const OptimizeSection& o, const std::string& map_svg) 
                         p.altitude_m ? fmt::format(" at a {:g} m target altitude", *p.altitude_m) : std::string(), num(sol.objective, 4),
                         num(r.demand.total_weight(), 0), p.depth == 1 ? "a reach" : "two reaches", num(sol.bound, 4),
                         sol.optimal ? "optimal" : fmt::format("within {}% of the best", num(p.gap_pct, 2)));
-    html += fmt::format("<table id=\"optimize-table\"><tr><th>demand</th><th>weight</th><th>plan as given</th><th>{}</th><th>certified interval</th></tr>\n",
+    html += fmt::format("<div class=\"scroll\"><table id=\"optimize-table\"><thead><tr><th>demand</th><th>weight</th><th>plan as given</th><th>{}</th><th>certified interval</th></tr></thead>\n",
                         kept ? "with the proposed sites" : "proposed plan");
     for (std::size_t i = 0; i < r.shares.size(); ++i) {
         const DemandShare& s = r.shares[i];
@@ -192,7 +228,7 @@ std::string optimize_html(const OptimizeSection& o, const std::string& map_svg) 
                             markup_escape(s.name), s.weight, pct_or_dash(i < o.given_pct.size() ? o.given_pct[i] : NAN), pct_or_dash(p.exact_pct[i]),
                             num(s.lower_pct, 1) + "%", num(s.upper_pct, 1) + "%");
     }
-    html += "</table>\n<table id=\"optimize-sites\"><tr><th>#</th><th>site</th><th>lon</th><th>lat</th><th>reach</th><th>gain</th></tr>\n";
+    html += "</table></div>\n<div class=\"scroll\"><table id=\"optimize-sites\"><thead><tr><th>#</th><th>site</th><th>lon</th><th>lat</th><th>reach</th><th>gain</th></tr></thead>\n";
     const auto system = p.sites.field_index("system");
     for (std::size_t k = 0; k < p.sites.features.size(); ++k) {
         const Feature& f = p.sites.features[k];
@@ -202,7 +238,7 @@ std::string optimize_html(const OptimizeSection& o, const std::string& map_svg) 
         html += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{:.4f}</td><td class=\"n\">{:.4f}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", k + 1,
                             markup_escape(p.sites.label(f)), at.lon, at.lat, markup_escape(reach), num(r.gain[k], 4));
     }
-    html += "</table>\n";
+    html += "</table></div>\n";
     if (!map_svg.empty()) html += "<figure id=\"map-proposed\" class=\"proposed-map\">" + map_svg + "<figcaption>The proposed plan and its coverage</figcaption></figure>\n";
     return html;
 }
@@ -218,7 +254,8 @@ json methods_json(const RunResults& r) {
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
                         const std::vector<AltitudeMap>& altitude_maps, const std::string& proposed_map_svg) {
     std::string html;
-    html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + markup_escape(title) + "</title>\n";
+    html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+            markup_escape(title) + "</title>\n";
     html += R"(<style>
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1240px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ccc; }
@@ -229,13 +266,22 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
 .small-maps { display: flex; flex-wrap: wrap; gap: 10px; } .small-maps figure { margin: 0; flex: 0 1 600px; }
 .small-maps svg { width: 100%; height: auto; border: 1px solid #ccc; } .small-maps figcaption { font-size: 13px; color: #444; }
+.scroll { overflow-x: auto; max-width: 100%; } thead { display: table-header-group; } tr { break-inside: avoid; }
+@media (max-width: 600px) { body { margin: 8px; } table { font-size: 12px; } th, td { padding: 2px 4px; } }
+@media print { body { max-width: none; margin: 0; } #map svg, .small-maps svg, .proposed-map svg { max-height: 95vh; width: auto; max-width: 100%; }
+  .scroll { overflow: visible; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
 .proposed-map { margin: 8px 0; } .proposed-map svg { max-width: 100%; height: auto; border: 1px solid #ccc; } .proposed-map figcaption { font-size: 13px; color: #444; }
 </style>
 </head>
 <body>
 )";
     html += "<h1>" + markup_escape(title) + "</h1>\n";
-    html += "<p class=\"note\">dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario_file_name) +
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char generated[32];
+    std::strftime(generated, sizeof generated, "%Y-%m-%d %H:%M UTC", &utc);
+    html += "<p class=\"note\">Generated " + std::string(generated) + " by dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario_file_name) +
             ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
     html += "<div id=\"map\">" + map_svg + "</div>\n";
     if (!altitude_maps.empty()) {
@@ -252,10 +298,10 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
     if (results.coverage) html += coverage_html(*results.coverage);
     if (results.zones) html += zones_html(*results.zones);
     if (results.optimize) html += optimize_html(*results.optimize, proposed_map_svg);
-    html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<table><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr>\n";
+    html += "<h2 id=\"methods\">Methods and error bounds</h2>\n<div class=\"scroll\"><table><thead><tr><th>analysis</th><th>method</th><th>error bound, m</th></tr></thead>\n";
     for (const auto& m : methods(results))
         html += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n", m.analysis, markup_escape(m.method), json(m.max_error_m).dump());
-    html += "</table>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
+    html += "</table></div>\n<p class=\"note\">Inputs and their SHA-256 checksums are in summary.json.</p>\n</body>\n</html>\n";
     return html;
 }
 
