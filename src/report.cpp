@@ -252,12 +252,12 @@ json methods_json(const RunResults& r) {
 }
 
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
-                        const std::vector<AltitudeMap>& altitude_maps, const std::string& proposed_map_svg) {
+                        const std::vector<AltitudeMap>& altitude_maps, const std::string& proposed_map_svg, const std::string& live_map) {
     std::string html;
     html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
             markup_escape(title) + "</title>\n";
     html += R"(<style>
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1240px; color: #222; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; padding: 0 12px; max-width: 1240px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f3f3f3; text-align: left; }
@@ -266,9 +266,12 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 12px; } #map svg { max-width: 100%; height: auto; border: 1px solid #ccc; }
 .small-maps { display: flex; flex-wrap: wrap; gap: 10px; } .small-maps figure { margin: 0; flex: 0 1 600px; }
 .small-maps svg { width: 100%; height: auto; border: 1px solid #ccc; } .small-maps figcaption { font-size: 13px; color: #444; }
+#live-map { height: 640px; max-height: 80vh; border: 1px solid #ccc; background: #c9dbe9; margin-bottom: 12px; }
+.leaflet-container table.popup { font-size: 12px; margin: 4px 0 0; } .leaflet-container table.popup th { background: none; }
+#map svg, .small-maps svg, .proposed-map svg, #live-map { box-sizing: border-box; }
 .scroll { overflow-x: auto; max-width: 100%; } thead { display: table-header-group; } tr { break-inside: avoid; }
 @media (max-width: 600px) { body { margin: 8px; } table { font-size: 12px; } th, td { padding: 2px 4px; } }
-@media print { body { max-width: none; margin: 0; } #map svg, .small-maps svg, .proposed-map svg { max-height: 95vh; width: auto; max-width: 100%; }
+@media print { body { max-width: none; margin: 0; } #live-map, .screen { display: none; } #map svg, .small-maps svg, .proposed-map svg { max-height: 95vh; width: auto; max-width: 100%; }
   .scroll { overflow: visible; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
 .proposed-map { margin: 8px 0; } .proposed-map svg { max-width: 100%; height: auto; border: 1px solid #ccc; } .proposed-map figcaption { font-size: 13px; color: #444; }
 </style>
@@ -283,6 +286,9 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
     std::strftime(generated, sizeof generated, "%Y-%m-%d %H:%M UTC", &utc);
     html += "<p class=\"note\">Generated " + std::string(generated) + " by dza " + std::string(dza::version) + ", scenario " + markup_escape(scenario_file_name) +
             ". Distances, lengths and areas are geodesic on the WGS84 ellipsoid. The line, basing areas, deployments and maritime zone are notional.</p>\n";
+    if (!live_map.empty())
+        html += "<h2 id=\"live-map-title\" class=\"screen\">Map</h2>\n<p class=\"note screen\">Drag to pan, scroll or pinch to zoom, switch layers on and off "
+                "at the top right, click a feature for its figures. The map below is the same for print.</p>\n" + live_map;
     html += "<div id=\"map\">" + map_svg + "</div>\n";
     if (!altitude_maps.empty()) {
         html += "<h2 id=\"altitude-maps\">Coverage by target altitude</h2>\n<p class=\"note\">One map per target altitude: the coverage at it, and each "

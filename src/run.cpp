@@ -603,7 +603,39 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             o.svg_id_prefix = "dza-map-proposed-";
             proposed_svg = render_map_svg(compose_map(c), o);
         }
-        staging.write_text("report.html", report_html(results, maps.map.title, scenario.file.filename().string(), svg, small, proposed_svg));
+        // The interactive map: the layers written, at the lowest target altitude, in drawing order.
+        std::optional<double> lowest_m;
+        if (results.coverage)
+            for (const CoverageResult* r : results.coverage->all())
+                if (r->altitude_m && (!lowest_m || *r->altitude_m < *lowest_m)) lowest_m = r->altitude_m;
+        struct LiveSpec {
+            const char* name;
+            const char* title;
+            bool visible;
+        };
+        static const LiveSpec live_specs[] = {
+            {"neighbours", "Neighbouring countries", true},   {"regions", "Regions", true},
+            {"coverage_regions", "Regions by covered share", false}, {"standoff_band", "Stand-off band", true},
+            {"eligible_zones", "Eligible for basing", true},  {"basing_areas", "Basing areas", true},
+            {"maritime_zone", "Maritime zone", true},        {"coverage", "Coverage", true},
+            {"redundancy", "Covered twice or more", false},  {"gaps", "Coverage gaps", false},
+            {"line", "Cease-fire line", true},               {"line_gaps", "Uncovered stretches of the line", true},
+            {"line_altitude", "Lowest altitude seen along the line", false}, {"distances", "Distances to the line", false},
+            {"proposed_coverage", "Proposed plan: coverage", false}, {"proposed_reaches", "Proposed sites: reaches", false},
+            {"deployments", "Deployments", true},            {"proposed_sites", "Proposed sites", true},
+        };
+        std::vector<LiveLayer> live;
+        for (const LiveSpec& spec : live_specs)
+            for (const Output* o : written) {
+                if (o->layer.name != spec.name) continue;
+                Layer styled = styled_copy(o->layer, o->kind, o->title);
+                if (lowest_m && styled.field_index("altitude_m")) styled = features_at_altitude(styled, *lowest_m);
+                std::string title = spec.title;
+                if (lowest_m && o->layer.field_index("altitude_m")) title += fmt::format(" (at {:g} m)", *lowest_m);
+                live.push_back({title, std::move(styled), spec.visible});
+            }
+        staging.write_text("report.html",
+                           report_html(results, maps.map.title, scenario.file.filename().string(), svg, small, proposed_svg, live_map_html(live)));
         result.files.push_back("report.html");
     });
 

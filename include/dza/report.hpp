@@ -218,6 +218,20 @@ nlohmann::ordered_json results_json(const RunResults& results);
 // summary.json's "methods": {"<analysis>": {"method", "max_error_m"}}, in the same order.
 nlohmann::ordered_json methods_json(const RunResults& results);
 
+// A layer of report.html's interactive map: its styled copy (styled_copy: the simplestyle columns
+// give its colours), its title in the layer control, and whether it shows at first.
+struct LiveLayer {
+    std::string title;
+    Layer layer;
+    bool visible = true;
+};
+
+// The interactive map of report.html (id live-map): the layers as GeoJSON inside the page, drawn by
+// Leaflet (Debian's libjs-leaflet, inlined: nothing is fetched), pan and zoom, a control to switch
+// each layer on and off, and each feature's figures in a pop-up on click. Coordinates are rounded
+// to 5 decimals (about 1 m). Empty when there are no layers.
+std::string live_map_html(const std::vector<LiveLayer>& layers);
+
 // report.html: one self-contained page with the map (`map_svg`), the small maps of the coverage
 // at each target altitude (`altitude_maps`, side by side under "Coverage by target altitude"),
 // and a table per result. Ids: map, altitude-maps, map-altitude-<metres> (one per small map, e.g.
@@ -225,7 +239,8 @@ nlohmann::ordered_json methods_json(const RunResults& results);
 // coverage-table, line-coverage, line-gaps-table, zones, zones-table, optimize (the proposed plan:
 // optimize-table beside the plan as given, optimize-sites, and its map, map-proposed from
 // `proposed_map_svg`), methods.
+// With `live_map` (live_map_html), the interactive map comes first and the static map is kept for print.
 std::string report_html(const RunResults& results, const std::string& title, const std::string& scenario_file_name, const std::string& map_svg,
-                        const std::vector<AltitudeMap>& altitude_maps = {}, const std::string& proposed_map_svg = {});
+                        const std::vector<AltitudeMap>& altitude_maps = {}, const std::string& proposed_map_svg = {}, const std::string& live_map = {});
 
 }  // namespace dza
