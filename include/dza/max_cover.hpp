@@ -39,18 +39,30 @@
 // objective's units (fixed_objective included): the least of the weight of every piece some
 // choice can make count, for depth 1 the greedy bound f(S) + the `sites` largest gains over the
 // answer S (the objective is submodular), a Lagrangian bound (the cover rows relaxed with prices
-// u >= 0: sum max(0, w_i - need_i u_i) + the `sites` largest sums of u over a candidate's pieces,
-// a fixed number of subgradient steps, at most 300), and CBC's best possible value when it ran.
-// The answer is optimal when the bound equals the objective to 1e-9 of the total weight. With a
-// target, the bound is the first of these, and `optimal` means the count is proven least
-// (min_sites_bound == chosen.size()), or, when the target is not reached, that no choice does.
+// u >= 0: L(u) = sum max(0, w_i - need_i u_i) + the `sites` largest reduced profits c_j, the sum
+// of u over candidate j's pieces; subgradient steps, Polyak's towards the greedy value, their
+// number fixed by the program's size: 3e9 / nonzeros, between 50 and 1,000), and CBC's best
+// possible value when it ran. The answer is optimal when the bound equals the objective to 1e-9
+// of the total weight. With a target, the bound is the first of these, and `optimal` means the
+// count is proven least (min_sites_bound == chosen.size()), or, when the target is not reached,
+// that no choice does.
+//
+// The reduction (maximising, before the program; `reduce`). With the multipliers u giving the
+// least L, a choice holding candidate j is worth at most UB_j = fixed_objective + L(u) - c_(sites)
+// + c_j, c_(sites) the `sites`-th largest reduced profit (j replaces the last of the relaxation's
+// picks; every c >= 0). This holds with conflicts (relaxed outright) and any depth (y in [0, 1]
+// relaxes y binary). A candidate with UB_j below the greedy answer by more than 1e-9 of the total
+// weight cannot be in a better choice, so it is left out of the program (the answer's own are
+// always kept); rows no kept candidates can make count are left out, and rows alike are merged
+// again. The bound then is the larger of the reduced program's bound and the largest UB_j left
+// out (below the answer): every better choice lies in the reduced program.
 //
 // The time limit. CBC checks it during its search, not while it solves the first linear
 // relaxation, which grows faster than the program: about 1 s at 0.25 million nonzeros, 20 s at
-// 2.3 million, many minutes at 10 million (10,000 candidates each covering 1,000 of 30,000
-// distinct pieces). So CBC is not run on programs of more than a million nonzeros (counted after
-// merging: twice the candidate-row pairs plus the rows); there the answer is greedy's and swaps',
-// with the Lagrangian bound (on that 10-million case: 0.07% from the answer in 2.5 s).
+// 0.9 to 2.3 million, many minutes at 10 million. So CBC is not run on programs (after the
+// reduction) of more than a million nonzeros, nor of more than 0.25 million per second of the
+// time limit (counted after merging: twice the candidate-row pairs plus the rows); there the
+// answer is greedy's and swaps', with the Lagrangian bound.
 //
 // Determinism. Ties go to the lowest candidate index; CBC runs on one thread (and one solve at a
 // time in the process: CBC 2.10's driver keeps state in statics). The same problem gives the same
@@ -76,6 +88,7 @@ struct MaxCoverProblem {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> conflicts;  // candidate pairs that cannot both be chosen
     double time_limit_s = 60;                        // for the integer program (the greedy pass is not limited); 0: no program
     bool exact = true;                               // false: the greedy answer and swaps only
+    bool reduce = true;                              // the Lagrangian reduction before the program (false: every candidate; for checks)
 };
 
 struct MaxCoverSolution {
@@ -96,11 +109,15 @@ struct MaxCoverSolution {
     // "greedy and swaps" (CBC not run: exact false, or the greedy answer proven already),
     // "greedy and swaps, then CBC: optimal", "greedy and swaps, then CBC: stopped at the time limit",
     // "greedy and swaps, then CBC: abandoned" (CBC gave up; the greedy answer stands),
-    // "greedy and swaps; CBC not run: the program is too large" (see the time limit above)
+    // "greedy and swaps; CBC not run: the program is too large" (see the time limit above);
+    // after a reduction that left candidates out, "greedy and swaps, Lagrangian reduction to K of
+    // N candidates" comes first (N: those covering a piece), e.g. "greedy and swaps, Lagrangian
+    // reduction to 37 of 10000 candidates, then CBC: optimal", or alone when no kept candidate
+    // can add to the answer (then proven optimal).
     std::string method;
     double greedy_s = 0;            // wall time of the greedy pass and swaps
     double solve_s = 0;             // wall time in all
-    std::size_t program_rows = 0;   // pieces in the integer program after merging
+    std::size_t program_rows = 0;   // pieces in the integer program after merging (and the reduction, when it left candidates out)
 };
 
 // The weight that counts (see above) for a choice of candidates (any order, no repeats).

@@ -20,13 +20,23 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // CBC's first linear relaxation ignores the time limit and grows faster than its size: about 1 s
-// at 0.25 million nonzeros, 20 s at 2.3 million, many minutes at 10 million. Larger programs are
-// left to greedy, swaps and the Lagrangian bound.
+// at 0.25 million nonzeros, 20 s at 0.9 to 2.3 million, many minutes at 10 million. Larger
+// programs (after the Lagrangian reduction) are left to greedy, swaps and the Lagrangian bound;
+// with a short time limit, programs of more than 0.25 million nonzeros per second of it too.
 constexpr std::size_t max_program_nonzeros = 1'000'000;
+constexpr double program_nonzeros_per_s = 250'000;
+
+std::size_t program_nonzero_limit(double time_limit_s) {
+    return static_cast<std::size_t>(std::min(static_cast<double>(max_program_nonzeros), program_nonzeros_per_s * time_limit_s));
+}
 
 // Swap rounds stop after this many element visits in all (deterministic, unlike a clock): about
 // a second or two of work on one core.
 constexpr double swap_work_budget = 1.5e9;
+
+// Subgradient steps for the Lagrangian bound: this many element visits in all, divided by the
+// program's nonzeros, between 50 and 1,000 steps.
+constexpr double lagrangian_work = 3e9;
 
 // ---------------------------------------------------------------------------------------------
 // Validation
@@ -208,6 +218,67 @@ Reduced reduce(const MaxCoverProblem& problem) {
         list.erase(std::unique(list.begin(), list.end()), list.end());
     }
     return red;
+}
+
+// The same rows restricted to the candidates kept (the others cover no row): rows the kept
+// candidates cannot make count are left out, and rows that became alike are merged again.
+// Candidate indices and conflicts are unchanged.
+Reduced restrict_to(const Reduced& red, const std::vector<char>& keep) {
+    Reduced sub;
+    sub.candidates = red.candidates;
+    sub.conflicts = red.conflicts;
+    sub.fixed_objective = red.fixed_objective;
+    sub.total_weight = red.total_weight;
+    constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    std::unordered_map<std::uint64_t, std::uint32_t> first_row;  // hash -> first new row with it
+    std::vector<std::uint32_t> next_row;                          // new rows sharing a hash, chained
+    std::vector<std::uint32_t> list;
+    sub.row_start.push_back(0);
+    for (std::size_t r = 0; r < red.rows(); ++r) {
+        list.clear();
+        for (std::size_t t = red.row_start[r]; t < red.row_start[r + 1]; ++t)
+            if (keep[red.row_cand[t]]) list.push_back(red.row_cand[t]);
+        if (list.size() < red.need[r]) continue;
+        std::uint64_t h = mix(0x243f6a8885a308d3ULL, red.need[r]);
+        for (std::uint32_t j : list) h = mix(h, j);
+        auto it = first_row.find(h);
+        std::uint32_t row = none;
+        if (it != first_row.end())
+            for (std::uint32_t q = it->second; q != none; q = next_row[q])
+                if (sub.need[q] == red.need[r] && sub.row_start[q + 1] - sub.row_start[q] == list.size() &&
+                    std::equal(list.begin(), list.end(), sub.row_cand.begin() + static_cast<std::ptrdiff_t>(sub.row_start[q]))) {
+                    row = q;
+                    break;
+                }
+        if (row != none) {
+            sub.weight[row] += red.weight[r];
+            continue;
+        }
+        row = static_cast<std::uint32_t>(sub.weight.size());
+        sub.weight.push_back(red.weight[r]);
+        sub.need.push_back(red.need[r]);
+        sub.row_cand.insert(sub.row_cand.end(), list.begin(), list.end());
+        sub.row_start.push_back(sub.row_cand.size());
+        if (it == first_row.end()) {
+            first_row.emplace(h, row);
+            next_row.push_back(none);
+        } else {
+            next_row.push_back(it->second);
+            it->second = row;
+        }
+    }
+    for (double w : sub.weight) sub.row_weight += w;
+    const std::size_t rows = sub.rows();
+    const std::size_t m = sub.candidates;
+    sub.cand_start.assign(m + 1, 0);
+    for (std::uint32_t j : sub.row_cand) ++sub.cand_start[j + 1];
+    for (std::size_t j = 0; j < m; ++j) sub.cand_start[j + 1] += sub.cand_start[j];
+    sub.cand_row.resize(sub.row_cand.size());
+    std::vector<std::size_t> fill(sub.cand_start.begin(), sub.cand_start.end() - 1);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t t = sub.row_start[r]; t < sub.row_start[r + 1]; ++t)
+            sub.cand_row[fill[sub.row_cand[t]]++] = static_cast<std::uint32_t>(r);
+    return sub;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,16 +534,25 @@ void drop_redundant(Cover& cover, std::vector<std::uint32_t>& chosen, double kee
 // (and the conflicts outright) leaves a problem solved by inspection:
 //     L(u) = sum_r max(0, w_r - need_r u_r) + the `sites` largest of c_j = sum_{r covered by j} u_r,
 // an upper bound on every feasible choice for every u >= 0; subgradient steps (Polyak's, towards
-// the greedy value) lower it towards the linear relaxation's value. A fixed number of steps,
-// so the bound does not depend on the clock.
+// the greedy value, the step halved after 5 steps without a better bound) lower it towards the
+// linear relaxation's value. A number of steps fixed by the program's size (at most 1,000, fewer
+// when the program is large), so the bound does not depend on the clock. The multipliers giving
+// the least L are kept, with their reduced profits c_j, for the reduction below.
 
-double lagrangian_bound(const Reduced& red, std::size_t sites, double known) {
+struct Lagrangian {
+    double bound = 0;           // the least L(u) found (rows' value, without the fixed)
+    std::vector<double> price;  // c_j at that u
+};
+
+Lagrangian lagrangian_bound(const Reduced& red, std::size_t sites, double known) {
     const std::size_t rows = red.rows();
     const std::size_t m = red.candidates;
-    if (rows == 0) return 0;
+    Lagrangian result;
+    result.price.assign(m, 0);
+    if (rows == 0) return result;
     const std::size_t k = std::min(sites, m);
     const double nnz = static_cast<double>(std::max<std::size_t>(red.cand_row.size(), 1));
-    const int steps = static_cast<int>(std::clamp(2e9 / (2 * nnz), 20.0, 300.0));
+    const int steps = static_cast<int>(std::clamp(lagrangian_work / nnz, 50.0, 1000.0));
     std::vector<double> u(rows), c(m), g(rows);
     std::vector<std::uint32_t> order(m), cover_count(rows);
     for (std::size_t r = 0; r < rows; ++r) u[r] = 0.9 * red.weight[r] / red.need[r];
@@ -499,6 +579,7 @@ double lagrangian_bound(const Reduced& red, std::size_t sites, double known) {
         }
         if (value < best) {
             best = value;
+            result.price = c;
             since_better = 0;
         } else if (++since_better >= 5) {
             theta /= 2;
@@ -511,11 +592,12 @@ double lagrangian_bound(const Reduced& red, std::size_t sites, double known) {
             g[r] = red.need[r] * y - cover_count[r];
             norm += g[r] * g[r];
         }
-        if (norm == 0 || value - known <= 0) break;
+        if (norm == 0 || value - known <= 0 || theta < 1e-6) break;
         const double t = theta * (value - known) / norm;
         for (std::size_t r = 0; r < rows; ++r) u[r] = std::max(0.0, u[r] + t * g[r]);
     }
-    return best * (1 + 1e-12);  // rounding in the sums
+    result.bound = best * (1 + 1e-12);  // rounding in the sums
+    return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -785,7 +867,7 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         bool proven = reached ? least >= chosen.size() : problem.conflicts.empty();
         solution.method = "greedy and swaps";
         const std::size_t nonzeros = 2 * red.cand_row.size() + red.rows();
-        if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0 && nonzeros > max_program_nonzeros) {
+        if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0 && nonzeros > program_nonzero_limit(problem.time_limit_s)) {
             solution.method = "greedy and swaps; CBC not run: the program is too large";
         } else if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0) {
             const ProgramResult program = solve_program(red, reached ? chosen : std::vector<std::uint32_t>{}, 0, needed, problem.time_limit_s);
@@ -838,31 +920,76 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         for (std::size_t t = 0; t < k; ++t) sum += gains[t];
         bound = std::min(bound, sum);
     }
-    if (problem.sites > 0 && red.rows() > 0 && bound - solution.greedy_objective > tolerance)
-        bound = std::min(bound, red.fixed_objective + lagrangian_bound(red, problem.sites, cover.value()));
-    else if (problem.sites == 0)
+    Lagrangian lagrangian;
+    if (problem.sites > 0 && red.rows() > 0 && bound - solution.greedy_objective > tolerance) {
+        lagrangian = lagrangian_bound(red, problem.sites, cover.value());
+        bound = std::min(bound, red.fixed_objective + lagrangian.bound);
+    } else if (problem.sites == 0) {
         bound = red.fixed_objective;
+    }
     check_cancel(callbacks, 0.4);
     double objective = solution.greedy_objective;
     solution.method = "greedy and swaps";
-    const std::size_t nonzeros = 2 * red.cand_row.size() + red.rows();
-    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance &&
-        nonzeros > max_program_nonzeros) {
-        solution.method = "greedy and swaps; CBC not run: the program is too large";
-    } else if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
-        const ProgramResult program = solve_program(red, chosen, problem.sites, std::nullopt, problem.time_limit_s);
-        solution.method = std::string("greedy and swaps, then CBC: ") +
-                          (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
-        if (program.chosen && feasible(problem, *program.chosen, problem.sites)) {
-            const double value = max_cover_objective(problem, *program.chosen);
-            if (value > objective) {
-                chosen = *program.chosen;
-                objective = value;
-                cover.reset(chosen);
-                drop_redundant(cover, chosen, cover.value());
+    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
+        // The Lagrangian reduction: with the best multipliers, a choice holding candidate j is
+        // worth at most UB_j = fixed + L - c_(sites) + c_j (j instead of the last of the `sites`
+        // largest reduced profits; every c >= 0). Candidates whose UB_j falls short of the answer
+        // by more than 1e-9 of the total weight cannot be in a better choice and are left out of
+        // the program; the bound on the full problem is then the larger of the program's bound
+        // and the largest UB_j left out (below the answer).
+        const Reduced* program_red = &red;
+        Reduced sub;
+        std::size_t kept = 0, useful = 0;
+        double dropped_bound = -std::numeric_limits<double>::infinity();
+        if (problem.reduce && !lagrangian.price.empty() && red.candidates > problem.sites) {
+            std::vector<double> sorted = lagrangian.price;
+            const std::size_t k = problem.sites;
+            std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k - 1), sorted.end(), std::greater<>());
+            const double kth = sorted[k - 1];
+            const double limit = objective - tolerance;
+            std::vector<char> keep(red.candidates, 0);
+            for (std::uint32_t j = 0; j < red.candidates; ++j) {
+                if (red.covered_rows(j) == 0) continue;
+                ++useful;
+                const double ub = red.fixed_objective + lagrangian.bound - kth + lagrangian.price[j];
+                if (cover.chosen(j) || ub >= limit) {
+                    keep[j] = 1;
+                    ++kept;
+                } else {
+                    dropped_bound = std::max(dropped_bound, ub);
+                }
+            }
+            if (kept < useful) {
+                sub = restrict_to(red, keep);
+                program_red = &sub;
+                solution.program_rows = sub.rows();
             }
         }
-        if (program.bound) bound = std::min(bound, red.fixed_objective + *program.bound * red.row_weight);
+        const std::string reduction =
+            program_red == &red ? std::string() : fmt::format(", Lagrangian reduction to {} of {} candidates", kept, useful);
+        const std::size_t nonzeros = 2 * program_red->cand_row.size() + program_red->rows();
+        if (program_red->rows() == 0) {
+            // No kept candidate can add to the answer: it is optimal.
+            bound = std::min(bound, std::max(dropped_bound, objective));
+            solution.method = "greedy and swaps" + reduction;
+        } else if (nonzeros > program_nonzero_limit(problem.time_limit_s)) {
+            solution.method = "greedy and swaps" + reduction + "; CBC not run: the program is too large";
+        } else {
+            const ProgramResult program = solve_program(*program_red, chosen, problem.sites, std::nullopt, problem.time_limit_s);
+            solution.method = "greedy and swaps" + reduction + ", then CBC: " +
+                              (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
+            if (program.chosen && feasible(problem, *program.chosen, problem.sites)) {
+                const double value = max_cover_objective(problem, *program.chosen);
+                if (value > objective) {
+                    chosen = *program.chosen;
+                    objective = value;
+                    cover.reset(chosen);
+                    drop_redundant(cover, chosen, cover.value());
+                }
+            }
+            if (program.bound)
+                bound = std::min(bound, std::max(dropped_bound, red.fixed_objective + *program.bound * program_red->row_weight));
+        }
     }
     check_cancel(callbacks, 0.9);
     order_by_gain(red, chosen, solution);
