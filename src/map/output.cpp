@@ -133,9 +133,9 @@ void prefix_ids(std::string& svg, const std::string& prefix) {
     replace_all(svg, "href=\"#", "href=\"#" + prefix);
 }
 
-// A number for SVG: two decimals at most, no trailing zeros.
-std::string svg_number(double v) {
-    std::string r = fmt::format("{:.2f}", v);
+// A number for SVG: `decimals` at most (two: a hundredth of a pixel), no trailing zeros.
+std::string svg_number(double v, int decimals = 2) {
+    std::string r = fmt::format("{:.{}f}", v, decimals);
     while (r.back() == '0') r.pop_back();
     if (r.back() == '.') r.pop_back();
     return r == "-0" ? "0" : r;
@@ -152,8 +152,8 @@ std::string svg_text(const TextItem& t) {
     std::string out = fmt::format("<text x=\"{}\" y=\"{}\"", svg_number(t.x_px), svg_number(t.y_px));
     const cairo_matrix_t& m = t.matrix;
     if (m.xx != 1 || m.yx != 0 || m.xy != 0 || m.yy != 1 || m.x0 != 0 || m.y0 != 0)
-        out += fmt::format(" transform=\"matrix({} {} {} {} {} {})\"", fmt::format("{:.6g}", m.xx), fmt::format("{:.6g}", m.yx), fmt::format("{:.6g}", m.xy),
-                           fmt::format("{:.6g}", m.yy), svg_number(m.x0), svg_number(m.y0));
+        out += fmt::format(" transform=\"matrix({} {} {} {} {} {})\"", svg_number(m.xx, 6), svg_number(m.yx, 6), svg_number(m.xy, 6), svg_number(m.yy, 6),
+                           svg_number(m.x0), svg_number(m.y0));
     out += fmt::format(" font-family=\"DejaVu Sans, Verdana, sans-serif\" font-size=\"{}\"", svg_number(t.font.size_px));
     if (t.font.bold) out += " font-weight=\"bold\"";
     if (t.font.italic) out += " font-style=\"italic\"";
