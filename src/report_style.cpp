@@ -241,11 +241,37 @@ Layer styled_copy(const Layer& layer, LayerKind kind, const FeatureTitle& title)
     return out;
 }
 
+namespace {
+
+// A map layer's id: its group in an SVG is "layer-" and this.
+const char* map_layer_id(LayerKind kind) {
+    switch (kind) {
+        case LayerKind::Neighbours: return "neighbours";
+        case LayerKind::Regions: return "regions";
+        case LayerKind::OtherSide: return "other-side";
+        case LayerKind::Coverage: return "coverage";
+        case LayerKind::Redundancy: return "redundancy";
+        case LayerKind::Gaps: return "gaps";
+        case LayerKind::Eligible: return "eligible";
+        case LayerKind::StandoffBand: return "standoff-band";
+        case LayerKind::MaritimeZone: return "maritime-zone";
+        case LayerKind::BasingAreas: return "basing-areas";
+        case LayerKind::Reach: return "reach";
+        case LayerKind::LineGaps: return "line-gaps";
+        case LayerKind::Line: return "line";
+        case LayerKind::Deployments: return "deployments";
+        default: return "";
+    }
+}
+
+}  // namespace
+
 std::vector<MapLayer> compose_map(const MapContent& c) {
     std::vector<MapLayer> layers;
     const auto add = [&](const Layer* layer, LayerKind kind, std::string title) -> MapLayer* {
         if (!layer || layer->features.empty()) return nullptr;
         MapLayer l;
+        l.id = map_layer_id(kind);
         l.title = std::move(title);
         l.layer = layer;
         l.style = layer_style(kind);

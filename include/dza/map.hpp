@@ -1,6 +1,6 @@
 #pragma once
-// Maps of layers for reports and slides: drawn with cairo, as SVG (for inline use in HTML or a
-// file) or PNG, in a conformal projection fitted to the area shown.
+// Maps of layers for reports, slides and print: drawn with cairo, as SVG (for inline use in HTML or
+// a file), PDF or PNG, in a conformal projection fitted to the area shown.
 //
 // Projection. A Lambert conformal conic on the WGS84 ellipsoid (PROJ), centred on the middle of
 // the map's extent, with standard parallels at 1/6 and 5/6 of its latitude span: shapes and
@@ -15,7 +15,18 @@
 // centre, a north arrow along the projected meridian at the centre, and a credit line.
 //
 // Output is deterministic: the same layers and options give the same bytes (a fixed font,
-// "DejaVu Sans", no timestamps; text is drawn as outlines, so the SVG needs no fonts).
+// "DejaVu Sans", no timestamps).
+//
+// Sizes. A map is width_px x height_px CSS pixels (1/96 inch): the SVG's size, the PDF's page
+// (3/4 point a pixel) and, at the default 96 dpi, the PNG's. A PNG at another resolution gets
+// dpi/96 times as many pixels and the same layout, and records its dpi (pHYs), so all three print
+// at the same size.
+//
+// Editing. Text stays text: the PDF embeds subsets of DejaVu Sans (text can be searched and
+// copied); the SVG has <text> elements ("DejaVu Sans", its halo a white stroke painted first) and
+// one <g id> a part of the map, in drawing order: background, layer-<id> for each layer,
+// graticule, labels, graticule-labels, frame, legend, scale-bar, title, credit (ids prefixed by
+// MapOptions::svg_id_prefix), for Inkscape or a slide program to move, hide or restyle.
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +98,7 @@ struct MapLabelStyle {
 };
 
 struct MapLayer {
+    std::string id;                // the SVG group's id is "layer-" and this (e.g. "regions"); "" for one from the title
     std::string title;             // legend entry; "" keeps the layer out of the legend
     const Layer* layer = nullptr;  // features in WGS84 lon/lat (points, lines, polygons)
     MapStyle style;
@@ -119,11 +131,14 @@ struct MapOptions {
     // > 0: sizes in pixels (text, lines, markers) scale by this instead of by the image size
     // (0.25 to 4), e.g. for small maps shown side by side whose text must stay readable.
     double ui_scale = 0;
+    // PNG only: dots per inch (24 to 1200). The image gets dpi/96 times width_px x height_px pixels
+    // (at most 10000 each) with the same layout, and a pHYs chunk that records the resolution.
+    int dpi = 96;
 };
 
-enum class MapFormat { Png, Svg };
+enum class MapFormat { Png, Svg, Pdf };
 
-// The format for a path's extension (.png, .svg, any case); UsageError for another.
+// The format for a path's extension (.png, .svg, .pdf, any case); UsageError for another.
 MapFormat map_format_for_path(const std::string& path);
 // Checks before any work that a map can be written to `path` (known extension, existing writable folder).
 void check_map_output_path(const std::string& path);
@@ -132,9 +147,15 @@ void check_map_output_path(const std::string& path);
 // <title> and a <desc> that says in words what the map shows (legend entries, scale bar,
 // projection). UsageError for bad options, colours or fields, DataError for a failed drawing.
 std::string render_map_svg(const std::vector<MapLayer>& layers, const MapOptions& options);
-// PNG file bytes (8-bit RGB, width_px x height_px).
+// PNG file bytes (8-bit RGB, width_px x height_px times dpi/96, rounded), with a pHYs chunk of the dpi.
 std::string render_map_png(const std::vector<MapLayer>& layers, const MapOptions& options);
-// Writes .png or .svg by the extension, atomically: drawn in full, written next to the target,
+// PDF file bytes: one page of width_px x height_px at 96 px an inch (0.75 pt a pixel), vector, text
+// as text with embedded font subsets; no creation date, so the same map gives the same bytes.
+std::string render_map_pdf(const std::vector<MapLayer>& layers, const MapOptions& options);
+// The PNG's width and height in pixels for the options' size and dpi; UsageError for a dpi out of
+// range or a side over 10000 pixels.
+std::pair<int, int> map_png_size_px(const MapOptions& options);
+// Writes .png, .svg or .pdf by the extension, atomically: drawn in full, written next to the target,
 // then renamed into place. UsageError for another extension or an unwritable folder.
 void render_map_file(const std::vector<MapLayer>& layers, const MapOptions& options, const std::string& path);
 

@@ -19,9 +19,22 @@ namespace dza::cli {
 void MapCommand::setup(CLI::App& app) {
     inputs_.add_scenario(app);
     for (const char* role : {"regions", "neighbours", "line", "occupied", "basing_areas", "deployments", "maritime_zone"}) inputs_.add_scenario_layer(role);
-    app.add_option("-o,--output", output_, "the map: .png or .svg")->type_name("FILE")->required();
-    app.add_option("--width", width_px_, "image width in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
-    app.add_option("--height", height_px_, "image height in pixels")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
+    app.add_option("-o,--output", output_,
+                   "the map: .png (an image for slides), .svg (vector; text as <text>, one <g id> a layer, for Inkscape or a slide program) or .pdf "
+                   "(vector, one page, text as text, for print)")
+        ->type_name("FILE")
+        ->required();
+    app.add_option("--width", width_px_, "map width in pixels (CSS pixels, 1/96 inch: the SVG's width; the PDF page's at 0.75 pt a pixel)")
+        ->type_name("PX")
+        ->capture_default_str()
+        ->check(CLI::Range(200, 10000));
+    app.add_option("--height", height_px_, "map height in pixels, as --width")->type_name("PX")->capture_default_str()->check(CLI::Range(200, 10000));
+    app.add_option("--dpi", dpi_,
+                   "PNG only: resolution in dots per inch, recorded in the file; the PNG gets dpi/96 times --width x --height pixels with the same "
+                   "layout, so it prints at the size of the PDF (e.g. --dpi 300 for print: 3750 x 2813 pixels at the default size)")
+        ->type_name("N")
+        ->capture_default_str()
+        ->check(CLI::Range(24, 1200));
     app.add_option("--title", title_, "title above the map (default: the scenario's name)")->type_name("TEXT");
     app.add_option("--altitude", altitude_text_,
                    "target altitude the reaches are drawn at, to each sensor's radar horizon, e.g. 300m (default: the scenario's lowest altitude, if any; "
@@ -31,7 +44,19 @@ void MapCommand::setup(CLI::App& app) {
 
 void MapCommand::validate() {
     inputs_.validate();
-    map_format_for_path(output_);
+    const MapFormat format = map_format_for_path(output_);
+    if (dpi_ != 96 && format != MapFormat::Png)
+        throw UsageError(fmt::format("--dpi {} sets a PNG's resolution; \"{}\" is vector: drop --dpi or write .png", dpi_, output_));
+    if (format == MapFormat::Png) {
+        MapOptions size;
+        size.width_px = width_px_, size.height_px = height_px_, size.dpi = dpi_;
+        try {
+            map_png_size_px(size);
+        } catch (const UsageError&) {
+            throw UsageError(fmt::format("--dpi {} with {} x {} px makes a PNG over 10000 pixels on a side; lower --dpi, --width or --height", dpi_,
+                                         width_px_, height_px_));
+        }
+    }
     altitude_m_.reset();
     if (!altitude_text_.empty()) {
         const std::vector<double> altitudes_m = parse_altitude_list_m(altitude_text_, "--altitude");
@@ -94,7 +119,9 @@ ExitCode MapCommand::run(Io& io) {
     content.reach_systems = p.systems && !p.systems->empty();
     content.reach_altitude_m = altitude_m;
     content.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
-    render_map_file(compose_map(content), map_options(content, width_px_, height_px_), output_);
+    MapOptions options = map_options(content, width_px_, height_px_);
+    options.dpi = dpi_;
+    render_map_file(compose_map(content), options, output_);
     return ExitCode::Ok;
 }
 

@@ -1,5 +1,6 @@
 // Drawing the layers, and the whole map in order.
 #include <algorithm>
+#include <cctype>
 
 #include "map/renderer.hpp"
 
@@ -114,12 +115,34 @@ void Renderer::draw_layer(cairo_t* cr, const DrawnLayer& layer) const {
     cairo_set_dash(cr, nullptr, 0, 0);
 }
 
-void Renderer::draw(cairo_t* cr) {
-    std::unique_ptr<cairo_font_options_t, FontOptionsDeleter> fo(cairo_font_options_create());
-    cairo_font_options_set_hint_metrics(fo.get(), CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo.get(), CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_antialias(fo.get(), CAIRO_ANTIALIAS_GRAY);
-    cairo_set_font_options(cr, fo.get());
+std::vector<std::string> Renderer::layer_group_ids() const {
+    // Lower-case letters and digits, other runs as one '-'.
+    auto slug = [](const std::string& text) {
+        std::string out;
+        for (const unsigned char c : text) {
+            if (std::isalnum(c) && c < 128) out += static_cast<char>(std::tolower(c));
+            else if (!out.empty() && out.back() != '-') out += '-';
+        }
+        while (!out.empty() && out.back() == '-') out.pop_back();
+        return out;
+    };
+    std::vector<std::string> ids;
+    for (const auto& layer : drawn_) {
+        std::string base = slug(layer.source->id);
+        if (base.empty()) base = slug(layer.source->title);
+        if (base.empty()) base = fmt::format("{}", ids.size() + 1);
+        base = "layer-" + base;
+        std::string id = base;
+        for (int n = 2; std::find(ids.begin(), ids.end(), id) != ids.end(); ++n) id = fmt::format("{}-{}", base, n);
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+void Renderer::draw(Canvas& canvas) {
+    canvas_ = &canvas;
+    cairo_t* cr = canvas.context();
+    set_text_options(cr);
 
     layout(cr);
     project_layers();
@@ -133,28 +156,54 @@ void Renderer::draw(cairo_t* cr) {
     }
     place_legend();
 
+    // One group a part of the map, in drawing order (an SVG's <g id>s, for editing).
+    const std::optional<PixelRect> whole, in_frame = frame_;
+    cr = canvas.begin_group("background", whole);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
-    cairo_save(cr);
     cairo_new_path(cr);
     cairo_rectangle(cr, frame_.x_px, frame_.y_px, frame_.width_px, frame_.height_px);
-    cairo_clip(cr);
     set_color(cr, parse_color(options_.background, "background"));
-    cairo_paint(cr);
-    for (const auto& layer : drawn_) draw_layer(cr, layer);
-    if (options_.graticule) draw_graticule_lines(cr);
-    draw_labels(cr);
-    if (options_.graticule) draw_graticule_labels(cr);
-    cairo_restore(cr);
+    cairo_fill(cr);
+    canvas.end_group();
+    const std::vector<std::string> ids = layer_group_ids();
+    for (std::size_t i = 0; i < drawn_.size(); ++i) {
+        draw_layer(canvas.begin_group(ids[i], in_frame), drawn_[i]);
+        canvas.end_group();
+    }
+    if (options_.graticule) {
+        draw_graticule_lines(canvas.begin_group("graticule", in_frame));
+        canvas.end_group();
+    }
+    draw_labels(canvas.begin_group("labels", in_frame));
+    canvas.end_group();
+    if (options_.graticule) {
+        draw_graticule_labels(canvas.begin_group("graticule-labels", in_frame));
+        canvas.end_group();
+    }
 
+    cr = canvas.begin_group("frame", whole);
     cairo_new_path(cr);
     cairo_rectangle(cr, frame_.x_px, frame_.y_px, frame_.width_px, frame_.height_px);
     cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
     cairo_set_line_width(cr, px(1));
     cairo_stroke(cr);
-    draw_legend(cr);
-    draw_scale_and_north(cr);
-    draw_title_and_credit(cr);
+    canvas.end_group();
+    if (!legend_.empty()) {
+        draw_legend(canvas.begin_group("legend", whole));
+        canvas.end_group();
+    }
+    if (options_.scale_bar || options_.north_arrow) {
+        draw_scale_and_north(canvas.begin_group("scale-bar", whole));
+        canvas.end_group();
+    }
+    if (!options_.title.empty() || !options_.subtitle.empty()) {
+        draw_title(canvas.begin_group("title", whole));
+        canvas.end_group();
+    }
+    draw_credit(canvas.begin_group("credit", whole));
+    canvas.end_group();
+    canvas_ = nullptr;
 }
 
 }  // namespace dza::map_detail

@@ -92,6 +92,7 @@ std::optional<std::pair<PixelXY, double>> polygon_anchor(const GEOSGeometry* vis
 void Renderer::validate() {
     if (options_.width_px < 200 || options_.width_px > 10000 || options_.height_px < 200 || options_.height_px > 10000)
         throw UsageError(fmt::format("map: size {} x {} px is out of range (200 to 10000 each)", options_.width_px, options_.height_px));
+    if (options_.dpi < 24 || options_.dpi > 1200) throw UsageError(fmt::format("map: resolution {} dpi is out of range (24 to 1200)", options_.dpi));
     if (!(options_.ui_scale == 0 || (options_.ui_scale >= 0.25 && options_.ui_scale <= 4)))
         throw UsageError(fmt::format("map: size scale {:g} is out of range (0.25 to 4, or 0 to scale with the image)", options_.ui_scale));
     if (!(options_.margin_pct >= 0 && options_.margin_pct <= 40)) throw UsageError(fmt::format("map: margin {}% is out of range (0 to 40)", options_.margin_pct));

@@ -61,7 +61,7 @@ void Renderer::draw_labels(cairo_t* cr) {
                 const PixelRect c{p.x_px - w / 2, p.y_px - h / 2, w, h};
                 if (place(c, false)) chosen = c;
             }
-            if (chosen) draw_text(cr, f.label, chosen->x_px, chosen->y_px + tb.ascent, font, color, halo);
+            if (chosen) put_text(cr, f.label, chosen->x_px, chosen->y_px + tb.ascent, font, color, halo);
         }
     }
 }
@@ -121,7 +121,7 @@ void Renderer::draw_graticule_labels(cairo_t* cr) {
             const PixelRect r = g.meridian ? PixelRect{p->x_px - tb.width / 2, first ? at - px(3) - tb.height() : at + px(3), tb.width, tb.height()}
                                            : PixelRect{first ? at + px(3) : at - px(3) - tb.width, p->y_px - tb.height() / 2, tb.width, tb.height()};
             if (place(r, false)) {
-                draw_text(cr, text, r.x_px, r.y_px + tb.ascent, font, color, px(3));
+                put_text(cr, text, r.x_px, r.y_px + tb.ascent, font, color, px(3));
                 break;
             }
         }

@@ -91,7 +91,7 @@ void Renderer::place_legend() {
     }
 }
 
-void Renderer::draw_legend(cairo_t* cr) const {
+void Renderer::draw_legend(cairo_t* cr) {
     if (legend_.empty()) return;
     panel(cr, legend_rect_, ui_);
     const double pad = px(10), row = px(19), sym_w = px(26), sym_h = px(13), indent = px(12);
@@ -103,7 +103,7 @@ void Renderer::draw_legend(cairo_t* cr) const {
         const double mid = y + row / 2;
         if (e.heading) {
             const TextBox tb = measure(cr, e.text, heading);
-            draw_text(cr, e.text, x, mid + tb.ascent / 2, heading, text_color, 0);
+            put_text(cr, e.text, x, mid + tb.ascent / 2, heading, text_color, 0);
             y += row;
             continue;
         }
@@ -125,12 +125,12 @@ void Renderer::draw_legend(cairo_t* cr) const {
         one.features.push_back(std::move(f));
         draw_layer(cr, one);
         const TextBox tb = measure(cr, e.text, font);
-        draw_text(cr, e.text, x + sym_w + px(8), mid + tb.ascent / 2, font, text_color, 0);
+        put_text(cr, e.text, x + sym_w + px(8), mid + tb.ascent / 2, font, text_color, 0);
         y += row;
     }
 }
 
-void Renderer::draw_scale_and_north(cairo_t* cr) const {
+void Renderer::draw_scale_and_north(cairo_t* cr) {
     if (!options_.scale_bar && !options_.north_arrow) return;
     panel(cr, scale_rect_, ui_);
     double x = scale_rect_.x_px + px(10);
@@ -160,7 +160,7 @@ void Renderer::draw_scale_and_north(cairo_t* cr) const {
         cairo_stroke(cr);
         const Font nf{px(11), true};
         const TextBox tb = measure(cr, "N", nf);
-        draw_text(cr, "N", -tb.width / 2, -len - px(3), nf, dark, 0);
+        put_text(cr, "N", -tb.width / 2, -len - px(3), nf, dark, 0);
         cairo_restore(cr);
         x += px(34);
     }
@@ -185,32 +185,36 @@ void Renderer::draw_scale_and_north(cairo_t* cr) const {
         for (const auto& [offset, text] : ticks) {
             const TextBox tb = measure(cr, text, font);
             const double tx = offset == scale_bar_px_ ? x + offset - measure(cr, km(scale_bar_km_), font).width / 2 : x + offset - tb.width / 2;
-            draw_text(cr, text, tx, y - px(5), font, dark, 0);
+            put_text(cr, text, tx, y - px(5), font, dark, 0);
         }
         const Font small{px(9)};
-        draw_text(cr, "scale along the map's centre (geodesic)", x, y + h + px(10), small, {0.35, 0.35, 0.35, 1, false}, 0);
+        put_text(cr, "scale along the map's centre (geodesic)", x, y + h + px(10), small, {0.35, 0.35, 0.35, 1, false}, 0);
     }
 }
 
-void Renderer::draw_title_and_credit(cairo_t* cr) const {
+void Renderer::draw_title(cairo_t* cr) {
     double y = px(10);
     const Rgba dark{0.08, 0.08, 0.08, 1, false}, grey{0.33, 0.33, 0.33, 1, false};
     const double width = frame_.width_px;
     if (!options_.title.empty()) {
         const Font f = fit(cr, options_.title, {px(21), true, false}, width);
         const TextBox tb = measure(cr, options_.title, {px(21), true, false});  // the band keeps its height
-        draw_text(cr, options_.title, frame_.x_px, y + tb.ascent, f, dark, 0);
+        put_text(cr, options_.title, frame_.x_px, y + tb.ascent, f, dark, 0);
         y += tb.height() + px(8);
     }
     if (!options_.subtitle.empty()) {
         const Font f = fit(cr, options_.subtitle, {px(13)}, width);
-        draw_text(cr, options_.subtitle, frame_.x_px, y + measure(cr, options_.subtitle, {px(13)}).ascent, f, grey, 0);
+        put_text(cr, options_.subtitle, frame_.x_px, y + measure(cr, options_.subtitle, {px(13)}).ascent, f, grey, 0);
     }
+}
+
+void Renderer::draw_credit(cairo_t* cr) {
+    const Rgba grey{0.33, 0.33, 0.33, 1, false};
     std::string credit = options_.credit;
     if (options_.projection_note) credit += (credit.empty() ? "" : " · ") + projection_->description();
     if (!credit.empty()) {
-        const Font f = fit(cr, credit, {px(10)}, width);
-        draw_text(cr, credit, frame_.x_px, frame_.y_px + frame_.height_px + px(6) + measure(cr, credit, {px(10)}).ascent, f, grey, 0);
+        const Font f = fit(cr, credit, {px(10)}, frame_.width_px);
+        put_text(cr, credit, frame_.x_px, frame_.y_px + frame_.height_px + px(6) + measure(cr, credit, {px(10)}).ascent, f, grey, 0);
     }
 }
 

@@ -55,7 +55,7 @@ Font fit(cairo_t* cr, const std::string& text, Font font, double max_width) {
 }
 
 // Draws text with its baseline's left end at (x, y), with an optional white halo. The letters are
-// glyphs (an SVG defines each once), the halo an outline.
+// glyphs, the halo an outline.
 void draw_text(cairo_t* cr, const std::string& text, double x, double y, const Font& font, const Rgba& color, double halo_px) {
     select_font(cr, font);
     if (halo_px > 0) {
@@ -73,6 +73,34 @@ void draw_text(cairo_t* cr, const std::string& text, double x, double y, const F
     set_color(cr, color);
     cairo_show_text(cr, to_valid_utf8(text).c_str());
     cairo_new_path(cr);
+}
+
+void set_text_options(cairo_t* cr) {
+    std::unique_ptr<cairo_font_options_t, FontOptionsDeleter> fo(cairo_font_options_create());
+    cairo_font_options_set_hint_metrics(fo.get(), CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo.get(), CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_antialias(fo.get(), CAIRO_ANTIALIAS_GRAY);
+    cairo_set_font_options(cr, fo.get());
+}
+
+cairo_t* ContextCanvas::begin_group(const std::string&, const std::optional<PixelRect>& clip) {
+    cairo_save(cr_);
+    if (clip) {
+        cairo_new_path(cr_);
+        cairo_rectangle(cr_, clip->x_px, clip->y_px, clip->width_px, clip->height_px);
+        cairo_clip(cr_);
+    }
+    return cr_;
+}
+
+void ContextCanvas::end_group() { cairo_restore(cr_); }
+
+void ContextCanvas::text(cairo_t* cr, const TextItem& item) { draw_text(cr, item.text, item.x_px, item.y_px, item.font, item.color, item.halo_px); }
+
+void Renderer::put_text(cairo_t* cr, const std::string& text, double x, double y, const Font& font, const Rgba& color, double halo_px) {
+    TextItem item{text, x, y, font, color, halo_px, {}};
+    cairo_get_matrix(cr, &item.matrix);
+    canvas_->text(cr, item);
 }
 
 }  // namespace dza::map_detail

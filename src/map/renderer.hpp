@@ -133,7 +133,8 @@ inline bool rect_inside(const PixelRect& inner, const PixelRect& outer) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text (paint.cpp): cairo's toy API, drawn as outlines so SVG output needs no fonts
+// Text (paint.cpp): cairo's toy API; PNG and PDF get cairo's glyphs (PDF keeps them as text with
+// an embedded font subset), SVG gets <text> elements (output.cpp)
 
 struct Font {
     double size_px = 11;
@@ -154,6 +155,51 @@ Font fit(cairo_t* cr, const std::string& text, Font font, double max_width);
 // Draws text with its baseline's left end at (x, y), with an optional white halo. The letters are
 // glyphs (an SVG defines each once), the halo an outline.
 void draw_text(cairo_t* cr, const std::string& text, double x, double y, const Font& font, const Rgba& color, double halo_px);
+
+// One piece of text as the renderer puts it: baseline's left end at (x, y) in the user space of
+// `matrix` (the context's transformation when it was put).
+struct TextItem {
+    std::string text;
+    double x_px = 0, y_px = 0;
+    Font font;
+    Rgba color;
+    double halo_px = 0;
+    cairo_matrix_t matrix{1, 0, 0, 1, 0, 0};
+};
+
+// ---------------------------------------------------------------------------------------------
+// Where the renderer draws: in named groups, one after another (the map's layers, labels, legend,
+// title...). PNG and PDF draw every group on one context; SVG makes each group a <g id> of its
+// own, with its text as <text> elements (output.cpp).
+class Canvas {
+public:
+    virtual ~Canvas() = default;
+    // The context that measures text (and draws, for one-context canvases); set up before drawing.
+    virtual cairo_t* context() = 0;
+    // Starts a group (ids are short words: "layer-regions", "legend"), clipped to `clip` if given;
+    // returns the context to draw it on, valid until end_group().
+    virtual cairo_t* begin_group(const std::string& id, const std::optional<PixelRect>& clip) = 0;
+    virtual void end_group() = 0;
+    // Text in the current group, drawn with the state of `cr` (its transformation).
+    virtual void text(cairo_t* cr, const TextItem& item) = 0;
+};
+
+// A canvas of one cairo context (PNG, PDF): groups are cairo_save/cairo_restore, text is glyphs.
+class ContextCanvas : public Canvas {
+public:
+    explicit ContextCanvas(cairo_t* cr) : cr_(cr) {}
+    cairo_t* context() override { return cr_; }
+    cairo_t* begin_group(const std::string& id, const std::optional<PixelRect>& clip) override;
+    void end_group() override;
+    void text(cairo_t* cr, const TextItem& item) override;
+
+private:
+    cairo_t* cr_;
+};
+
+// Sets up a context the way the renderer measures and draws text (no hinting: the same metrics on
+// every surface).
+void set_text_options(cairo_t* cr);
 
 // ---------------------------------------------------------------------------------------------
 // Features projected to pixel paths
@@ -272,7 +318,7 @@ class Renderer {
 public:
     Renderer(const std::vector<MapLayer>& layers, const MapOptions& options) : layers_(layers), options_(options) { validate(); }
 
-    void draw(cairo_t* cr);
+    void draw(Canvas& canvas);
     // What the map shows, in words (an SVG's <desc>): subtitle, legend, scale bar, projection.
     std::string description() const;
 
@@ -287,15 +333,21 @@ private:
     void draw_labels(cairo_t* cr);
     void legend_entries();
     void place_legend();
-    void draw_legend(cairo_t* cr) const;
-    void draw_scale_and_north(cairo_t* cr) const;
-    void draw_title_and_credit(cairo_t* cr) const;
+    void draw_legend(cairo_t* cr);
+    void draw_scale_and_north(cairo_t* cr);
+    void draw_title(cairo_t* cr);
+    void draw_credit(cairo_t* cr);
+    // Text through the canvas: glyphs or <text>.
+    void put_text(cairo_t* cr, const std::string& text, double x, double y, const Font& font, const Rgba& color, double halo_px);
+    // The SVG group id of each layer: "layer-" and its id (or title), made unique.
+    std::vector<std::string> layer_group_ids() const;
     bool place(const PixelRect& r, bool force);
 
     double px(double size_at_1200) const { return size_at_1200 * ui_; }
 
     const std::vector<MapLayer>& layers_;
     const MapOptions& options_;
+    Canvas* canvas_ = nullptr;  // while drawing
     double ui_ = 1;  // sizes are given for a 1200 x 900 map and scale with the image
     PixelRect frame_;
     std::optional<MapProjection> projection_;

@@ -1,5 +1,6 @@
-// Maps: the projection against GeographicLib's Lambert conformal conic, and the SVG and PNG
-// documents (structure, legend, determinism, size, atomic writes).
+// Maps: the projection against GeographicLib's Lambert conformal conic, and the SVG, PDF and PNG
+// documents (structure, legend, text as text, layer groups, determinism, size, resolution, atomic
+// writes).
 #include <catch2/catch.hpp>
 
 #include <GeographicLib/Constants.hpp>
@@ -217,6 +218,7 @@ TEST_CASE("map rendering is deterministic: the same input gives the same bytes",
     const Scene scene;
     CHECK(render_map_svg(scene.layers(), small_options()) == render_map_svg(scene.layers(), small_options()));
     CHECK(render_map_png(scene.layers(), small_options()) == render_map_png(scene.layers(), small_options()));
+    CHECK(render_map_pdf(scene.layers(), small_options()) == render_map_pdf(scene.layers(), small_options()));
 }
 
 TEST_CASE("map PNG: signature and the requested size", "[map]") {
@@ -255,14 +257,17 @@ TEST_CASE("map files: format by extension, checked before work, written atomical
     test::ScratchDir dir;
     CHECK(map_format_for_path("a/b.PNG") == MapFormat::Png);
     CHECK(map_format_for_path("b.svg") == MapFormat::Svg);
-    CHECK_THROWS_WITH(map_format_for_path("b.jpg"), Catch::Contains("name it .png or .svg"));
+    CHECK(map_format_for_path("c.Pdf") == MapFormat::Pdf);
+    CHECK_THROWS_WITH(map_format_for_path("b.jpg"), Catch::Contains("name it .png, .svg or .pdf"));
     CHECK_THROWS_WITH(check_map_output_path(dir.file("missing/m.png")), Catch::Contains("does not exist"));
-    CHECK_THROWS_AS(render_map_file(scene.layers(), small_options(), dir.file("m.pdf")), UsageError);
+    CHECK_THROWS_AS(render_map_file(scene.layers(), small_options(), dir.file("m.jpg")), UsageError);
 
     render_map_file(scene.layers(), small_options(), dir.file("m.svg"));
     render_map_file(scene.layers(), small_options(), dir.file("m.png"));
+    render_map_file(scene.layers(), small_options(), dir.file("m.pdf"));
     CHECK_THAT(test::read_text(dir.file("m.svg")), Catch::StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg"));
     CHECK(test::read_text(dir.file("m.png")).compare(0, 4, "\x89PNG") == 0);
+    CHECK(test::read_text(dir.file("m.pdf")) == render_map_pdf(scene.layers(), small_options()));
 
     // A failed drawing leaves the old file as it was and no temporary file.
     const std::string before = test::read_text(dir.file("m.svg"));
@@ -273,5 +278,122 @@ TEST_CASE("map files: format by extension, checked before work, written atomical
     std::vector<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
-    CHECK(names == std::vector<std::string>{"m.png", "m.svg"});
+    CHECK(names == std::vector<std::string>{"m.pdf", "m.png", "m.svg"});
+}
+
+namespace {
+
+// The numbers of an attribute-free path's data, as (x, y) pairs.
+std::vector<std::pair<double, double>> path_points(const std::string& d) {
+    std::vector<double> numbers;
+    const std::regex number("-?[0-9]+(\\.[0-9]+)?");
+    for (auto it = std::sregex_iterator(d.begin(), d.end(), number); it != std::sregex_iterator(); ++it) numbers.push_back(std::stod(it->str()));
+    std::vector<std::pair<double, double>> points;
+    for (std::size_t i = 0; i + 1 < numbers.size(); i += 2) points.emplace_back(numbers[i], numbers[i + 1]);
+    return points;
+}
+
+// A group's content: from <g id="ID"...> to the first </g> after it (the groups hold no nested <g>
+// in this scene but cairo's clip groups, which the check here does not need to see past).
+std::string group(const std::string& svg, const std::string& id) {
+    const std::size_t start = svg.find("<g id=\"" + id + "\"");
+    if (start == std::string::npos) return "";
+    const std::size_t end = svg.find("</g>", start);
+    return svg.substr(start, end - start);
+}
+
+}  // namespace
+
+TEST_CASE("map SVG: text as <text> elements and one group a part of the map, in drawing order", "[map]") {
+    const Scene scene;
+    const std::string svg = render_map_svg(scene.layers(), small_options());
+    CHECK(tags_balance(svg));
+    // No glyph outlines: the letters are text in the font named.
+    CHECK_THAT(svg, !Catch::Contains("glyph") && !Catch::Contains("<symbol"));
+    CHECK_THAT(svg, Catch::Contains("font-family=\"DejaVu Sans, Verdana, sans-serif\""));
+    const std::string title = group(svg, "dza-map-title");
+    CHECK_THAT(title, Catch::Contains(">Test map</text>") && Catch::Contains("font-weight=\"bold\""));
+    // The groups, each once, in drawing order (layers bottom first).
+    std::size_t last = 0;
+    for (const char* id : {"background", "layer-regions", "layer-cease-fire-line", "layer-bases-by-role", "graticule", "labels", "graticule-labels", "frame",
+                           "legend", "scale-bar", "title", "credit"}) {
+        const std::string tag = std::string("<g id=\"dza-map-") + id + "\"";
+        const std::size_t at = svg.find(tag);
+        INFO(id);
+        REQUIRE(at != std::string::npos);
+        CHECK(at > last);
+        CHECK(svg.find(tag, at + 1) == std::string::npos);
+        last = at;
+    }
+    // The map's layers and labels are clipped to the frame; the legend is not.
+    CHECK_THAT(svg, Catch::Contains("<g id=\"dza-map-layer-regions\" clip-path=\"url(#dza-map-clip-1)\">"));
+    CHECK_THAT(svg, Catch::Contains("<g id=\"dza-map-legend\">"));
+    // Legend entries and region labels as text, the labels with their halo.
+    CHECK_THAT(group(svg, "dza-map-legend"), Catch::Contains(">Bases by role</text>") && Catch::Contains(">air defence</text>"));
+    CHECK_THAT(group(svg, "dza-map-labels"), Catch::Contains(">West</text>") && Catch::Contains("paint-order=\"stroke\""));
+    // The label of A-1 sits beside its marker (the first circle of the bases' layer), within the
+    // farthest candidate's reach: marker radius (4) + 18 px gap, at this size's scale, plus the label's size.
+    const std::string bases = group(svg, "dza-map-layer-bases-by-role");
+    std::smatch m;
+    REQUIRE(std::regex_search(bases, m, std::regex(" d=\"([^\"]*)\"")));
+    double min_x = 1e9, max_x = -1e9, min_y = 1e9, max_y = -1e9;
+    for (const auto& [x, y] : path_points(m[1])) min_x = std::min(min_x, x), max_x = std::max(max_x, x), min_y = std::min(min_y, y), max_y = std::max(max_y, y);
+    const double cx = (min_x + max_x) / 2, cy = (min_y + max_y) / 2;
+    const std::string labels = group(svg, "dza-map-labels");
+    REQUIRE(std::regex_search(labels, m, std::regex("<text x=\"([-0-9.]+)\" y=\"([-0-9.]+)\"[^>]*>A-1</text>")));
+    const double lx = std::stod(m[1]), ly = std::stod(m[2]);
+    const double ui = 480.0 / 900;  // the smaller of 640/1200 and 480/900
+    INFO("marker " << cx << "," << cy << " label " << lx << "," << ly);
+    CHECK(std::hypot(lx - cx, ly - cy) < (4 + 18) * ui + 30 * ui);
+    CHECK(max_x - min_x == Approx(2 * 4 * ui).margin(0.1));  // the marker's diameter: the circle found is the marker
+}
+
+TEST_CASE("map PDF: one vector page of the map's size at 96 px an inch, text as text, no date", "[map]") {
+    const Scene scene;
+    const std::string pdf = render_map_pdf(scene.layers(), small_options());
+    REQUIRE_THAT(pdf, Catch::StartsWith("%PDF-"));
+    CHECK_THAT(pdf, Catch::EndsWith("%%EOF\n"));
+    std::smatch m;
+    REQUIRE(std::regex_search(pdf, m, std::regex("/MediaBox \\[ *0 0 ([0-9.]+) ([0-9.]+) *\\]")));
+    CHECK(std::stod(m[1]) == Approx(640 * 72.0 / 96));  // 480 pt: 6.67 inches, as 640 CSS pixels
+    CHECK(std::stod(m[2]) == Approx(480 * 72.0 / 96));
+    const std::regex page("/Type */Page[^s]");
+    CHECK(std::distance(std::sregex_iterator(pdf.begin(), pdf.end(), page), std::sregex_iterator()) == 1);
+    // Text is text: fonts embedded as subsets, with a map back to Unicode (so it can be searched and copied).
+    CHECK_THAT(pdf, Catch::Contains("/FontFile") && Catch::Contains("/ToUnicode") && Catch::Contains("DejaVuSans"));
+    CHECK_THAT(pdf, Catch::Contains("/Title (Test map)"));
+    CHECK_THAT(pdf, !Catch::Contains("/CreationDate") && !Catch::Contains("/ModDate"));
+}
+
+TEST_CASE("map PNG: the resolution asked, recorded in pHYs, at dpi/96 times the pixels", "[map]") {
+    const Scene scene;
+    MapOptions o = small_options();
+    for (const int dpi : {96, 150, 192, 300}) {
+        o.dpi = dpi;
+        const std::string png = render_map_png(scene.layers(), o);
+        INFO("dpi " << dpi);
+        CHECK(be32(png, 16) == static_cast<std::uint32_t>(std::lround(640 * dpi / 96.0)));
+        CHECK(be32(png, 20) == static_cast<std::uint32_t>(std::lround(480 * dpi / 96.0)));
+        // pHYs after IHDR, before IDAT: pixels a metre both ways, unit 1 (metre).
+        const std::size_t phys = png.find("pHYs"), idat = png.find("IDAT");
+        REQUIRE(phys == 37);
+        CHECK(phys < idat);
+        CHECK(be32(png, phys - 4) == 9);
+        CHECK(be32(png, phys + 4) == be32(png, phys + 8));
+        CHECK(be32(png, phys + 4) * 0.0254 == Approx(dpi).margin(0.02));  // 1 m = 39.37 in; pixels a metre are whole
+        CHECK(png[phys + 12] == 1);
+        CHECK(png.find("pHYs", phys + 1) == std::string::npos);
+    }
+}
+
+TEST_CASE("map: a resolution out of range, or a PNG over 10000 pixels a side, is a usage error", "[map]") {
+    const Scene scene;
+    MapOptions o = small_options();
+    o.dpi = 10;
+    CHECK_THROWS_WITH(render_map_png(scene.layers(), o), Catch::Contains("10 dpi is out of range (24 to 1200)"));
+    o.dpi = 1200;
+    o.width_px = 1000;
+    CHECK_THROWS_WITH(map_png_size_px(o), Catch::Contains("12500 x 6000 pixels, over 10000"));
+    o.width_px = 800;
+    CHECK(map_png_size_px(o) == std::pair<int, int>{10000, 6000});
 }
