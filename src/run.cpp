@@ -17,6 +17,7 @@
 #include "dza/coverage.hpp"
 #include "dza/distance.hpp"
 #include "dza/error.hpp"
+#include "dza/gpkg_styles.hpp"
 #include "dza/inputs.hpp"
 #include "dza/map.hpp"
 #include "dza/optimize.hpp"
@@ -557,7 +558,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                 write_layer(styled_copy(o->layer, o->kind, o->title), staging.path(o->layer.name + ".geojson").string(), w);
                 result.files.push_back(o->layer.name + ".geojson");
             }
-            write_layers(all, staging.path("dza.gpkg").string(), w);
+            // In QGIS's order (the analysis on top), each with its default style.
+            std::vector<StyledLayer> gpkg;
+            for (const Output* o : written) gpkg.push_back({&o->layer, o->kind});
+            gpkg = qgis_layer_order(std::move(gpkg));
+            write_layers(layer_pointers(gpkg), staging.path("dza.gpkg").string(), w);
+            write_qgis_styles(staging.path("dza.gpkg").string(), gpkg);
             result.files.push_back("dza.gpkg");
         });
     });
