@@ -117,7 +117,8 @@ void check_not_an_input(const std::string& output, const std::vector<InputSource
 // Writes layers to `path` feature by feature, with every guarantee above: nothing replaces the
 // previous output until commit(), and a writer destroyed before it (an exception, say) discards
 // what it wrote. Memory stays small whatever the number of features (a GeoPackage or another file
-// is built on disk beside the target; `-` is the exception, held until commit). The layers are
+// is built on disk beside the target; `-` is spooled to a temporary file until commit; KML is the
+// exception: libkml holds the document in memory until commit). The layers are
 // named up front, in the order they are then begun (several only where the format holds several:
 // GeoPackage, KML, or a database; an empty name is "layer"); usage errors come from the
 // constructor, before any work.
