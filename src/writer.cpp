@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <atomic>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include <set>
 
 #include "dza/error.hpp"
+#include "dza/map.hpp"
 #include "gdal/checked_files.hpp"
 #include "gdal/gdal.hpp"
 #include "temp_folder.hpp"
@@ -131,10 +133,75 @@ void fit_geometry(gdal::GeometryPtr& g, const Layer& layer, const Feature& featu
     }
 }
 
+// Every coordinate of `g` rounded to `decimals` decimals (KML, whose drivers write 15 digits).
+void round_coordinates(OGRGeometryH g, int decimals) {
+    const int parts = OGR_G_GetGeometryCount(g);
+    if (parts > 0) {
+        for (int i = 0; i < parts; ++i) round_coordinates(OGR_G_GetGeometryRef(g, i), decimals);
+        return;
+    }
+    const double scale = std::pow(10.0, decimals);
+    const auto round = [&](double v) { return std::round(v * scale) / scale; };
+    const bool z = OGR_G_CoordinateDimension(g) == 3;
+    for (int i = 0; i < OGR_G_GetPointCount(g); ++i) {
+        double x = 0, y = 0, h = 0;
+        OGR_G_GetPoint(g, i, &x, &y, &h);
+        if (z) OGR_G_SetPoint(g, i, round(x), round(y), h);
+        else OGR_G_SetPoint_2D(g, i, round(x), round(y));
+    }
+}
+
+// A name shortened to `limit` bytes word by word (words split at '_'): well-known words
+// abbreviated, then the vowels after the first letter dropped from the longest word first (the
+// last of equally long ones), until it fits; the caller cuts what is still too long.
+std::string shorten_words(const std::string& name, std::size_t limit) {
+    if (name.size() <= limit) return name;
+    static const std::pair<const char*, const char*> abbreviations[] = {
+        {"distance", "dist"}, {"error", "err"},      {"maximum", "max"},     {"minimum", "min"},   {"altitude", "alt"},   {"number", "num"},
+        {"percent", "pct"},   {"coverage", "cov"},   {"population", "pop"}, {"latitude", "lat"},  {"longitude", "lon"}, {"elevation", "elev"},
+    };
+    std::vector<std::string> words;
+    for (std::size_t start = 0;;) {
+        const std::size_t end = name.find('_', start);
+        words.push_back(name.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    const auto joined = [&] {
+        std::string out;
+        for (std::size_t i = 0; i < words.size(); ++i) out += (i ? "_" : "") + words[i];
+        return out;
+    };
+    for (auto& word : words)
+        for (const auto& [full, shorter] : abbreviations)
+            if (strcasecmp(word.c_str(), full) == 0) word = shorter;
+    const auto is_vowel = [](char c) { return std::strchr("aeiouAEIOU", c) != nullptr && c != '\0'; };
+    std::set<std::size_t> done;
+    while (joined().size() > limit) {
+        std::optional<std::size_t> longest;
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (!done.count(i) && words[i].size() > 1 && std::any_of(words[i].begin() + 1, words[i].end(), is_vowel) &&
+                (!longest || words[i].size() >= words[*longest].size()))
+                longest = i;
+        if (!longest) break;
+        done.insert(*longest);
+        std::string& w = words[*longest];
+        w.erase(std::remove_if(w.begin() + 1, w.end(), is_vowel), w.end());
+    }
+    std::string out = joined();
+    if (out.size() > limit) {
+        std::size_t n = limit;
+        while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;  // not inside a UTF-8 sequence
+        out.resize(n);
+        while (out.size() > 1 && out.back() == '_') out.pop_back();
+    }
+    return out;
+}
+
 // Field names as the driver can hold them: KML writes them into XML attributes unescaped, so
-// & < > " ' and control characters become _; a Shapefile keeps 10 bytes, PostgreSQL 63. Then any name equal to
-// an earlier one or the driver's own id and geometry columns (ignoring case except in GeoJSON)
-// gets _2, _3, ...
+// & < > " ' and control characters become _, and names LIBKML reads as KML elements are taken; a Shapefile keeps 10 bytes (shorten_words),
+// PostgreSQL 63. Then any name equal to an earlier one or the driver's own id and geometry
+// columns (ignoring case except in GeoJSON) gets _2, _3, ...
 std::vector<std::string> field_names_for(const std::string& driver, const std::vector<FieldDef>& fields, std::vector<std::string>& renames) {
     const bool kml = driver == "KML" || driver == "LIBKML";
     const std::size_t max_bytes = driver == "ESRI Shapefile" ? 10 : driver == "PostgreSQL" ? 63 : std::string::npos;
@@ -156,6 +223,16 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
     if (driver == "GPKG") taken = {"fid", "geom"};
     if (driver == "PostgreSQL") taken = {"ogc_fid", "geom"};
     if (driver == "CSV") taken = {"wkt"};  // the geometry column
+    // GDAL's LIBKML driver makes KML elements of fields with these names (a `model` replaces the
+    // point, `visibility` 0 hides the placemark, `begin` sets a time span): they are renamed to
+    // stay data. `name` and `description` keep their KML meaning.
+    if (kml)
+        taken = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder", "icon", "snippet", "heading", "tilt",
+                 "roll", "model", "scale_x", "scale_y", "scale_z", "networklink", "networklink_refreshvisibility", "networklink_flytoview",
+                 "networklink_refreshmode", "networklink_refreshinterval", "networklink_viewrefreshmode", "networklink_viewrefreshtime",
+                 "networklink_viewboundscale", "networklink_viewformat", "networklink_httpquery", "camera_longitude", "camera_latitude",
+                 "camera_altitude", "camera_altitudemode", "photooverlay", "leftfov", "rightfov", "bottomfov", "topfov", "near",
+                 "photooverlay_shape", "imagepyramid_tilesize", "imagepyramid_maxwidth", "imagepyramid_maxheight", "imagepyramid_gridorigin"};
     std::vector<std::string> out;
     for (const auto& field : fields) {
         std::string name = field.name;
@@ -163,11 +240,14 @@ std::vector<std::string> field_names_for(const std::string& driver, const std::v
             for (char& c : name)
                 if (std::strchr("&<>\"'", c) || static_cast<unsigned char>(c) < 0x20) c = '_';
         if (name.empty() && ignore_case) name = "field";  // JSON takes an empty key
+        if (driver == "ESRI Shapefile") name = shorten_words(name, max_bytes);
         const std::string base = cut(name, max_bytes);
         name = base;
         for (int n = 2; taken.count(lower(name)); ++n) {
             const std::string suffix = fmt::format("_{}", n);
-            name = cut(base, max_bytes == std::string::npos ? std::string::npos : max_bytes - suffix.size()) + suffix;
+            name = cut(base, max_bytes == std::string::npos ? std::string::npos : max_bytes - suffix.size());
+            if (name.size() < base.size() && name.size() > 1 && name.back() == '_') name.pop_back();  // no "__2"
+            name += suffix;
         }
         taken.insert(lower(name));
         if (name != field.name) renames.push_back(fmt::format("{} -> {}", field.name, name));
@@ -285,6 +365,49 @@ Layer schema_of(const Layer& layer) {
     return out;
 }
 }  // namespace
+
+namespace {
+// "#rrggbb" and an opacity as OGR's "#RRGGBBAA"; a colour OGR cannot read becomes the neutral grey.
+std::string ogr_color(const std::string& rgb, double opacity) {
+    const bool hex = rgb.size() == 7 && rgb[0] == '#' && std::all_of(rgb.begin() + 1, rgb.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+    const int alpha = static_cast<int>(std::lround(std::clamp(opacity, 0.0, 1.0) * 255));
+    std::string out = fmt::format("{}{:02X}", hex ? rgb : std::string("#555555"), alpha);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+}  // namespace
+
+std::string ogr_style_string(const FeatureStyle& style, bool points, bool lines, bool polygons) {
+    std::vector<std::string> parts;
+    if (lines || polygons)
+        parts.push_back(fmt::format("PEN(c:{},w:{:g}px)", ogr_color(style.stroke == "none" ? style.fill : style.stroke, style.stroke == "none" ? 0 : style.stroke_opacity),
+                                    std::max(1.0, style.stroke_width_px)));
+    if (polygons) parts.push_back(fmt::format("BRUSH(fc:{})", ogr_color(style.fill, style.fill == "none" ? 0 : style.fill_opacity)));
+    // LIBKML needs the icon; Google Earth's round one takes the colour whole.
+    if (points) parts.push_back(fmt::format("SYMBOL(id:\"http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png\",c:{})", ogr_color(style.marker, 1)));
+    return fmt::format("{}", fmt::join(parts, ";"));
+}
+
+FeatureStyler map_feature_style(const MapStyle& style, std::string color_field, std::vector<std::pair<std::string, std::string>> colors) {
+    // As the GeoJSON's simplestyle: an opaque map fill becomes translucent over the imagery.
+    constexpr double opaque_fill_opacity = 0.2;
+    FeatureStyle base;
+    base.stroke = style.stroke == "none" ? style.fill : style.stroke;
+    base.stroke_opacity = style.stroke == "none" ? 0 : style.stroke_opacity;
+    base.stroke_width_px = style.stroke_width_px;
+    base.fill = style.fill;
+    base.fill_opacity = style.fill == "none" ? 0 : style.fill_opacity < 1 ? style.fill_opacity : opaque_fill_opacity;
+    base.marker = style.fill == "none" ? base.stroke : style.fill;
+    return [base, color_field = std::move(color_field), colors = std::move(colors)](const Layer& layer, const Feature& feature) {
+        FeatureStyle out = base;
+        if (color_field.empty()) return out;
+        const auto i = layer.field_index(color_field);
+        if (!i || *i >= feature.values.size() || !feature.values[*i].is_string()) return out;
+        for (const auto& [value, color] : colors)
+            if (value == feature.values[*i].get_ref<const std::string&>()) out.marker = color;
+        return out;
+    };
+}
 
 std::string driver_for_path(const std::string& path) {
     if (path == "-") return "GeoJSON";
@@ -434,6 +557,7 @@ struct LayerWriter::Impl {
     gdal::DatasetPtr ds;
     bool transaction = false;
     bool committed = false;
+    bool libkml = false;  // KML written by GDAL's LIBKML driver
 
     // The layer being written.
     Layer schema;
@@ -443,6 +567,10 @@ struct LayerWriter::Impl {
     std::vector<int> out_index;
     OGRwkbGeometryType geometry_type = wkbUnknown;
     GeometryFit fit;
+    // KML: the placemarks' style, and the field added to name them (-1: a field of the layer's own
+    // is named `name`).
+    FeatureStyler styler;
+    int kml_name_index = -1;
 
     Impl(const std::string& path_, std::vector<std::string> layer_names, const WriteOptions& options_, std::ostream* stream)
         : path(path_), options(options_), stdout_stream(stream), names(std::move(layer_names)) {
@@ -520,7 +648,10 @@ struct LayerWriter::Impl {
     }
 
     void create(const std::string& file) {
-        GDALDriverH d = GDALGetDriverByName(driver.c_str());
+        // KML through libkml where GDAL has it: it writes each feature's style string as the
+        // placemark's <Style> (fill and icon included) and a <Folder> per layer.
+        libkml = driver == "KML" && GDALGetDriverByName("LIBKML") != nullptr;
+        GDALDriverH d = GDALGetDriverByName(libkml ? "LIBKML" : driver.c_str());
         if (!d) throw DataError(fmt::format("{}: this GDAL has no {} driver", shown, driver));
         ds.reset(GDALCreate(d, file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
         if (!ds) throw DataError(fmt::format("{}: cannot create: {}", shown, capture.last_error()));
@@ -571,6 +702,11 @@ struct LayerWriter::Impl {
             lco = {"GEOMETRY_NAME=geom", "LAUNDER=YES", "SPATIAL_INDEX=GIST"};
             if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
         }
+        if (libkml) lco.push_back("FOLDER=YES");  // Google Earth's layers; a <Document> each otherwise
+        if (driver == "KML") {
+            const auto style = options.styles.find(names[next]);
+            styler = style != options.styles.end() && style->second ? style->second : [](const Layer&, const Feature&) { return FeatureStyle{}; };
+        }
         ++next;
         std::vector<const char*> lco_list;
         for (const auto& o : lco) lco_list.push_back(o.c_str());
@@ -599,6 +735,15 @@ struct LayerWriter::Impl {
             if (OGR_L_CreateField(layer, fd.get(), TRUE) != OGRERR_NONE)
                 throw DataError(fmt::format("{}: cannot create field \"{}\" ({})", target, field.name, capture.last_error()));
             out_index.push_back(OGR_FD_GetFieldCount(defn) > before ? OGR_FD_GetFieldCount(defn) - 1 : OGR_FD_GetFieldIndex(defn, field_names[k].c_str()));
+        }
+        // KML's <name> comes from the field named `name` (either driver, ignoring case); a layer
+        // without one gets it, holding each feature's label.
+        kml_name_index = -1;
+        if (driver == "KML" && std::none_of(field_names.begin(), field_names.end(), [](const std::string& n) { return strcasecmp(n.c_str(), "name") == 0; })) {
+            gdal::FieldDefnPtr fd(OGR_Fld_Create("name", OFTString));
+            if (OGR_L_CreateField(layer, fd.get(), TRUE) != OGRERR_NONE)
+                throw DataError(fmt::format("{}: cannot create field \"name\" ({})", target, capture.last_error()));
+            kml_name_index = OGR_FD_GetFieldIndex(defn, "name");
         }
     }
 
@@ -631,8 +776,16 @@ struct LayerWriter::Impl {
                     throw DataError(fmt::format("{}: {} is a {}, but its layer holds {}; write .gpkg, .fgb or .geojson instead", target, schema.describe(feature),
                                                 OGRGeometryTypeToName(own), OGRGeometryTypeToName(geometry_type)));
             }
+            if (driver == "KML") {
+                round_coordinates(geom.get(), options.precision);
+                std::set<int> dims;
+                part_dimensions(geom.get(), dims);
+                const std::string style = ogr_style_string(styler(schema, feature), dims.count(0) > 0, dims.count(1) > 0, dims.count(2) > 0);
+                if (!style.empty()) OGR_F_SetStyleString(f.get(), style.c_str());
+            }
             OGR_F_SetGeometryDirectly(f.get(), geom.release());
         }
+        if (kml_name_index >= 0) OGR_F_SetFieldString(f.get(), kml_name_index, schema.label(feature).c_str());
         if (OGR_L_CreateFeature(layer, f.get()) != OGRERR_NONE)
             throw DataError(fmt::format("{}: cannot write {} ({})", target, schema.describe(feature), capture.last_error()));
     }

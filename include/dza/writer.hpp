@@ -7,10 +7,13 @@
 // DataError naming the output and the system's reason ("No space left on device"), the previous
 // file untouched. Writing into an existing GeoPackage adds or replaces the named layers and keeps
 // the others; every other format is replaced whole.
+#include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dza/callbacks.hpp"
@@ -18,13 +21,44 @@
 
 namespace dza {
 
+struct MapStyle;
+
+// How a feature looks where the format keeps styles: KML, for Google Earth (GDAL's LIBKML driver
+// turns the OGR style string of each feature into the placemark's <Style>). Colours "#rrggbb",
+// opacities from 0 to 1. Lines get the stroke (LineStyle), polygons the stroke and the fill
+// (PolyStyle; "none" or opacity 0: an outline only), points the marker (IconStyle).
+struct FeatureStyle {
+    std::string stroke = "#555555";
+    double stroke_opacity = 1;
+    double stroke_width_px = 1.5;
+    std::string fill = "#555555";
+    double fill_opacity = 0.2;
+    std::string marker = "#555555";
+};
+using FeatureStyler = std::function<FeatureStyle(const Layer&, const Feature&)>;
+
+// The style of a map's layer for KML: its stroke, width and opacity; its fill, translucent (a
+// map's opaque fill at 0.2, so that the imagery shows through, as in the GeoJSON's simplestyle);
+// markers in the fill colour, or by `color_field`'s value from `colors` (deployments by role)
+// with the fill as fallback.
+FeatureStyler map_feature_style(const MapStyle& style, std::string color_field = {},
+                                std::vector<std::pair<std::string, std::string>> colors = {});
+
+// The OGR style string of `style` for geometries of these dimensions (0 points, 1 lines, 2
+// polygons): "PEN(c:#RRGGBBAA,w:2px)", "BRUSH(fc:#RRGGBBAA)", "SYMBOL(id:...,c:#RRGGBBAA)",
+// joined with ';'.
+std::string ogr_style_string(const FeatureStyle& style, bool points, bool lines, bool polygons);
+
 struct WriteOptions {
-    int precision = 6;  // decimals of lon/lat in text formats
+    int precision = 6;  // decimals of lon/lat in text formats (GeoJSON, GeoJSONSeq, KML)
     // The table to write in a PG: database, `name` or `schema.name`; several layers go to
     // `name_<layer>` each. Required for PG: outputs, refused for files.
     std::string table;
     // Warnings, e.g. fields renamed for the format (KML's XML-safe names, a Shapefile's 10 bytes).
     Callbacks callbacks;
+    // KML: the style of each layer's features, by layer name (as given to LayerWriter); a layer
+    // without one gets the neutral FeatureStyle{}. Other formats hold data, not styles.
+    std::map<std::string, FeatureStyler> styles;
 };
 
 // Whether an output is a PostGIS database (a GDAL `PG:` connection string) rather than a file.
@@ -68,12 +102,25 @@ std::vector<std::string> output_files(const std::string& output);
 // SOURCE, and an input folder by the files already in it. PG: sources and outputs are not compared.
 void check_not_an_input(const std::string& output, const std::vector<InputSource>& inputs);
 
+// KML is written for Google Earth: one <Folder> per layer, each placemark named by the layer's
+// label (Layer::label: a field named `name` where there is one, else the label as `name`) and
+// styled (WriteOptions::styles), coordinates rounded to WriteOptions::precision decimals.
+//
+// A Shapefile field name holds 10 bytes. Longer names are shortened word by word (words split at
+// `_`): first well-known words are abbreviated (distance -> dist, error -> err, maximum -> max,
+// minimum -> min, altitude -> alt, number -> num, percent -> pct, coverage -> cov, population ->
+// pop, latitude -> lat, longitude -> lon, elevation -> elev), then, longest word first, the
+// vowels after each word's first letter are dropped, then the name is cut at 10 bytes; a name
+// met before (ignoring case) gets _2, _3, ... One warning lists every renaming. The .cpg beside
+// the .dbf says UTF-8.
+//
 // Writes layers to `path` feature by feature, with every guarantee above: nothing replaces the
 // previous output until commit(), and a writer destroyed before it (an exception, say) discards
 // what it wrote. Memory stays small whatever the number of features (a GeoPackage or another file
-// is built on disk beside the target; `-` is the exception, held until commit). The layers are
-// named up front, in the order they are then begun (several only where the format holds several,
-// e.g. GeoPackage, or a database; an empty name is "layer"); usage errors come from the
+// is built on disk beside the target; `-` is spooled to a temporary file until commit; KML is the
+// exception: libkml holds the document in memory until commit). The layers are
+// named up front, in the order they are then begun (several only where the format holds several:
+// GeoPackage, KML, or a database; an empty name is "layer"); usage errors come from the
 // constructor, before any work.
 //
 //     LayerWriter out(path, {"distances"}, options);
@@ -110,7 +157,7 @@ private:
     void guarded(Fn&& fn);
 };
 
-// Writes layers to `path` (several only where the format holds several, e.g. GeoPackage, or a
+// Writes layers to `path` (several only where the format holds several: GeoPackage, KML, or a
 // database). `path` "-" writes GeoJSON to `stdout_stream` (DataError when the stream fails).
 void write_layers(const std::vector<const Layer*>& layers, const std::string& path, const WriteOptions& options = {},
                   std::ostream* stdout_stream = nullptr);

@@ -13,6 +13,7 @@
 #include "dza/coverage.hpp"
 #include "dza/error.hpp"
 #include "dza/inputs.hpp"
+#include "dza/report.hpp"
 #include "dza/results_json.hpp"
 #include "dza/secrets.hpp"
 #include "dza/text.hpp"
@@ -48,7 +49,7 @@ void CoverageCommand::setup(CLI::App& app) {
         ->type_name("controlled|territory");
     add_tolerance_option(app, tolerance_, "a reach");
     app.add_option("-o,--output", output_,
-                   "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, a folder "
+                   "write the layers (regions with their figures, coverage, redundancy, gaps, line_gaps, targets): a .gpkg file, a .kml file (a folder per layer), a folder "
                    "that receives one GeoJSON file per layer, or PG:CONNECTION with --table (tables NAME_<layer>)")
         ->type_name("OUT");
     add_table_option(app, table_);
@@ -92,17 +93,17 @@ void CoverageCommand::validate() {
         validate_output(output_, table_);
         output_is_dataset_ = true;
     } else if (!output_.empty()) {
-        if (output_ == "-") throw UsageError("-o -: coverage writes several layers; give a .gpkg file or a folder");
+        if (output_ == "-") throw UsageError("-o -: coverage writes several layers; give a .gpkg file or a folder, or a .kml file");
         std::string driver;
         try {
             driver = driver_for_path(output_);
         } catch (const UsageError&) {
             // Not a known format: a folder.
         }
-        if (driver == "GPKG") {
-            output_is_dataset_ = true;
+        if (driver == "GPKG" || driver == "KML") {
+            output_is_dataset_ = true;  // a KML holds the layers as folders
         } else if (!driver.empty()) {
-            throw UsageError(fmt::format("-o \"{}\": coverage writes several layers; give a .gpkg file or a folder for one GeoJSON file per layer", output_));
+            throw UsageError(fmt::format("-o \"{}\": coverage writes several layers; give a .gpkg file or a folder for one GeoJSON file per layer, or a .kml file (a folder per layer)", output_));
         }
     }
 }
@@ -233,6 +234,12 @@ ExitCode CoverageCommand::run(Io& io) {
         w.callbacks = io.callbacks();
         w.precision = precision_;
         w.table = table_;
+        // KML placemarks drawn as the map draws these layers.
+        for (const auto& [name, kind] : {std::pair{"regions", LayerKind::CoverageRegions}, std::pair{"coverage", LayerKind::Coverage},
+                                         std::pair{"redundancy", LayerKind::Redundancy}, std::pair{"gaps", LayerKind::Gaps},
+                                         std::pair{"line_gaps", LayerKind::LineGaps}, std::pair{"targets", LayerKind::CoverageTargets},
+                                         std::pair{"line_altitude", LayerKind::Line}})
+            w.styles[name] = map_feature_style(layer_style(kind));
         if (output_is_dataset_) {
             std::vector<const Layer*> all;
             for (const auto& l : layers) all.push_back(&l);

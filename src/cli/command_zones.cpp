@@ -5,6 +5,7 @@
 #include "cli/format.hpp"
 #include "dza/error.hpp"
 #include "dza/inputs.hpp"
+#include "dza/report.hpp"
 #include "dza/results_json.hpp"
 #include "dza/text.hpp"
 #include "dza/scenario.hpp"
@@ -24,7 +25,7 @@ void ZonesCommand::setup(CLI::App& app) {
     inputs_.add_eligibility(app, true);
     inputs_.add_layer(app, "basing_areas", false);
     inputs_.add_scenario(app);
-    add_output_option(app, output_, table_, "write the eligible zone, split by region and distance band (a .gpkg or PG: also gets the stand-off band)", false);
+    add_output_option(app, output_, table_, "write the eligible zone, split by region and distance band (a .gpkg, .kml or PG: also gets the stand-off band)", false);
     app.add_option("--band-output", band_output_, "write the stand-off band (the territory within the stand-off) here")->type_name("FILE");
     add_precision_option(app, precision_);
     app.add_flag("--json", json_, "print the summary as JSON instead of a table");
@@ -63,7 +64,7 @@ ExitCode ZonesCommand::run(Io& io) {
 
     // The pieces and the stand-off band are drawn only for the outputs that write them; the
     // table and --json print figures only.
-    const bool both_layers = !output_.empty() && (driver_for_path(output_) == "GPKG" || driver_for_path(output_) == "PostgreSQL");
+    const bool both_layers = !output_.empty() && (driver_for_path(output_) == "GPKG" || driver_for_path(output_) == "KML" || driver_for_path(output_) == "PostgreSQL");
     ZonesOptions options;
     options.eligibility = inputs.eligibility();
     options.pieces = !output_.empty();
@@ -75,6 +76,9 @@ ExitCode ZonesCommand::run(Io& io) {
     w.callbacks = io.callbacks();
     w.precision = precision_;
     w.table = table_;
+    // KML placemarks drawn as the map draws the zone and the band.
+    w.styles["eligible_zones"] = map_feature_style(layer_style(LayerKind::Eligible));
+    w.styles["standoff_band"] = map_feature_style(layer_style(LayerKind::StandoffBand));
     if (!output_.empty()) {
         const Layer zones = zones_layer(result, options.eligibility.standoff_m);
         const Layer band = standoff_layer(result, options.eligibility.standoff_m);

@@ -1,9 +1,13 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <gdal.h>
 #include <nlohmann/json.hpp>
+#include <ogr_api.h>
 
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +15,7 @@
 #include <sstream>
 
 #include "dza/error.hpp"
+#include "dza/map.hpp"
 #include "dza/writer.hpp"
 #include "helpers.hpp"
 
@@ -405,4 +410,247 @@ TEST_CASE("stdout is spooled to a file, not held in memory: a spool the system r
     CHECK_THAT(message, Catch::StartsWith("stdout: cannot write the output to " + dir.path().string()) && Catch::Contains(std::strerror(EFBIG)));
     CHECK(out.str().empty());
     CHECK_FALSE(has_temp_leftovers(dir.path()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// KML for Google Earth, and Shapefile field names
+
+namespace {
+// The features of every layer of a KML as GDAL's LIBKML driver reads them: layer name, then per
+// feature its Name and its style string.
+struct KmlFeature {
+    std::string layer, name, style;
+};
+std::vector<KmlFeature> read_kml(const std::string& path) {
+    const char* const drivers[] = {"LIBKML", nullptr};
+    GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr);
+    REQUIRE(ds != nullptr);
+    std::vector<KmlFeature> out;
+    for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
+        OGRLayerH layer = GDALDatasetGetLayer(ds, i);
+        OGR_L_ResetReading(layer);
+        while (OGRFeatureH f = OGR_L_GetNextFeature(layer)) {
+            const int name = OGR_F_GetFieldIndex(f, "Name");
+            const char* style = OGR_F_GetStyleString(f);
+            out.push_back({OGR_L_GetName(layer), name >= 0 && OGR_F_IsFieldSetAndNotNull(f, name) ? OGR_F_GetFieldAsString(f, name) : "",
+                           style ? style : ""});
+            OGR_F_Destroy(f);
+        }
+    }
+    GDALClose(ds);
+    return out;
+}
+
+// Every number in the <coordinates> of a KML text.
+std::vector<std::string> kml_numbers(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t at = text.find("<coordinates>"); at != std::string::npos; at = text.find("<coordinates>", at + 1)) {
+        const std::size_t begin = at + std::strlen("<coordinates>");
+        const std::string block = text.substr(begin, text.find("</coordinates>", begin) - begin);
+        std::string number;
+        for (char c : block + " ") {
+            if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
+                if (!number.empty()) out.push_back(number);
+                number.clear();
+            } else {
+                number += c;
+            }
+        }
+    }
+    return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+Layer deployments_layer() {
+    Layer layer;
+    layer.name = "deployments";
+    layer.fields = {{"site", FieldType::String}, {"role", FieldType::String}};
+    layer.name_field = "site";
+    Feature a;
+    a.fid = 0;
+    a.values = {"Alpha", "air defence"};
+    a.geometry = Geometry::point({30.1234567891, 50.9876543219});
+    Feature b;
+    b.fid = 1;
+    b.values = {"Bravo", "unknown role"};
+    b.geometry = Geometry::point({31.5, 49.25});
+    layer.features.push_back(std::move(a));
+    layer.features.push_back(std::move(b));
+    return layer;
+}
+}  // namespace
+
+TEST_CASE("KML placemarks carry the style of their layer, in Google Earth's aabbggrr colours", "[writer][kml]") {
+    ScratchDir dir;
+    const auto path = dir.file("styled.kml");
+    MapStyle area;  // opacities chosen so that the alpha bytes are exact: 0.6 * 255 = 153 = 0x99, 0.2 * 255 = 51 = 0x33
+    area.stroke = "#1f77b4";
+    area.stroke_opacity = 0.6;
+    area.stroke_width_px = 2;
+    area.fill = "#ff7f0e";
+    area.fill_opacity = 0.2;
+    MapStyle sites;
+    sites.stroke = "#ffffff";
+    sites.fill = "#333333";
+    WriteOptions options;
+    options.styles["sample"] = map_feature_style(area);
+    options.styles["deployments"] = map_feature_style(sites, "role", {{"air defence", "#6a3d9a"}});
+    const Layer polygons = sample_layer();
+    const Layer points = deployments_layer();
+    write_layers({&polygons, &points}, path, options);
+
+    const std::string text = read_text(path);
+    // KML colours are alpha, blue, green, red.
+    CHECK(text.find("<color>99b4771f</color>") != std::string::npos);  // the outline: #1f77b4 at 0.6
+    CHECK(text.find("<color>330e7fff</color>") != std::string::npos);  // the fill: #ff7f0e at 0.2
+    CHECK(text.find("<color>ff9a3d6a</color>") != std::string::npos);  // Alpha's role colour #6a3d9a
+    CHECK(text.find("<color>ff333333</color>") != std::string::npos);  // Bravo's role has none: the layer's fill
+    CHECK(count_of(text, "<IconStyle>") == 2);
+    CHECK(count_of(text, "<PolyStyle>") == 2);
+
+    const auto features = read_kml(path);
+    REQUIRE(features.size() == 4);
+    for (int i : {0, 1}) {
+        INFO(features[i].style);
+        CHECK(features[i].style.find("PEN(c:#1F77B499,w:2") != std::string::npos);
+        CHECK(features[i].style.find("BRUSH(fc:#FF7F0E33)") != std::string::npos);
+    }
+    CHECK(features[2].style.find("SYMBOL(") != std::string::npos);
+    CHECK(features[2].style.find("c:#6A3D9AFF") != std::string::npos);
+    CHECK(features[3].style.find("c:#333333FF") != std::string::npos);
+}
+
+TEST_CASE("a KML layer without a style gets the neutral one, not GDAL's red outline", "[writer][kml]") {
+    ScratchDir dir;
+    const auto path = dir.file("plain.kml");
+    write_layer(sample_layer(), path);
+    const std::string text = read_text(path);
+    CHECK(text.find("ff0000ff") == std::string::npos);  // GDAL's KML default: opaque red
+    const FeatureStyle neutral;
+    CHECK(text.find(fmt::format("<color>ff{}{}{}</color>", neutral.stroke.substr(5, 2), neutral.stroke.substr(3, 2), neutral.stroke.substr(1, 2))) !=
+          std::string::npos);
+    for (const auto& f : read_kml(path)) CHECK(f.style.find("BRUSH(fc:#55555533)") != std::string::npos);
+}
+
+TEST_CASE("every KML placemark is named by its layer's label", "[writer][kml]") {
+    ScratchDir dir;
+    const auto path = dir.file("named.kml");
+    Layer unnamed;  // no field names it: the feature id is its label
+    unnamed.name = "unnamed";
+    unnamed.fields = {{"area_km2", FieldType::Real}};
+    Feature f;
+    f.fid = 7;
+    f.values = {1.5};
+    f.geometry = Geometry::point({30, 50});
+    unnamed.features.push_back(std::move(f));
+    const Layer named = sample_layer();  // a `name` field
+    const Layer sites = deployments_layer();  // named by `site`
+    write_layers({&named, &sites, &unnamed}, path);
+    std::vector<std::string> names;
+    for (const auto& k : read_kml(path)) names.push_back(k.name);
+    CHECK(names == std::vector<std::string>{"Lviv area", "Rivne area", "Alpha", "Bravo", "7"});
+    const std::string text = read_text(path);
+    CHECK(text.find("<name>Alpha</name>") != std::string::npos);
+    // The site is still in the placemark's data.
+    CHECK(text.find("<SimpleData name=\"site\">Alpha</SimpleData>") != std::string::npos);
+}
+
+TEST_CASE("KML coordinates have at most the precision's decimals", "[writer][kml]") {
+    ScratchDir dir;
+    for (int precision : {0, 3, 6}) {
+        INFO(precision);
+        const auto path = dir.file(fmt::format("p{}.kml", precision));
+        WriteOptions options;
+        options.precision = precision;
+        const Layer polygons = sample_layer();
+        const Layer points = deployments_layer();
+        write_layers({&polygons, &points}, path, options);
+        const auto numbers = kml_numbers(read_text(path));
+        REQUIRE(numbers.size() >= 10);
+        for (const auto& n : numbers) {
+            const auto dot = n.find('.');
+            const std::size_t decimals = dot == std::string::npos ? 0 : n.size() - dot - 1;
+            INFO(n);
+            CHECK(decimals <= static_cast<std::size_t>(precision));
+        }
+        // 25.1234567891 and 50.9876543219 rounded half away from zero, written independently here.
+        const char* const lon[] = {"25", "25.123", "25.123457"};
+        const char* const lat[] = {"51", "50.988", "50.987654"};
+        const int k = precision == 0 ? 0 : precision == 3 ? 1 : 2;
+        CHECK(std::count(numbers.begin(), numbers.end(), lon[k]) >= 1);
+        CHECK(std::count(numbers.begin(), numbers.end(), lat[k]) >= 1);
+    }
+}
+
+TEST_CASE("several layers go into one KML, a folder each", "[writer][kml]") {
+    ScratchDir dir;
+    const auto path = dir.file("two.kml");
+    const Layer polygons = sample_layer();
+    const Layer points = deployments_layer();
+    write_layers({&polygons, &points}, path);
+    const std::string text = read_text(path);
+    CHECK(count_of(text, "<Folder") == 2);
+    CHECK(text.find("<name>sample</name>") != std::string::npos);
+    CHECK(text.find("<name>deployments</name>") != std::string::npos);
+    const auto features = read_kml(path);
+    REQUIRE(features.size() == 4);
+    CHECK(features[0].layer == "sample");
+    CHECK(features[3].layer == "deployments");
+}
+
+TEST_CASE("Shapefile field names are shortened by the stated rule, told in one warning, beside a UTF-8 .cpg", "[writer][shapefile]") {
+    ScratchDir dir;
+    const auto path = dir.file("short.shp");
+    Layer layer;
+    layer.name = "short";
+    // Expected names worked by hand from the rule in writer.hpp.
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"distance_km", "dist_km"},              // an abbreviation
+        {"max_error_m", "max_err_m"},            // an abbreviation
+        {"population_density", "pop_dnsty"},     // an abbreviation, then the longest word's vowels
+        {"eligible_pct", "elgbl_pct"},           // the longest word's vowels
+        {"coverage_area_km2", "cov_ar_km2"},     // an abbreviation (12 bytes), then area's vowels
+        {"region", "region"},                    // fits
+        {"distance_kmx", "dist_kmx"},            // an abbreviation
+        {"distance_km_b", "dist_km_b"},          // an abbreviation
+        {"redundancy_area_km2", "rdndncy_ar"},   // vowels of both words, then the cut
+        {"dist_km", "dist_km_2"},                // meets an earlier name
+    };
+    for (const auto& [from, to] : expected) layer.fields.push_back({from, FieldType::Real});
+    Feature f;
+    f.fid = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) f.values.push_back(static_cast<double>(i));
+    f.geometry = Geometry::point({30, 50});
+    layer.features.push_back(std::move(f));
+
+    std::vector<std::string> warnings;
+    WriteOptions options;
+    options.callbacks.warn = [&](const std::string& m) { warnings.push_back(m); };
+    write_layer(layer, path, options);
+
+    REQUIRE(warnings.size() == 1);
+    std::string renames;
+    for (const auto& [from, to] : expected)
+        if (from != to) renames += (renames.empty() ? "" : ", ") + from + " -> " + to;
+    CHECK(warnings[0] == path + ": fields renamed for the ESRI Shapefile format: " + renames);
+
+    const char* const drivers[] = {"ESRI Shapefile", nullptr};
+    GDALDatasetH ds = GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, nullptr, nullptr);
+    REQUIRE(ds != nullptr);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(GDALDatasetGetLayer(ds, 0));
+    REQUIRE(OGR_FD_GetFieldCount(defn) == static_cast<int>(expected.size()));
+    OGRFeatureH back = OGR_L_GetNextFeature(GDALDatasetGetLayer(ds, 0));
+    REQUIRE(back != nullptr);
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CHECK(std::string(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, static_cast<int>(i)))) == expected[i].second);
+        CHECK(OGR_F_GetFieldAsDouble(back, static_cast<int>(i)) == static_cast<double>(i));
+    }
+    OGR_F_Destroy(back);
+    GDALClose(ds);
+    CHECK(read_text(dir.file("short.cpg")) == "UTF-8");
 }
