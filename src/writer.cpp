@@ -648,9 +648,13 @@ struct LayerWriter::Impl {
     }
 
     void create(const std::string& file) {
-        // KML through libkml where GDAL has it: it writes each feature's style string as the
-        // placemark's <Style> (fill and icon included) and a <Folder> per layer.
-        libkml = driver == "KML" && GDALGetDriverByName("LIBKML") != nullptr;
+        // KML with styles (the layers of a command that knows how they are drawn) through libkml
+        // where GDAL has it: it writes each feature's style string as the placemark's <Style>
+        // (fill and icon included) and a <Folder> per layer. It builds the document whole and
+        // slows down sharply with thousands of placemarks (20,000 points: over 100 s), so a layer
+        // without styles (dza convert) goes through the streaming KML driver, which draws lines
+        // in the neutral colour and leaves fills and icons to the viewer.
+        libkml = driver == "KML" && !options.styles.empty() && GDALGetDriverByName("LIBKML") != nullptr;
         GDALDriverH d = GDALGetDriverByName(libkml ? "LIBKML" : driver.c_str());
         if (!d) throw DataError(fmt::format("{}: this GDAL has no {} driver", shown, driver));
         ds.reset(GDALCreate(d, file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));

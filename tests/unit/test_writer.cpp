@@ -525,16 +525,18 @@ TEST_CASE("KML placemarks carry the style of their layer, in Google Earth's aabb
     CHECK(features[3].style.find("c:#333333FF") != std::string::npos);
 }
 
-TEST_CASE("a KML layer without a style gets the neutral one, not GDAL's red outline", "[writer][kml]") {
+TEST_CASE("a KML layer without a style gets the neutral outline, not GDAL's red one", "[writer][kml]") {
+    // Without styles (dza convert) KML goes through GDAL's streaming KML driver: lines and
+    // outlines in the neutral colour; fills and icons are left to the viewer.
     ScratchDir dir;
     const auto path = dir.file("plain.kml");
     write_layer(sample_layer(), path);
-    const std::string text = read_text(path);
+    std::string text = read_text(path);
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     CHECK(text.find("ff0000ff") == std::string::npos);  // GDAL's KML default: opaque red
     const FeatureStyle neutral;
     CHECK(text.find(fmt::format("<color>ff{}{}{}</color>", neutral.stroke.substr(5, 2), neutral.stroke.substr(3, 2), neutral.stroke.substr(1, 2))) !=
           std::string::npos);
-    for (const auto& f : read_kml(path)) CHECK(f.style.find("BRUSH(fc:#55555533)") != std::string::npos);
 }
 
 TEST_CASE("every KML placemark is named by its layer's label", "[writer][kml]") {
