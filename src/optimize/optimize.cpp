@@ -23,20 +23,11 @@ namespace dza {
 
 namespace {
 
-constexpr double degree = M_PI / 180.0;
-
 // The reach geometries of a layer's features as the coverage builds them (null where none).
 std::vector<coverage::Reach> reaches_of_layer(const Layer& layer, const std::vector<SensorReach>& sensors, const CoverageOptions& options) {
     std::vector<coverage::Reach> reaches = coverage::reaches_of(layer, sensors, options.tolerance_m, {});
     coverage::build_geometries(reaches, layer, options.tolerance_m, options.horizon, {});
     return reaches;
-}
-
-// A quick lower bound on the geodesic distance, for pruning pairs (the equirectangular distance
-// over-estimates by at most 2% below 600 km; halve it to stay on the safe side).
-double rough_distance_m(LonLat a, LonLat b) {
-    const double x = (b.lon - a.lon) * std::cos(0.5 * (a.lat + b.lat) * degree), y = b.lat - a.lat;
-    return std::sqrt(x * x + y * y) * 111195.0;
 }
 
 // Candidate pairs nearer than `separation_m` (geodesic), each pair once, ascending.
@@ -51,7 +42,7 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> close_pairs(const std::vect
     for (std::size_t a = 0; a < order.size(); ++a)
         for (std::size_t b = a + 1; b < order.size() && sites[order[b]].lat - sites[order[a]].lat <= lat_window_deg; ++b) {
             const LonLat p = sites[order[a]], q = sites[order[b]];
-            if (rough_distance_m(p, q) > 1.5 * separation_m + 1000.0) continue;
+            if (coverage::rough_distance_m(p, q) > 1.5 * separation_m + 1000.0) continue;  // within 2% below 600 km
             if (geodesic_inverse(p, q).distance_m < separation_m)
                 pairs.emplace_back(std::min(order[a], order[b]), std::max(order[a], order[b]));
         }
