@@ -462,6 +462,29 @@ void check_writable_file(const std::string& path) {
     if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\" exists and is read-only", path));
 }
 
+void check_output_folder(const std::string& folder, const std::vector<std::string>& files, const std::string& what_to_give) {
+    const fs::path p(folder);
+    std::error_code ec;
+    if (fs::exists(p, ec)) {
+        if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" exists and is not a folder; {}", folder, what_to_give));
+        for (const std::string& name : files) {
+            const std::string path = (p / name).string();
+            bool layer_file = true;  // a file a driver writes; else a plain file (scenario.yaml)
+            try {
+                driver_for_path(path);
+            } catch (const UsageError&) {
+                layer_file = false;
+            }
+            if (layer_file) check_output_path(path);
+            else check_writable_file(path);
+        }
+        return;
+    }
+    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", folder, parent.string()));
+    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", folder, parent.string()));
+}
+
 namespace {
 
 std::string lower_extension(const fs::path& p) {

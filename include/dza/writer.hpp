@@ -83,6 +83,12 @@ void check_output_path(const std::string& path, const std::string& table = {});
 // neither a folder nor a read-only file. UsageError naming what is wrong otherwise.
 void check_writable_file(const std::string& path);
 
+// Checks before any work that a command can write `files` (names in the folder) into `folder`:
+// it exists as a writable folder whose files pass check_output_path, or its parent exists and is
+// writable so that it can be made. UsageError naming what is wrong otherwise; `what_to_give`
+// ends the message for a path that is a file ("give a folder").
+void check_output_folder(const std::string& folder, const std::vector<std::string>& files, const std::string& what_to_give = "give a folder");
+
 // A source a command reads, for check_not_an_input: a file, a folder, or a layer reference's
 // SOURCE (`X.gpkg`, also written `X.gpkg|layername=...`), and the name messages give it
 // ("deployments", "LAYER", "the scenario file").

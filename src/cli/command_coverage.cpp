@@ -114,19 +114,12 @@ const char* const layer_files[] = {"regions", "coverage", "redundancy", "gaps", 
 // The file a layer gets in an output folder: GeoJSON, but the altitude profile along the line is a table.
 std::string layer_file(const std::string& layer) { return layer == "line_altitude_profile" ? layer + ".csv" : layer + ".geojson"; }
 
-// Before any work: the folder can be created (its parent exists) or exists and is writable.
-void check_output_folder(const std::string& folder) {
-    const fs::path p(folder);
-    std::error_code ec;
-    if (fs::exists(p, ec)) {
-        if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" exists and is not a folder; give a folder or a .gpkg file", folder));
-        for (const char* name : layer_files) check_output_path((p / layer_file(name)).string());
-        check_output_path((p / layer_file("line_altitude_profile")).string());
-        return;
-    }
-    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", folder, parent.string()));
-    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", folder, parent.string()));
+// The files a coverage folder gets.
+std::vector<std::string> folder_files() {
+    std::vector<std::string> files;
+    for (const char* name : layer_files) files.push_back(layer_file(name));
+    files.push_back(layer_file("line_altitude_profile"));
+    return files;
 }
 
 std::vector<std::string> area_row(const AreaCoverage& a, const std::string& name) {
@@ -160,7 +153,7 @@ void area_columns(Table& t, const std::string& first) {
 ExitCode CoverageCommand::run(Io& io) {
     if (!output_.empty()) {
         if (output_is_dataset_) check_output_path(output_, table_);
-        else check_output_folder(output_);
+        else check_output_folder(output_, folder_files(), "give a folder or a .gpkg file");
     }
     const Callbacks callbacks = io.callbacks();
 

@@ -28,7 +28,7 @@ namespace dza::cli {
 namespace {
 
 // The files -o DIR receives.
-const char* const output_files[] = {"proposed_sites.geojson", "proposed_reaches.geojson", "proposed_plan.geojson",
+const std::vector<std::string> output_files = {"proposed_sites.geojson", "proposed_reaches.geojson", "proposed_plan.geojson",
                                     "coverage_regions.geojson", "coverage.geojson", "coverage_redundancy.geojson", "coverage_gaps.geojson",
                                     "coverage_line_gaps.geojson", "coverage_targets.geojson", "scenario.yaml"};
 
@@ -166,26 +166,9 @@ void OptimizeCommand::validate() {
     }
 }
 
-namespace {
-
-// Before any work: the folder can be created (its parent exists) or exists and is writable.
-void check_output_folder(const std::string& folder) {
-    const fs::path p(folder);
-    std::error_code ec;
-    if (fs::exists(p, ec)) {
-        if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("output \"{}\" exists and is not a folder; give a folder", folder));
-        for (const char* name : output_files) check_writable_file((p / name).string());
-        return;
-    }
-    const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
-    if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output \"{}\": folder \"{}\" does not exist; create it first", folder, parent.string()));
-    if (access(parent.c_str(), W_OK) != 0) throw UsageError(fmt::format("output \"{}\": folder \"{}\" is not writable", folder, parent.string()));
-}
-
-}  // namespace
 
 ExitCode OptimizeCommand::run(Io& io) {
-    if (!output_.empty()) check_output_folder(output_);
+    if (!output_.empty()) check_output_folder(output_, output_files);
     const Callbacks callbacks = io.callbacks();
 
     InputRequest request = inputs_.request("optimize");
@@ -199,7 +182,7 @@ ExitCode OptimizeCommand::run(Io& io) {
     request.uses_targets = true;
     request.targets = targets_;
     if (!output_.empty())
-        for (const char* name : output_files) request.outputs.push_back((fs::path(output_) / name).string());
+        for (const std::string& name : output_files) request.outputs.push_back((fs::path(output_) / name).string());
     const AnalysisInputs inputs = resolve(request, io);
 
     // The candidates and demand points are inputs too: never an output.
@@ -208,7 +191,7 @@ ExitCode OptimizeCommand::run(Io& io) {
         if (!candidates_.empty()) more.push_back({LayerRef::parse(candidates_).source, "--candidates"});
         for (const DemandTerm& d : demand_)
             if (d.key == "points") more.push_back({LayerRef::parse(d.layer).source, "--demand points"});
-        for (const char* name : output_files) check_not_an_input((fs::path(output_) / name).string(), more);
+        for (const std::string& name : output_files) check_not_an_input((fs::path(output_) / name).string(), more);
     }
 
     OptimizeParameters parameters;
