@@ -298,8 +298,9 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
     // which leaves what is under it in its own colour. The region borders are drawn again over the
     // fills. The palette stays the one of layer_style (the GeoJSON and GeoPackage styles').
     const std::string land = layer_style(LayerKind::Regions).fill;
+    // (At least 35% of the palette's colour: the coverage's pale blue must not pass for the sea.)
     const auto opaque = [](MapStyle s, const std::string& under) {
-        if (s.fill != "none") s.fill = mix(under, s.fill, s.fill_opacity);
+        if (s.fill != "none") s.fill = mix(under, s.fill, std::max(s.fill_opacity, 0.35));
         s.fill_opacity = 1;
         return s;
     };
