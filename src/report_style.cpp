@@ -290,20 +290,54 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
         l->label.italic = true;
         l->focus = true;
     }
-    add(c.other_side, LayerKind::OtherSide, c.occupied ? "Occupied area" : "Beyond the cease-fire line");
-    add(c.coverage, LayerKind::Coverage,
-        c.coverage_altitude_m ? fmt::format("Coverage at {} target altitude", metres_text(*c.coverage_altitude_m)) : std::string("Coverage (within reach)"));
-    add(c.redundancy, LayerKind::Redundancy, "Redundant coverage");
-    add(c.gaps, LayerKind::Gaps, "Coverage gaps");
+    // Fills. Coverage, redundancy and gaps are a partition of the land: covered, covered twice or
+    // more (drawn over the coverage, which holds it), not covered; each opaque, in the colour its
+    // palette fill has over the regions, so that no two fills mix into a colour the legend does not
+    // show. Everything drawn over them (beyond the line, the stand-off band, the eligible zone,
+    // basing areas, the maritime zone, reaches) is an outline or hatching in the palette's stroke,
+    // which leaves what is under it in its own colour. The region borders are drawn again over the
+    // fills. The palette stays the one of layer_style (the GeoJSON and GeoPackage styles').
+    const std::string land = layer_style(LayerKind::Regions).fill;
+    // (At least 35% of the palette's colour: the coverage's pale blue must not pass for the sea.)
+    const auto opaque = [](MapStyle s, const std::string& under) {
+        if (s.fill != "none") s.fill = mix(under, s.fill, std::max(s.fill_opacity, 0.35));
+        s.fill_opacity = 1;
+        return s;
+    };
+    const auto outline = [](MapStyle s) {
+        s.fill = "none";
+        return s;
+    };
+    if (MapLayer* l = add(c.other_side, LayerKind::OtherSide, c.occupied ? "Occupied area" : "Beyond the cease-fire line")) l->style = outline(l->style);
+    const bool twice = c.redundancy && !c.redundancy->features.empty();
+    const std::string covered = c.coverage_altitude_m ? fmt::format(" at {} target altitude", metres_text(*c.coverage_altitude_m)) : " (within reach)";
+    MapStyle coverage_style = opaque(layer_style(LayerKind::Coverage), land);
+    if (MapLayer* l = add(c.coverage, LayerKind::Coverage, (twice ? "Covered once" : "Coverage") + covered)) l->style = coverage_style;
+    if (MapLayer* l = add(c.redundancy, LayerKind::Redundancy, "Covered twice or more")) l->style = opaque(l->style, coverage_style.fill);
+    if (MapLayer* l = add(c.gaps, LayerKind::Gaps, "Not covered (coverage gaps)")) l->style = opaque(l->style, land);
+    if (c.regions && (c.coverage || c.redundancy || c.gaps)) {
+        MapLayer borders;
+        borders.id = "region-borders";
+        borders.layer = c.regions;
+        borders.style = outline(layer_style(LayerKind::Regions));
+        layers.push_back(std::move(borders));
+    }
     // The legend names the parts of the eligibility rule that limit the zone beyond the stand-off.
     const char* limits = c.allowed_regions && c.basing_areas ? " (allowed regions, basing areas)"
                          : c.allowed_regions                 ? " (allowed regions)"
                          : c.basing_areas                    ? " (basing areas)"
                                                              : "";
-    add(c.eligible, LayerKind::Eligible, std::string("Eligible for basing") + limits);
-    add(c.standoff_band, LayerKind::StandoffBand, fmt::format("Stand-off band ({:g} km from the {})", c.standoff_m / 1000, c.occupied ? "occupied area" : "line"));
-    add(c.maritime_zone, LayerKind::MaritimeZone, "Maritime security zone");
-    add(c.basing_areas, LayerKind::BasingAreas, "Basing areas");
+    if (MapLayer* l = add(c.eligible, LayerKind::Eligible, std::string("Eligible for basing") + limits)) {
+        l->style = outline(l->style);
+        l->style.stroke_width_px = 1.8;
+    }
+    if (MapLayer* l = add(c.standoff_band, LayerKind::StandoffBand,
+                          fmt::format("Stand-off band ({:g} km from the {})", c.standoff_m / 1000, c.occupied ? "occupied area" : "line"))) {
+        l->style = outline(l->style);
+        l->style.hatch_spacing_px = 4;
+    }
+    if (MapLayer* l = add(c.maritime_zone, LayerKind::MaritimeZone, "Maritime security zone")) l->style = outline(l->style);
+    if (MapLayer* l = add(c.basing_areas, LayerKind::BasingAreas, "Basing areas")) l->style = outline(l->style);
     if (MapLayer* l = add(c.reach, LayerKind::Reach, reach_title(c))) {
         if (c.reach->field_index("role")) l->color_field = "role", l->colors = role_colors(), l->legend_values = false;
     }
@@ -314,6 +348,11 @@ std::vector<MapLayer> compose_map(const MapContent& c) {
         l->label_field = c.deployments->field_index("id") ? "id" : label_field_name(*c.deployments);
         l->label = label_style(10.5, "#1a1a1a");
         l->label.bold = true;
+        const auto passed = c.deployments->field_index("passed");
+        if (passed && c.deployments->fields[*passed].type == FieldType::Boolean) {
+            l->fail_field = "passed";
+            l->fail_title = "Fails the plan check";
+        }
     }
     return layers;
 }
@@ -335,6 +374,7 @@ MapOptions map_options(const MapContent& c, int width_px, int height_px) {
     options.subtitle = subtitle + (subtitle.empty() ? "" : " · ") + "distances and reach geodesic on WGS84";
     options.credit = credit_for({c.regions, c.neighbours, c.maritime_zone, c.basing_areas, c.line, c.deployments});
     options.background = "#d4e6f1";
+    options.background_title = "Sea";
     return options;
 }
 

@@ -131,7 +131,7 @@ struct ReportMaps {
 };
 
 ReportMaps map_content(const Scenario& scenario, const ScenarioParameters& p, const std::vector<const Layer*>& written, const Layer* other_side,
-                       const RunResults& results, const Callbacks& callbacks) {
+                       const Geometry* land, const RunResults& results, const Callbacks& callbacks) {
     const auto find = [&](const std::string& name) -> const Layer* {
         for (const Layer* l : written)
             if (l->name == name) return l;
@@ -159,23 +159,34 @@ ReportMaps map_content(const Scenario& scenario, const ScenarioParameters& p, co
     map.radius_field = p.radius_field;
     map.reach_systems = p.systems && !p.systems->empty();
     map.refraction_k = p.refraction_k.value_or(4.0 / 3.0);
-    if (!results.coverage) return out;
-
     const auto keep = [&](Layer layer) -> const Layer* {
         out.keep.push_back(std::make_unique<Layer>(std::move(layer)));
         return out.keep.back().get();
+    };
+    // The eligible zone as one area: its pieces by region and distance band would draw edges the
+    // map does not explain.
+    if (map.eligible && !map.eligible->features.empty()) map.eligible = keep(geometry_layer("eligible", union_of(*map.eligible)));
+    if (!results.coverage) return out;
+    // The coverage's fills on the map show the territory only (the reaches show the rest).
+    const auto on_land = [&](const Layer* layer) -> const Layer* {
+        if (!layer || !land || land->is_empty()) return layer;
+        return keep(copy_layer(*layer, [&](const Geometry& g) { return g.intersection(*land); }));
     };
     const MapContent all_altitudes = map;
     const auto at_altitude = [&](MapContent& c, double altitude_m) {
         for (const Layer** l : {&c.coverage, &c.redundancy, &c.gaps, &c.line_gaps})
             if (*l) *l = keep(features_at_altitude(**l, altitude_m));
+        for (const Layer** l : {&c.coverage, &c.redundancy, &c.gaps}) *l = on_land(*l);
         c.coverage_altitude_m = altitude_m;
     };
     if (map.deployments) map.reach = keep(reach_layer(*map.deployments, p, callbacks));
     std::vector<double> altitudes_m;
     for (const CoverageResult* r : results.coverage->all())
         if (r->altitude_m) altitudes_m.push_back(*r->altitude_m);
-    if (altitudes_m.empty()) return out;
+    if (altitudes_m.empty()) {
+        for (const Layer** l : {&map.coverage, &map.redundancy, &map.gaps}) *l = on_land(*l);
+        return out;
+    }
     at_altitude(map, *std::min_element(altitudes_m.begin(), altitudes_m.end()));
     for (double altitude_m : altitudes_m) {
         MapContent c = all_altitudes;
@@ -571,7 +582,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     steps.run("report", [&] {
         const Territory* territory = in.built_territory();
         const std::optional<Layer> other_side = territory ? std::optional<Layer>(geometry_layer("beyond the line", territory->other.clone())) : std::nullopt;
-        const ReportMaps maps = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr, results, callbacks);
+        const ReportMaps maps = map_content(scenario, in.parameters, all, other_side ? &*other_side : nullptr, territory ? &territory->land : nullptr, results, callbacks);
         const std::string svg = render_map_svg(compose_map(maps.map), map_options(maps.map, 1200, 860));
         std::vector<AltitudeMap> small;
         for (const MapContent& c : maps.by_altitude) {
@@ -587,8 +598,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             // The proposed plan on the same base: its deployments, their reaches and its coverage.
             const PlanProposal& p = results.optimize->proposal;
             MapContent c = maps.map;
-            const Layer coverage = geometry_layer("coverage", p.coverage.coverage.clone());
-            const Layer gaps = geometry_layer("gaps", p.coverage.gaps.clone());
+            const auto on_land = [&](const Geometry& g) { return territory && !territory->land.is_empty() ? g.intersection(territory->land) : g.clone(); };
+            const Layer coverage = geometry_layer("coverage", on_land(p.coverage.coverage));
+            const Layer gaps = geometry_layer("gaps", on_land(p.coverage.gaps));
             ScenarioParameters reach_rules = in.parameters;
             reach_rules.radius_field = "radius_km";
             reach_rules.radius_m.reset();

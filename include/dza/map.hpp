@@ -11,7 +11,8 @@
 // 0.2 degrees a step) before it is projected, so parallels and long edges curve as they should.
 //
 // Map furniture. A title band, a graticule labelled along the frame, a legend (one entry a layer,
-// or one a colour value), a scale bar of a round length measured geodesically along the map's
+// or one a colour value; long entries wrapped), by default in a panel beside the frame, a scale
+// bar of a round length measured geodesically along the map's
 // centre, a north arrow along the projected meridian at the centre, and a credit line.
 //
 // Output is deterministic: the same layers and options give the same bytes (a fixed font,
@@ -27,6 +28,7 @@
 // one <g id> a part of the map, in drawing order: background, layer-<id> for each layer,
 // graticule, labels, graticule-labels, frame, legend, scale-bar, title, credit (ids prefixed by
 // MapOptions::svg_id_prefix), for Inkscape or a slide program to move, hide or restyle.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,6 +114,10 @@ struct MapLayer {
     MapLabelStyle label;
     bool focus = false;       // the default extent is the union of the focus layers (all layers when none is)
     bool background = false;  // context only (neighbours): the legend may cover it
+    // A boolean field: features where it is false (e.g. deployments that fail a plan check) get a
+    // red ring around their marker, and the legend an entry `fail_title` when any is drawn.
+    std::string fail_field;
+    std::string fail_title = "fails the check";
 };
 
 enum class LegendPosition { Auto, TopLeft, TopRight, BottomLeft, BottomRight };
@@ -126,7 +132,11 @@ struct MapOptions {
     double margin_pct = 4;         // around the extent, in % of the frame
     std::string background = "#ffffff";  // the map frame's background (e.g. the sea's colour)
     bool legend = true, scale_bar = true, north_arrow = true, graticule = true;
-    LegendPosition legend_position = LegendPosition::Auto;  // Auto: the emptiest corner
+    // Auto: a panel beside the map frame (right), with the scale bar and north arrow under it, so
+    // that they hide nothing of the map; the emptiest corner inside the frame when the panel would
+    // take more than 40% of the width. A corner: inside the frame, there.
+    LegendPosition legend_position = LegendPosition::Auto;
+    std::string background_title;  // a legend entry for the background (e.g. "Sea"); "" for none
     std::string svg_id_prefix = "dza-map-";  // prefixes ids in the SVG, so several maps fit in one page
     // > 0: sizes in pixels (text, lines, markers) scale by this instead of by the image size
     // (0.25 to 4), e.g. for small maps shown side by side whose text must stay readable.
@@ -155,6 +165,17 @@ std::string render_map_pdf(const std::vector<MapLayer>& layers, const MapOptions
 // The PNG's width and height in pixels for the options' size and dpi; UsageError for a dpi out of
 // range or a side over 10000 pixels.
 std::pair<int, int> map_png_size_px(const MapOptions& options);
+// The map drawn to pixels (as the PNG at 96 dpi), with where its parts went: for checks that a
+// map stays readable (labels apart, nothing under the legend, only colours the legend shows).
+struct MapRaster {
+    int width_px = 0, height_px = 0;
+    std::vector<std::uint32_t> pixels;  // 0xRRGGBB, row by row from the top
+    PixelRect frame;
+    std::optional<PixelRect> legend, scale_bar;
+    std::vector<std::pair<std::string, PixelRect>> labels;  // features' labels (not the graticule's)
+    std::vector<PixelRect> markers;                         // points' markers, with a failing ring if any
+};
+MapRaster render_map_raster(const std::vector<MapLayer>& layers, const MapOptions& options);
 // Writes .png, .svg or .pdf by the extension, atomically: drawn in full, written next to the target,
 // then renamed into place. UsageError for another extension or an unwritable folder.
 void render_map_file(const std::vector<MapLayer>& layers, const MapOptions& options, const std::string& path);

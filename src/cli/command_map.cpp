@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "dza/check.hpp"
 #include "dza/error.hpp"
 #include "dza/inputs.hpp"
 #include "dza/map.hpp"
@@ -99,6 +100,26 @@ ExitCode MapCommand::run(Io& io) {
     if (!altitude_m && !p.altitudes_m.empty()) altitude_m = *std::min_element(p.altitudes_m.begin(), p.altitudes_m.end());
     std::optional<Layer> reach;
     if (deployments) reach = reach_layer(*deployments, p, io.callbacks(), altitude_m);
+
+    // Deployments that fail the plan check (as dza check finds them) are marked: with a line to
+    // check against, and the deployments' own field "passed" replaced by the check's.
+    std::optional<Layer> checked;
+    if (deployments && line) {
+        CheckOptions co;
+        co.eligibility = inputs.eligibility();
+        co.maritime_zone = maritime;
+        co.callbacks = io.callbacks();
+        const CheckResult result = check_plan(*deployments, regions, *line, inputs.territory(io.callbacks()), co);
+        checked = copy_layer(*deployments, [](const Geometry& g) { return g.clone(); });
+        checked->name = deployments->name;
+        std::size_t passed = checked->fields.size();
+        if (const auto at = checked->field_index("passed")) passed = *at, checked->fields[passed].type = FieldType::Boolean;
+        else checked->fields.push_back({"passed", FieldType::Boolean});
+        for (auto& f : checked->features) f.values.resize(checked->fields.size());
+        for (const DeploymentCheck& d : result.deployments)
+            if (d.feature < checked->features.size()) checked->features[d.feature].values[passed] = d.passed();
+        deployments = &*checked;
+    }
 
     MapContent content;
     content.title = title_.empty() ? scenario.name : title_;

@@ -110,6 +110,19 @@ void Renderer::draw_layer(cairo_t* cr, const DrawnLayer& layer) const {
                 cairo_stroke(cr);
             }
             cairo_new_path(cr);
+            if (f.fails) {
+                // A red ring on a white one, apart from the marker: plain on any fill under it.
+                const double r = px(point_style.style.marker_radius_px + fail_ring_gap_px);
+                cairo_set_dash(cr, nullptr, 0, 0);
+                cairo_arc(cr, p.x_px, p.y_px, r, 0, 2 * M_PI);
+                cairo_set_source_rgb(cr, 1, 1, 1);
+                const double width = std::max(px(fail_ring_width_px), fail_ring_min_width_px);
+                cairo_set_line_width(cr, width + px(1.6));
+                cairo_stroke_preserve(cr);
+                set_color(cr, fail_ring_color);
+                cairo_set_line_width(cr, width);
+                cairo_stroke(cr);
+            }
         }
     }
     cairo_set_dash(cr, nullptr, 0, 0);
@@ -144,16 +157,29 @@ void Renderer::draw(Canvas& canvas) {
     cairo_t* cr = canvas.context();
     set_text_options(cr);
 
-    layout(cr);
+    // The legend goes beside the frame (it hides nothing there) when it is narrow enough: the
+    // frame is laid out again, narrower, and the layers projected anew for it.
+    layout(cr, 0);
     project_layers();
     legend_entries();
-    if (!legend_.empty()) {
-        double width = 0;
-        for (const auto& e : legend_)
-            width = std::max(width, (e.indent ? px(12) : 0) + (e.heading ? 0 : px(34)) + measure(cr, e.text, {px(12), e.heading}).width);
-        legend_rect_.width_px = width + px(20);
-        legend_rect_.height_px = static_cast<double>(legend_.size()) * px(19) + px(20);
+    beside_ = false;
+    if (!legend_.empty() && options_.legend_position == LegendPosition::Auto) {
+        legend_text_max_px_ = px(220);
+        measure_legend(cr, legend_text_max_px_);
+        const double panel_px = std::max(legend_rect_.width_px, px(200));
+        if (panel_px <= 0.4 * options_.width_px) {
+            beside_ = true;
+            layout(cr, panel_px + px(10));
+            drawn_.clear();
+            legend_.clear();
+            occupancy_ = Occupancy(1, 1, 1);
+            project_layers();
+            legend_entries();
+            measure_legend(cr, legend_text_max_px_);
+            legend_rect_.width_px = panel_px;
+        }
     }
+    if (!beside_ && !legend_.empty()) measure_legend(cr, px(300));
     place_legend();
 
     // One group a part of the map, in drawing order (an SVG's <g id>s, for editing).

@@ -105,12 +105,13 @@ void Renderer::validate() {
         for (const auto& [value, color] : l.colors) parse_color(color, fmt::format("{} \"{}\"", l.title, value));
         if (!l.color_field.empty()) l.layer->require_field(l.color_field);
         if (!l.label_field.empty()) l.layer->require_field(l.label_field);
+        if (!l.fail_field.empty()) l.layer->require_field(l.fail_field);
         for (double d : l.style.dash_px)
             if (!(d >= 0)) throw UsageError(fmt::format("map: layer \"{}\" has a negative dash", l.title));
     }
 }
 
-void Renderer::layout(cairo_t* cr) {
+void Renderer::layout(cairo_t* cr, double right_px) {
     const double w = options_.width_px, h = options_.height_px;
     ui_ = options_.ui_scale > 0 ? options_.ui_scale : std::clamp(std::min(w / 1200.0, h / 900.0), 0.5, 4.0);
     double top = px(10);
@@ -118,11 +119,13 @@ void Renderer::layout(cairo_t* cr) {
     if (!options_.subtitle.empty()) top += measure(cr, options_.subtitle, {px(13)}).height() + px(6);
     if (!options_.title.empty() || !options_.subtitle.empty()) top += px(4);
     const double bottom = px(22);
-    frame_ = {px(10), top, w - px(20), h - top - bottom};
+    frame_ = {px(10), top, w - px(20) - right_px, h - top - bottom};
     if (frame_.height_px < 50 || frame_.width_px < 50) throw UsageError("map: the image is too small for its title");
 }
 
 void Renderer::project_layers() {
+    visible_ = Extent();
+    inner_frame_.reset(nullptr);
     // Extent: the one given, else the focus layers', else every layer's.
     Extent extent;
     if (options_.extent) {
@@ -189,6 +192,7 @@ void Renderer::project_layers() {
         constexpr std::size_t none = std::string::npos;
         const std::size_t color_index = l.color_field.empty() ? none : l.layer->field_index(l.color_field).value_or(none);
         const std::size_t label_index = l.label_field.empty() ? none : l.layer->field_index(l.label_field).value_or(none);
+        const std::size_t fail_index = l.fail_field.empty() ? none : l.layer->field_index(l.fail_field).value_or(none);
         std::vector<std::string> values;  // per drawn feature
         for (const auto& f : l.layer->features) {
             if (f.geometry.is_empty()) continue;
@@ -202,6 +206,8 @@ void Renderer::project_layers() {
             d.dimension = std::max(d.dimension, dimension);
             if (color_index != none) values.push_back(color_index < f.values.size() ? value_text(f.values[color_index]) : "");
             if (label_index < f.values.size()) df.label = value_text(f.values[label_index]);
+            df.fails = fail_index < f.values.size() && f.values[fail_index].is_boolean() && !f.values[fail_index].get<bool>();
+            d.any_fails = d.any_fails || df.fails;
             if (l.label.uppercase)
                 std::transform(df.label.begin(), df.label.end(), df.label.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
             if (!df.label.empty()) {

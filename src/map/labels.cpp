@@ -19,8 +19,10 @@ void Renderer::draw_labels(cairo_t* cr) {
         for (const auto& f : layer.features)
             for (const auto& part : f.parts)
                 if (part.dimension == 0) {
-                    const double r = px(layer.style.style.marker_radius_px) + 1;
-                    taken_.add({part.rings[0][0].x_px - r, part.rings[0][0].y_px - r, 2 * r, 2 * r});
+                    const double r = px(layer.style.style.marker_radius_px + (f.fails ? fail_ring_gap_px + fail_ring_width_px : 0)) + (f.fails ? 2 : 1);
+                    const PixelRect box{part.rings[0][0].x_px - r, part.rings[0][0].y_px - r, 2 * r, 2 * r};
+                    taken_.add(box);
+                    marker_boxes.push_back(box);
                 }
     // Top layers first: their labels matter most.
     for (auto it = drawn_.rbegin(); it != drawn_.rend(); ++it) {
@@ -36,32 +38,69 @@ void Renderer::draw_labels(cairo_t* cr) {
             const PixelXY p = *f.label_anchor;
             std::optional<PixelRect> chosen;
             if (it->dimension == 0) {
-                std::vector<PixelRect> candidates;
-                for (double gap : {px(l.style.marker_radius_px) + px(3), px(l.style.marker_radius_px) + px(9), px(l.style.marker_radius_px) + px(18)}) {
+                // Beside the marker, in eight directions, nearest first; then farther out with a
+                // leader line to the marker, so that labels of close deployments do not overlap.
+                // A label with no free place is left out rather than drawn over another.
+                const double fail_px = f.fails ? px(fail_ring_gap_px + fail_ring_width_px) : 0;
+                const double r = px(l.style.marker_radius_px) + fail_px;
+                struct Candidate {
+                    PixelRect box;
+                    bool leader;
+                };
+                std::vector<Candidate> candidates;
+                for (double gap : {r + px(3), r + px(9), r + px(18), r + px(30), r + px(45)}) {
                     const double d = gap * 0.75;
-                    candidates.insert(candidates.end(), {
-                        {p.x_px + gap, p.y_px - h / 2, w, h},           // right
-                        {p.x_px - gap - w, p.y_px - h / 2, w, h},       // left
-                        {p.x_px + d, p.y_px - d - h, w, h},             // upper right
-                        {p.x_px + d, p.y_px + d, w, h},                 // lower right
-                        {p.x_px - d - w, p.y_px - d - h, w, h},         // upper left
-                        {p.x_px - d - w, p.y_px + d, w, h},             // lower left
-                        {p.x_px - w / 2, p.y_px - gap - h, w, h},       // above
-                        {p.x_px - w / 2, p.y_px + gap, w, h},           // below
-                    });
+                    const bool leader = gap > r + px(10);
+                    for (const PixelRect& c : {PixelRect{p.x_px + gap, p.y_px - h / 2, w, h},    // right
+                                               PixelRect{p.x_px - gap - w, p.y_px - h / 2, w, h},  // left
+                                               PixelRect{p.x_px + d, p.y_px - d - h, w, h},        // upper right
+                                               PixelRect{p.x_px + d, p.y_px + d, w, h},            // lower right
+                                               PixelRect{p.x_px - d - w, p.y_px - d - h, w, h},    // upper left
+                                               PixelRect{p.x_px - d - w, p.y_px + d, w, h},        // lower left
+                                               PixelRect{p.x_px - w / 2, p.y_px - gap - h, w, h},  // above
+                                               PixelRect{p.x_px - w / 2, p.y_px + gap, w, h}})     // below
+                        candidates.push_back({c, leader});
                 }
                 for (const auto& c : candidates)
+                    if (place(c.box, false)) {
+                        chosen = c.box;
+                        if (c.leader) {
+                            // From the marker's rim to the label box's nearest point.
+                            const double qx = std::clamp(p.x_px, c.box.x_px, c.box.x_px + c.box.width_px);
+                            const double qy = std::clamp(p.y_px, c.box.y_px, c.box.y_px + c.box.height_px);
+                            const double len = std::hypot(qx - p.x_px, qy - p.y_px);
+                            if (len > r + px(2)) {
+                                cairo_new_path(cr);
+                                cairo_move_to(cr, p.x_px + (qx - p.x_px) * (r + px(1)) / len, p.y_px + (qy - p.y_px) * (r + px(1)) / len);
+                                cairo_line_to(cr, qx, qy);
+                                set_color(cr, color);
+                                cairo_set_line_width(cr, px(0.8));
+                                cairo_set_dash(cr, nullptr, 0, 0);
+                                cairo_stroke(cr);
+                            }
+                        }
+                        break;
+                    }
+            } else {
+                if (it->dimension == 2 && (f.anchor_radius_px < h * 0.6 || f.anchor_radius_px * 2.6 < w)) continue;
+                // At the anchor, else moved a little within the room around it (a deployment's
+                // label or marker may sit on the anchor of its region).
+                const double room = it->dimension == 2 ? std::min(f.anchor_radius_px * 0.6, 2.5 * h) : 0;
+                std::vector<PixelXY> shifts = {{0, 0}};
+                for (const double d : {room / 2, room})
+                    if (d >= 2) shifts.insert(shifts.end(), {{0, -d}, {0, d}, {-d, 0}, {d, 0}, {-d, -d}, {d, -d}, {-d, d}, {d, d}});
+                for (const PixelXY& s : shifts) {
+                    const PixelRect c{p.x_px + s.x_px - w / 2, p.y_px + s.y_px - h / 2, w, h};
                     if (place(c, false)) {
                         chosen = c;
                         break;
                     }
-                if (!chosen && place(candidates.front(), true)) chosen = candidates.front();
-            } else {
-                if (it->dimension == 2 && (f.anchor_radius_px < h * 0.6 || f.anchor_radius_px * 2.6 < w)) continue;
-                const PixelRect c{p.x_px - w / 2, p.y_px - h / 2, w, h};
-                if (place(c, false)) chosen = c;
+                }
             }
-            if (chosen) put_text(cr, f.label, chosen->x_px, chosen->y_px + tb.ascent, font, color, halo);
+            if (chosen) {
+                put_text(cr, f.label, chosen->x_px, chosen->y_px + tb.ascent, font, color, halo);
+                placed_labels.push_back({*chosen, f.label});
+            }
         }
     }
 }

@@ -35,13 +35,62 @@ void Renderer::legend_entries() {
         const MapLayer& l = *it->source;
         if (l.title.empty() || it->dimension < 0) continue;
         if (!it->legend_values.empty() && l.legend_values) {
-            legend_.push_back({true, it->dimension, it->style, l.title, false});
+            legend_.push_back({true, it->dimension, it->style, l.title, false, false, {}});
             for (const auto& [value, color] : it->legend_values)
-                legend_.push_back({false, it->dimension, with_value(it->style, it->dimension, color), value.empty() ? "(no value)" : value, true});
+                legend_.push_back({false, it->dimension, with_value(it->style, it->dimension, color), value.empty() ? "(no value)" : value, true, false, {}});
         } else {
-            legend_.push_back({false, it->dimension, it->style, l.title, false});
+            legend_.push_back({false, it->dimension, it->style, l.title, false, false, {}});
+        }
+        if (it->any_fails) {
+            legend_.push_back({false, 0, it->style, l.fail_title, false, true, {}});
         }
     }
+    if (!options_.background_title.empty()) {
+        ResolvedStyle s;
+        s.fill = parse_color(options_.background, "background");
+        s.stroke = parse_color("#9a9a94", "background");
+        s.style.stroke_width_px = 0.6;
+        legend_.push_back({false, 2, s, options_.background_title, false, false, {}});
+    }
+}
+
+namespace {
+
+// Words of `text` in lines no wider than `max_px` (a longer word has a line of its own).
+std::vector<std::string> wrap(cairo_t* cr, const std::string& text, const Font& font, double max_px) {
+    std::vector<std::string> lines;
+    std::string line;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        std::size_t end = text.find(' ', at);
+        if (end == std::string::npos) end = text.size();
+        const std::string word = text.substr(at, end - at);
+        const std::string longer = line.empty() ? word : line + " " + word;
+        if (!line.empty() && measure(cr, longer, font).width > max_px) {
+            lines.push_back(line);
+            line = word;
+        } else {
+            line = longer;
+        }
+        at = end + 1;
+    }
+    if (!line.empty() || lines.empty()) lines.push_back(line);
+    return lines;
+}
+
+}  // namespace
+
+void Renderer::measure_legend(cairo_t* cr, double max_text_px) {
+    double width = 0, height = 0;
+    for (auto& e : legend_) {
+        const Font font{px(12), e.heading};
+        const double before = (e.indent ? px(12) : 0) + (e.heading ? 0 : px(34));
+        e.lines = wrap(cr, e.text, font, max_text_px - (e.indent ? px(12) : 0));
+        for (const auto& line : e.lines) width = std::max(width, before + measure(cr, line, font).width);
+        height += px(19) + static_cast<double>(e.lines.size() - 1) * px(14);
+    }
+    legend_rect_.width_px = width + px(20);
+    legend_rect_.height_px = height + px(20);
 }
 
 void Renderer::place_legend() {
@@ -70,7 +119,31 @@ void Renderer::place_legend() {
         return PixelRect{left ? frame_.x_px + inset : frame_.x_px + frame_.width_px - inset - w,
                          top ? frame_.y_px + inset : frame_.y_px + frame_.height_px - inset - h, w, h};
     };
-    if (!legend_.empty()) {
+    const bool furniture = options_.scale_bar || options_.north_arrow;
+    const double scale_h = px(54);
+    auto scale_width = [&] { return px(16) + (options_.north_arrow ? px(34) : 0) + (options_.scale_bar ? scale_bar_px_ + px(30) : 0); };
+    if (beside_) {
+        // The panel right of the frame, from its top; the scale bar under the legend if there is room.
+        legend_rect_.x_px = frame_.x_px + frame_.width_px + px(10);
+        legend_rect_.y_px = frame_.y_px;
+        taken_.add(legend_rect_);
+        if (furniture) {
+            const double below = legend_rect_.y_px + legend_rect_.height_px + px(10);
+            if (below + scale_h <= frame_.y_px + frame_.height_px) {
+                // A scale bar that fits the panel's width.
+                const double room_px = legend_rect_.width_px - (scale_width() - scale_bar_px_);
+                while (scale_bar_px_ > room_px && scale_bar_km_ > 0) {
+                    const double p = std::pow(10.0, std::floor(std::log10(scale_bar_km_)));
+                    const double m = std::round(scale_bar_km_ / p);
+                    scale_bar_km_ = m == 5 ? 2 * p : m == 2 ? p : p / 2;
+                    scale_bar_px_ = scale_bar_km_ * 1000 / m_per_px;
+                }
+                scale_rect_ = {legend_rect_.x_px, below, legend_rect_.width_px, scale_h};
+                taken_.add(scale_rect_);
+                return;
+            }
+        }
+    } else if (!legend_.empty()) {
         legend_corner_ = options_.legend_position;
         if (legend_corner_ == LegendPosition::Auto) {
             long best = std::numeric_limits<long>::max();
@@ -82,11 +155,10 @@ void Renderer::place_legend() {
         legend_rect_ = corner_rect(legend_corner_, legend_rect_.width_px, legend_rect_.height_px);
         taken_.add(legend_rect_);
     }
-    if (options_.scale_bar || options_.north_arrow) {
-        const double w = px(16) + (options_.north_arrow ? px(34) : 0) + (options_.scale_bar ? scale_bar_px_ + px(30) : 0);
-        const double h = px(54);
-        scale_rect_ = corner_rect(legend_.empty() || legend_corner_ != LegendPosition::BottomLeft ? LegendPosition::BottomLeft : LegendPosition::BottomRight,
-                                  w, h);
+    if (furniture) {
+        const bool legend_in_frame = !legend_.empty() && !beside_;
+        scale_rect_ = corner_rect(!legend_in_frame || legend_corner_ != LegendPosition::BottomLeft ? LegendPosition::BottomLeft : LegendPosition::BottomRight,
+                                  scale_width(), scale_h);
         taken_.add(scale_rect_);
     }
 }
@@ -100,20 +172,22 @@ void Renderer::draw_legend(cairo_t* cr) {
     const Rgba text_color{0.1, 0.1, 0.1, 1, false};
     for (const auto& e : legend_) {
         const double x = legend_rect_.x_px + pad + (e.indent ? indent : 0);
-        const double mid = y + row / 2;
+        const double mid = y + row / 2, line_step = px(14);
+        const double advance = row + static_cast<double>(e.lines.size() - 1) * line_step;
         if (e.heading) {
             const TextBox tb = measure(cr, e.text, heading);
-            put_text(cr, e.text, x, mid + tb.ascent / 2, heading, text_color, 0);
-            y += row;
+            for (std::size_t i = 0; i < e.lines.size(); ++i) put_text(cr, e.lines[i], x, mid + tb.ascent / 2 + i * line_step, heading, text_color, 0);
+            y += advance;
             continue;
         }
         // The symbol, drawn as the layer is (sizes capped to the symbol box).
         ResolvedStyle s = e.style;
         s.style.stroke_width_px = std::min(s.style.stroke_width_px, 4.0);
-        s.style.marker_radius_px = std::min(s.style.marker_radius_px, 6.0);
+        s.style.marker_radius_px = std::min(s.style.marker_radius_px, e.fails ? 3.5 : 6.0);
         DrawnLayer one;
         one.style = s;
         DrawnFeature f;
+        f.fails = e.fails;
         if (e.dimension == 2) {
             const double x0 = x + px(1), y0 = mid - sym_h / 2, x1 = x + sym_w - px(1), y1 = mid + sym_h / 2;
             f.parts.push_back({2, {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}});
@@ -125,8 +199,8 @@ void Renderer::draw_legend(cairo_t* cr) {
         one.features.push_back(std::move(f));
         draw_layer(cr, one);
         const TextBox tb = measure(cr, e.text, font);
-        put_text(cr, e.text, x + sym_w + px(8), mid + tb.ascent / 2, font, text_color, 0);
-        y += row;
+        for (std::size_t i = 0; i < e.lines.size(); ++i) put_text(cr, e.lines[i], x + sym_w + px(8), mid + tb.ascent / 2 + i * line_step, font, text_color, 0);
+        y += advance;
     }
 }
 

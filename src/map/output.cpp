@@ -343,6 +343,35 @@ std::string render_map_png(const std::vector<MapLayer>& layers, const MapOptions
     return with_resolution(png, options.dpi);
 }
 
+MapRaster render_map_raster(const std::vector<MapLayer>& layers, const MapOptions& options) {
+    Renderer renderer(layers, options);
+    MapRaster out;
+    out.width_px = options.width_px;
+    out.height_px = options.height_px;
+    SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, out.width_px, out.height_px));
+    check_cairo(cairo_surface_status(surface.get()), "creating the image");
+    {
+        CairoPtr cr(cairo_create(surface.get()));
+        ContextCanvas canvas(cr.get());
+        renderer.draw(canvas);
+        check_cairo(cairo_status(cr.get()), "drawing the map");
+    }
+    cairo_surface_flush(surface.get());
+    const unsigned char* data = cairo_image_surface_get_data(surface.get());
+    const int stride = cairo_image_surface_get_stride(surface.get());
+    out.pixels.reserve(static_cast<std::size_t>(out.width_px) * static_cast<std::size_t>(out.height_px));
+    for (int y = 0; y < out.height_px; ++y) {
+        const auto* row = reinterpret_cast<const std::uint32_t*>(data + static_cast<std::ptrdiff_t>(y) * stride);
+        for (int x = 0; x < out.width_px; ++x) out.pixels.push_back(row[x] & 0xffffffu);
+    }
+    out.frame = renderer.frame();
+    if (renderer.has_legend()) out.legend = renderer.legend_rect();
+    if (renderer.has_scale()) out.scale_bar = renderer.scale_rect();
+    for (const auto& l : renderer.placed_labels) out.labels.emplace_back(l.text, l.box);
+    out.markers = renderer.marker_boxes;
+    return out;
+}
+
 std::string render_map_pdf(const std::vector<MapLayer>& layers, const MapOptions& options) {
     Renderer renderer(layers, options);
     std::string pdf;

@@ -215,6 +215,7 @@ struct DrawnFeature {
     std::string label;
     std::optional<PixelXY> label_anchor;  // polygons: inside the visible part
     double anchor_radius_px = 0;          // polygons: the room around the anchor
+    bool fails = false;                   // its layer's fail_field is false: a red ring around the marker
 };
 
 struct ResolvedStyle {
@@ -228,7 +229,13 @@ struct DrawnLayer {
     std::vector<DrawnFeature> features;
     std::vector<std::pair<std::string, Rgba>> legend_values;  // values present, in legend order
     int dimension = -1;                                       // the highest dimension present
+    bool any_fails = false;
 };
+
+// The failing mark around a marker of radius r: its radius and line width (at ui scale 1).
+inline constexpr double fail_ring_gap_px = 3.5, fail_ring_width_px = 2.2;
+inline constexpr double fail_ring_min_width_px = 2;  // in image pixels, so that small maps show it
+inline const Rgba fail_ring_color{0.89, 0.10, 0.11, 1, false};  // #e31a1c
 
 class Projector {
 public:
@@ -324,7 +331,8 @@ public:
 
 private:
     void validate();
-    void layout(cairo_t* cr);
+    // The frame, leaving `right_px` on its right for the legend panel.
+    void layout(cairo_t* cr, double right_px);
     void project_layers();
     void draw_layer(cairo_t* cr, const DrawnLayer& layer) const;
     void draw_hatch(cairo_t* cr, const ResolvedStyle& style) const;
@@ -333,6 +341,7 @@ private:
     void draw_labels(cairo_t* cr);
     void legend_entries();
     void place_legend();
+    void measure_legend(cairo_t* cr, double max_text_px);
     void draw_legend(cairo_t* cr);
     void draw_scale_and_north(cairo_t* cr);
     void draw_title(cairo_t* cr);
@@ -356,6 +365,22 @@ private:
     Geometry inner_frame_;          // the frame (inset) as a lon/lat polygon, for label anchors
     PixelRect inner_frame_rect_;    // the same in pixels
     RectIndex taken_;               // labels and boxes placed so far
+public:
+    // The boxes of what was placed, for tests: labels (with their marker's position), markers,
+    // the legend and the scale bar.
+    struct PlacedLabel {
+        PixelRect box;
+        std::string text;
+    };
+    std::vector<PlacedLabel> placed_labels;
+    std::vector<PixelRect> marker_boxes;
+    const PixelRect& frame() const { return frame_; }
+    const PixelRect& legend_rect() const { return legend_rect_; }
+    const PixelRect& scale_rect() const { return scale_rect_; }
+    bool has_legend() const { return !legend_.empty(); }
+    bool has_scale() const { return options_.scale_bar || options_.north_arrow; }
+
+private:
     Occupancy occupancy_{1, 1, 1};
 
     struct GratLine {
@@ -372,9 +397,13 @@ private:
         ResolvedStyle style;
         std::string text;
         bool indent = false;
+        bool fails = false;              // the failing mark on the layer's marker
+        std::vector<std::string> lines;  // the text wrapped
     };
     std::vector<LegendEntry> legend_;
     PixelRect legend_rect_, scale_rect_;
+    bool beside_ = false;            // legend and scale bar in a panel right of the frame
+    double legend_text_max_px_ = 0;  // wrap width of the legend's text
     LegendPosition legend_corner_ = LegendPosition::TopRight;
     double scale_bar_km_ = 0, scale_bar_px_ = 0;
     double north_angle_rad_ = 0;  // clockwise from up

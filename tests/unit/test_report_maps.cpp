@@ -3,11 +3,19 @@
 // maps by target altitude in report.html.
 #include <catch2/catch.hpp>
 
-#include <cmath>
+#include <fmt/format.h>
+#include <geos_c.h>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "dza/check.hpp"
 #include "dza/geodesic.hpp"
 #include "dza/inputs.hpp"
+#include "dza/map.hpp"
 #include "dza/report.hpp"
+#include "dza/zones.hpp"
 #include "helpers.hpp"
 #include "reference.hpp"
 
@@ -192,4 +200,180 @@ TEST_CASE("report.html shows one small map per target altitude under its heading
     CHECK_THAT(html, Catch::Contains("<figure id=\"map-altitude-300\"><svg id=\"b\"></svg>"));
     CHECK(html.find("map-altitude-50") > html.find("<div id=\"map\">"));
     CHECK_THAT(report_html(results, "T", "s.yaml", "<svg></svg>"), !Catch::Contains("altitude-maps"));
+}
+
+namespace {
+
+bool overlap(const PixelRect& a, const PixelRect& b) {
+    return a.x_px < b.x_px + b.width_px && b.x_px < a.x_px + a.width_px && a.y_px < b.y_px + b.height_px && b.y_px < a.y_px + a.height_px;
+}
+
+// The default scenario's map as the report draws it, with the coverage computed here, apart from
+// the coverage module: covered is the union of the reaches on land, covered twice the union of
+// their pairwise overlaps, gaps the controlled side less the coverage.
+struct DefaultMap {
+    Layer regions = dza::test::data_layer("regions.geojson"), neighbours = dza::test::data_layer("neighbours.geojson");
+    Layer line = dza::test::data_layer("ceasefire_line.geojson"), maritime = dza::test::data_layer("maritime_zone.geojson");
+    Layer basing = dza::test::data_layer("basing_areas.geojson");
+    Layer deployments, other, band, eligible, reach, coverage, redundancy, gaps;
+    std::vector<std::string> failing;
+    MapContent content;
+
+    DefaultMap() {
+        const Territory territory = split_territory(regions, line, dza::test::kyiv_side());
+        ZonesOptions zo;
+        zo.eligibility.standoff_m = 100000;
+        zo.tolerance_m = 100;
+        zo.pieces = false;
+        const ZonesResult zones = compute_zones(regions, territory, zo);
+        other = geometry_layer("beyond the line", territory.other.clone());
+        band = geometry_layer("stand-off band", zones.standoff_band.clone());
+        eligible = geometry_layer("eligible", zones.eligible.clone());
+
+        const Layer given = dza::test::data_layer("deployments.geojson");
+        CheckOptions co;
+        co.eligibility = zo.eligibility;
+        co.maritime_zone = &maritime;
+        const CheckResult checked = check_plan(given, regions, line, territory, co);
+        deployments = copy_layer(given, [](const Geometry& g) { return g.clone(); });
+        deployments.fields.push_back({"passed", FieldType::Boolean});
+        for (auto& f : deployments.features) f.values.resize(deployments.fields.size());
+        for (const auto& d : checked.deployments) {
+            deployments.features[d.feature].values.back() = d.passed();
+            if (!d.passed()) failing.push_back(d.name);
+        }
+
+        ScenarioParameters p;
+        p.radius_field = "radius_km";
+        reach = reach_layer(deployments, p, {});
+        Geometry covered, twice;
+        for (std::size_t i = 0; i < reach.features.size(); ++i) {
+            const Geometry& a = reach.features[i].geometry;
+            covered = covered.is_empty() ? a.clone() : covered.unite(a);
+            for (std::size_t j = i + 1; j < reach.features.size(); ++j) {
+                Geometry both = a.intersection(reach.features[j].geometry);
+                if (both.is_empty()) continue;
+                twice = twice.is_empty() ? std::move(both) : twice.unite(both);
+            }
+        }
+        covered = covered.intersection(territory.land);
+        twice = twice.intersection(territory.land);
+        GEOSContextHandle_t ctx = GEOS_init_r();
+        Geometry uncovered(GEOSDifference_r(ctx, territory.controlled.get(), covered.get()));
+        GEOS_finish_r(ctx);
+        coverage = geometry_layer("coverage", std::move(covered));
+        redundancy = geometry_layer("redundancy", std::move(twice));
+        gaps = geometry_layer("gaps", std::move(uncovered));
+
+        content.title = "Default scenario";
+        content.neighbours = &neighbours;
+        content.regions = &regions;
+        content.other_side = &other;
+        content.coverage = &coverage;
+        content.redundancy = &redundancy;
+        content.gaps = &gaps;
+        content.eligible = &eligible;
+        content.standoff_band = &band;
+        content.maritime_zone = &maritime;
+        content.basing_areas = &basing;
+        content.reach = &reach;
+        content.line = &line;
+        content.deployments = &deployments;
+        content.standoff_m = 100000;
+        content.radius_field = "radius_km";
+    }
+};
+
+}  // namespace
+
+TEST_CASE("The report's map is readable at 1200 x 860, 1200 x 900 and 600 x 450", "[report][map][readable]") {
+    static const DefaultMap m;  // built once: some seconds
+    REQUIRE(m.failing.size() >= 1);
+    const std::vector<MapLayer> layers = compose_map(m.content);
+    for (const auto& [width, height] : {std::pair{1200, 860}, std::pair{1200, 900}, std::pair{600, 450}}) {
+        INFO(width << " x " << height);
+        const MapRaster r = render_map_raster(layers, map_options(m.content, width, height));
+        const auto at = [&](int x, int y) { return r.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(r.width_px) + static_cast<std::size_t>(x)]; };
+        // A pixel whose 3 x 3 neighbourhood is one colour: a fill, not text or a line's antialiased edge.
+        const auto uniform = [&](int x, int y) {
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dx = -1; dx <= 1; ++dx)
+                    if (at(x + dx, y + dy) != at(x, y)) return false;
+            return true;
+        };
+
+        // The legend and the scale bar are outside the frame: they hide nothing of the map.
+        REQUIRE(r.legend);
+        REQUIRE(r.scale_bar);
+        CHECK_FALSE(overlap(*r.legend, r.frame));
+        CHECK_FALSE(overlap(*r.scale_bar, r.frame));
+        CHECK(r.legend->x_px + r.legend->width_px <= width);
+        CHECK(r.scale_bar->y_px + r.scale_bar->height_px <= height);
+
+        // Every fill in the frame is a colour the legend shows: the legend's own uniform pixels (its
+        // swatches as drawn, its background) within 3 levels a channel.
+        std::vector<std::uint32_t> legend_colors;
+        for (int y = static_cast<int>(r.legend->y_px) + 1; y < r.legend->y_px + r.legend->height_px - 1; ++y)
+            for (int x = static_cast<int>(r.legend->x_px) + 1; x < r.legend->x_px + r.legend->width_px - 1; ++x)
+                if (uniform(x, y) && std::find(legend_colors.begin(), legend_colors.end(), at(x, y)) == legend_colors.end()) legend_colors.push_back(at(x, y));
+        const auto near = [](std::uint32_t a, std::uint32_t b) {
+            for (int shift : {0, 8, 16})
+                if (std::abs(static_cast<int>((a >> shift) & 0xff) - static_cast<int>((b >> shift) & 0xff)) > 3) return false;
+            return true;
+        };
+        long fills = 0, unexplained = 0;
+        std::map<std::uint32_t, long> stray;
+        for (int y = static_cast<int>(r.frame.y_px) + 2; y < r.frame.y_px + r.frame.height_px - 2; ++y)
+            for (int x = static_cast<int>(r.frame.x_px) + 2; x < r.frame.x_px + r.frame.width_px - 2; ++x) {
+                if (!uniform(x, y)) continue;
+                ++fills;
+                const std::uint32_t c = at(x, y);
+                if (std::none_of(legend_colors.begin(), legend_colors.end(), [&](std::uint32_t l) { return near(c, l); })) ++unexplained, ++stray[c];
+            }
+        std::string strays;
+        for (const auto& [c, n] : stray)
+            if (n > 20) strays += fmt::format(" #{:06x} ({})", c, n);
+        INFO("colours the legend does not show:" << strays);
+        CHECK(fills > 0.3 * r.frame.width_px * r.frame.height_px);
+        CHECK(unexplained < fills / 1000);
+
+        // Labels overlap nothing placed: each other, markers, the legend, the scale bar.
+        for (std::size_t i = 0; i < r.labels.size(); ++i) {
+            INFO(r.labels[i].first);
+            CHECK_FALSE(overlap(r.labels[i].second, *r.legend));
+            CHECK_FALSE(overlap(r.labels[i].second, *r.scale_bar));
+            for (std::size_t j = i + 1; j < r.labels.size(); ++j) CHECK_FALSE(overlap(r.labels[i].second, r.labels[j].second));
+            for (const auto& marker : r.markers) CHECK_FALSE(overlap(r.labels[i].second, marker));
+        }
+        // Region names and deployments' ids are there.
+        std::size_t regions = 0, deployments = 0;
+        for (const auto& [text, box] : r.labels) {
+            regions += std::any_of(m.regions.features.begin(), m.regions.features.end(), [&](const Feature& f) { return m.regions.label(f) == text; });
+            deployments += text.find('-') != std::string::npos && text.size() <= 5;
+        }
+        CHECK(regions >= (width >= 1200 ? 12u : 5u));
+        CHECK(deployments == m.deployments.features.size());
+
+        // Failing deployments, and only they, have a red ring (#e31a1c) around their marker; the
+        // legend shows it too.
+        const auto red = [&](const PixelRect& box) {
+            long n = 0;
+            for (int y = static_cast<int>(box.y_px); y < box.y_px + box.height_px; ++y)
+                for (int x = static_cast<int>(box.x_px); x < box.x_px + box.width_px; ++x)
+                    if (x >= 0 && y >= 0 && x < r.width_px && y < r.height_px && near(at(x, y), 0xe31a1c)) ++n;
+            return n;
+        };
+        REQUIRE(r.markers.size() == m.deployments.features.size());
+        double smallest = 1e9;
+        for (const auto& box : r.markers) smallest = std::min(smallest, box.width_px);
+        std::size_t ringed = 0;
+        for (const auto& box : r.markers) {
+            const bool big = box.width_px > smallest + 1;
+            ringed += big;
+            if (big) CHECK(red(box) >= 8);
+            else CHECK(red(box) == 0);
+        }
+        CHECK(ringed == m.failing.size());
+        CHECK(red(*r.legend) >= 8);
+    }
 }
