@@ -171,18 +171,16 @@ void set_path(YAML::Node root, const std::string& key, const std::string& path, 
     for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
         const std::string& segment = segments[i];
         walked += (walked.empty() ? "" : ".") + segment;
-        YAML::Node child;
-        child.reset(static_cast<const YAML::Node&>(node)[segment]);
-        if (!child || child.IsNull()) {
+        const YAML::Node found = static_cast<const YAML::Node&>(node)[segment];  // no reset() to a missing one: yaml-cpp throws
+        if (!found || found.IsNull()) {
             node[segment] = YAML::Node(YAML::NodeType::Map);
-            child.reset(static_cast<const YAML::Node&>(node)[segment]);
-        } else if (!child.IsMap()) {
+        } else if (!found.IsMap()) {
             throw UsageError(fmt::format("--vary {}: {} is a value in the scenario, not a mapping of keys; give a key the scenario can hold", cut_short(key),
                                          cut_short(walked)));
         }
-        YAML::Node next;
-        next.reset(child);
-        node.reset(next);
+        YAML::Node child;
+        child.reset(static_cast<const YAML::Node&>(node)[segment]);
+        node.reset(child);
     }
     const std::string& last = segments.back();
     const YAML::Node existing = static_cast<const YAML::Node&>(node)[last];
@@ -367,12 +365,13 @@ std::string sweep_key_path(const std::string& key) {
 
 std::string variant_id(const std::vector<SweepKey>& keys, const std::vector<std::optional<std::string>>& values) {
     std::vector<std::pair<std::string, std::string>> canonical;
-    std::string prefix;
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-        if (!values[k]) continue;
-        canonical.emplace_back(keys[k].path, *values[k]);
+    for (std::size_t k = 0; k < keys.size(); ++k)
+        if (values[k]) canonical.emplace_back(keys[k].path, *values[k]);
+    std::sort(canonical.begin(), canonical.end());
+    std::string prefix;  // the values, in the order of their keys' paths
+    for (const auto& [path, value] : canonical) {
         std::string part;
-        for (const char c : *values[k]) {
+        for (const char c : value) {
             const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
             if (keep) part += c;
             else if (!part.empty() && part.back() != '_') part += '_';
@@ -381,9 +380,8 @@ std::string variant_id(const std::vector<SweepKey>& keys, const std::vector<std:
         if (part.size() > 24) part.resize(24);
         if (!part.empty()) prefix += (prefix.empty() ? "" : "_") + part;
     }
-    std::sort(canonical.begin(), canonical.end());
     json list = json::array();
-    for (const auto& [path, value] : canonical) list.push_back({path, value});
+    for (const auto& [path, value] : canonical) list.push_back(json::array({path, value}));
     while (!prefix.empty() && (prefix.front() == '-' || prefix.front() == '.' || prefix.front() == '_')) prefix.erase(0, 1);
     if (prefix.size() > 48) prefix.resize(48);
     while (!prefix.empty() && (prefix.back() == '_' || prefix.back() == '.' || prefix.back() == '-')) prefix.pop_back();
@@ -397,6 +395,7 @@ SweepPlan plan_sweep(const std::string& scenario, const std::vector<std::pair<st
     const std::string text = read_text(scenario, "give a scenario file");
     SweepPlan plan;
     plan.scenario = scenario;
+    plan.scenario_text = text;
     plan.scenario_sha256 = sha256_hex(text);
 
     const auto add_key = [&](const std::string& key) {
@@ -466,7 +465,7 @@ SweepPlan plan_sweep(const std::string& scenario, const std::vector<std::pair<st
 }
 
 std::string variant_scenario_text(const SweepPlan& plan, const SweepVariant& variant) {
-    YAML::Node doc = load_document(read_text(plan.scenario, "give a scenario file"), plan.scenario);
+    YAML::Node doc = load_document(plan.scenario_text, plan.scenario);
     for (std::size_t k = 0; k < plan.keys.size(); ++k)
         if (variant.values[k]) set_path(doc, plan.keys[k].key, plan.keys[k].path, value_node(*variant.values[k], plan.keys[k].key));
     const fs::path folder = fs::path(plan.scenario).parent_path();
@@ -635,7 +634,7 @@ void add_figures(const json& summary, std::vector<std::pair<std::string, json>>&
         std::vector<std::pair<std::string, json>> levels;  // (suffix, figures at one altitude)
         if (c.contains("by_altitude")) {
             for (const auto& a : c["by_altitude"])
-                levels.emplace_back(a["altitude_m"].is_number() ? fmt::format("@{}m", json_text(a["altitude_m"])) : std::string(), a);
+                levels.emplace_back(a["altitude_m"].is_number() ? fmt::format("@{:g}m", a["altitude_m"].get<double>()) : std::string(), a);
         } else {
             levels.emplace_back("", c);
         }

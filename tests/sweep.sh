@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dza sweep and dza merge end to end, on a copy of the default scenario with fewer analyses and
-# one target altitude (to stay fast): a 12-variant sweep (stand-off x long-range SAM range).
+# one target altitude (to stay fast) and without basing areas (so that the stand-off moves the
+# eligible area): a 12-variant sweep, stand-off x the reach of the air-policing role.
 # Usage: sweep.sh DZA PROJECT_DIR
 #
 #   - the sweep in one process (2 jobs) and in 3 shards, the second of them killed (SIGKILL, one
@@ -8,7 +9,7 @@
 #   - the resumed shard skips what was complete; a merge without a shard fails naming a missing
 #     variant, and lists them with --allow-missing;
 #   - the figures move the way the geometry says: a larger stand-off never grows the eligible
-#     area, a longer SAM range never shrinks the coverage;
+#     area, a longer reach never shrinks the coverage;
 #   - a variant with a bad value fails alone, exit 1, its error in the merged table.
 set -uo pipefail
 dza=$(realpath "$1") root=$(realpath "$2")
@@ -21,10 +22,10 @@ fail() {
 }
 
 cp -r "$root/data" "$T/data"
-sed -i -e 's/^analyses:.*/analyses: [zones, coverage, check]/' -e 's/^  altitudes_m:.*/  altitudes_m: [1000]/' "$T/data/scenario.yaml"
+sed -i -e 's/^analyses:.*/analyses: [zones, coverage, check]/' -e 's/^  altitudes_m:.*/  altitudes_m: [1000]/' -e '/^  basing_areas:/d' "$T/data/scenario.yaml"
 grep -q '^analyses: \[zones, coverage, check\]' "$T/data/scenario.yaml" || fail "the scenario copy was not restricted"
 scenario=$T/data/scenario.yaml
-vary=(--vary standoff_km=50..125:25 --vary 'systems.long-range SAM.max_range_km=100,150,200')
+vary=(--vary standoff_km=50..125:25 --vary 'radius_km_by_role.air policing=100,200,300')
 
 # The whole sweep in one process.
 "$dza" -q sweep "$scenario" "${vary[@]}" --jobs 2 -o "$T/all" >"$T/all.out" 2>"$T/all.err" || fail "the sweep failed: $(cat "$T/all.err")"
@@ -65,7 +66,7 @@ grep -q "4 of 12 variants are in none of the folders" "$T/missing.err" || fail "
 "$dza" -q merge "$T/part1" "$T/part3" --allow-missing -o "$T/merged-missing" >/dev/null 2>&1 || fail "--allow-missing failed"
 grep -q "^$id2,.*,missing," "$T/merged-missing/sweep.csv" || fail "$id2 is not listed as missing"
 
-# The figures against the geometry: rows are stand-off-major, 3 SAM ranges each.
+# The figures against the geometry: rows are stand-off-major, 3 reaches each.
 python3 - "$T/merged-all/sweep.csv" <<'EOF' || fail "the figures do not move as the geometry says"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -90,7 +91,7 @@ EOF
 [ "$(grep -vc '^dza: warning: ' "$T/bad.err")" -eq 1 ] || fail "a failed sweep must end with one error line: $(cat "$T/bad.err")"
 grep -q '1 of 2 variants failed' "$T/bad.err" || fail "the failure is not counted: $(cat "$T/bad.err")"
 "$dza" -q merge "$T/bad" -o "$T/merged-bad" >"$T/merge-bad.out" 2>&1 || fail "merge of a sweep with a failure failed"
-grep -q '^1 variants\|^2 variants: 1 complete, 1 failed' "$T/merge-bad.out" || fail "unexpected merge summary: $(cat "$T/merge-bad.out")"
+grep -q '^2 variants: 1 complete, 1 failed, 0 missing' "$T/merge-bad.out" || fail "unexpected merge summary: $(cat "$T/merge-bad.out")"
 grep -q '^abc-[0-9a-f]\{12\},abc,failed,.*must be a number' "$T/merged-bad/sweep.csv" || fail "the failed variant's error is not in the table: $(cat "$T/merged-bad/sweep.csv")"
 grep -q '^50-[0-9a-f]\{12\},50,complete,' "$T/merged-bad/sweep.csv" || fail "the good variant is not complete: $(cat "$T/merged-bad/sweep.csv")"
 grep -q "$T" "$T/merged-bad/sweep.csv" && fail "the table names where the sweep ran"

@@ -45,6 +45,7 @@ struct SweepVariant {
 
 struct SweepPlan {
     std::string scenario;         // the file, as given
+    std::string scenario_text;    // its bytes, read once: every variant starts from the same document
     std::string scenario_sha256;  // of its bytes
     std::vector<SweepKey> keys;
     std::vector<SweepVariant> variants;  // in the sweep's order

@@ -83,8 +83,8 @@ TEST_CASE("a variant's id depends on its content only", "[sweep]") {
     const std::vector<SweepKey> ba = {{"layers.line", "layers.line"}, {"parameters.standoff_km", "parameters.standoff_km"}};
     const std::string id = variant_id(ab, {std::string("75"), std::string("lines/a.geojson")});
     CHECK(id == variant_id(ba, {std::string("lines/a.geojson"), std::string("75")}));
-    CHECK(id.rfind("75_lines_a.geojson-", 0) == 0);
-    CHECK(id.size() == std::string("75_lines_a.geojson-").size() + 12);
+    CHECK(id.rfind("lines_a.geojson_75-", 0) == 0);  // the values in the order of their keys' paths
+    CHECK(id.size() == std::string("lines_a.geojson_75-").size() + 12);
     CHECK(id != variant_id(ab, {std::string("75.0"), std::string("lines/a.geojson")}));
     CHECK(id != variant_id(ab, {std::string("75"), std::nullopt}));
     CHECK(variant_id(ab, {std::nullopt, std::nullopt}).rfind("base-", 0) == 0);
