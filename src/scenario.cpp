@@ -39,6 +39,11 @@ const std::vector<std::string>& scenario_layer_roles() {
     return roles;
 }
 
+const std::vector<std::string>& scenario_sections() {
+    static const std::vector<std::string> sections = {"name", "layers", "systems", "parameters", "rules", "optimize", "analyses"};
+    return sections;
+}
+
 const std::vector<std::string>& scenario_analyses() {
     static const std::vector<std::string> analyses = {"distance", "zones", "coverage", "check", "optimize"};
     return analyses;
@@ -153,8 +158,9 @@ OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs:
 
 }  // namespace
 
-Scenario load_scenario(const std::string& path) {
-    const std::string text = read_scenario_file(path);
+Scenario load_scenario(const std::string& path) { return load_scenario_text(read_scenario_file(path), path, fs::path(path).parent_path()); }
+
+Scenario load_scenario_text(const std::string& text, const std::string& path, const std::filesystem::path& folder) {
     YAML::Node root;
     try {
         root = YAML::Load(text);
@@ -165,11 +171,10 @@ Scenario load_scenario(const std::string& path) {
     }
     const Reader r(path);
     if (!root.IsMap()) throw UsageError(path + ": a scenario must be a mapping with keys name, layers, systems, parameters, rules, optimize, analyses");
-    r.check_keys(root, "", {"name", "layers", "systems", "parameters", "rules", "optimize", "analyses"});
+    r.check_keys(root, "", scenario_sections());
 
     Scenario s;
     s.file = path;
-    const fs::path folder = fs::path(path).parent_path();
     if (root["name"]) s.name = r.string(root["name"], "name");
 
     if (const auto layers = root["layers"]) {

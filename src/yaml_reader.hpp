@@ -15,6 +15,12 @@
 
 namespace dza {
 
+// A key the document does not know: a UsageError a caller that sets keys (dza sweep) can tell apart.
+class UnknownKeyError : public UsageError {
+public:
+    using UsageError::UsageError;
+};
+
 // Says where in the scenario a node is, and fails with `FILE:LINE: KEY: what is wrong, what to try`.
 class Reader {
 public:
@@ -55,8 +61,8 @@ public:
             const std::string guess = closest_match(key, known);
             std::string list;
             for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            fail(kv.first, path(where, key), fmt::format("unknown key{}{}; known keys: {}", where.empty() ? "" : " in " + where,
-                                                         guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
+            throw UnknownKeyError(fmt::format("{}: {}: unknown key{}{}; known keys: {}", at(kv.first), cut_short(path(where, key)), where.empty() ? "" : " in " + where,
+                                              guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", list));
         }
     }
 

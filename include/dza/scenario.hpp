@@ -112,8 +112,14 @@ void check_altitudes(const std::vector<double>& altitudes_m, const std::function
 // The layer roles and analyses a scenario may name (optimize runs only when named).
 const std::vector<std::string>& scenario_layer_roles();
 const std::vector<std::string>& scenario_analyses();
+// The top-level keys of a scenario: name, layers, systems, parameters, rules, optimize, analyses.
+const std::vector<std::string>& scenario_sections();
 
 Scenario load_scenario(const std::string& path);
+// A scenario from its text (at most 1 MiB is not checked here), named `path` in messages and in
+// Scenario::file, its relative paths resolved against `folder`: a variant of a scenario written
+// elsewhere (dza sweep).
+Scenario load_scenario_text(const std::string& text, const std::string& path, const std::filesystem::path& folder);
 
 // Loads a scenario layer, applying its name field.
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options);

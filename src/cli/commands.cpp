@@ -7,8 +7,10 @@
 #include "cli/command_distance.hpp"
 #include "cli/command_info.hpp"
 #include "cli/command_map.hpp"
+#include "cli/command_merge.hpp"
 #include "cli/command_optimize.hpp"
 #include "cli/command_run.hpp"
+#include "cli/command_sweep.hpp"
 #include "cli/command_zones.hpp"
 
 namespace dza::cli {
@@ -30,6 +32,8 @@ const std::vector<CommandFactory>& registry() {
         &make<CheckCommand>,
         &make<OptimizeCommand>,
         &make<RunCommand>,
+        &make<SweepCommand>,
+        &make<MergeCommand>,
         &make<MapCommand>,
         &make<BufferCommand>,
     };
