@@ -693,7 +693,8 @@ struct LayerWriter::Impl {
         return kind == Kind::Database ? fmt::format("output \"{}\" table {}", shown, tables[index]) : shown;
     }
 
-    void begin(const Layer& source, OGRwkbGeometryType type) {
+    // `in_range`: every geometry of the layer is known to lie within lon -180..180, lat -90..90.
+    void begin(const Layer& source, OGRwkbGeometryType type, bool in_range = false) {
         if (committed || !ds) throw std::logic_error("LayerWriter: begin_layer after commit");
         if (next >= names.size()) throw std::logic_error("LayerWriter: more layers than named");
         schema = schema_of(source);
@@ -707,6 +708,10 @@ struct LayerWriter::Impl {
             if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
         }
         if (libkml) lco.push_back("FOLDER=YES");  // Google Earth's layers; a <Document> each otherwise
+        // GDAL's RFC 7946 writer passes each geometry through its antimeridian wrapping, which turns
+        // a MultiPolygon of one part into a Polygon, so that a layer of MultiPolygons comes out mixed
+        // (QGIS then splits it in two). Geometries already within range have nothing to wrap.
+        if (driver == "GeoJSON" && in_range) lco.push_back("WRAPDATELINE=NO");
         if (driver == "KML") {
             const auto style = options.styles.find(names[next]);
             styler = style != options.styles.end() && style->second ? style->second : [](const Layer&, const Feature&) { return FeatureStyle{}; };
@@ -811,7 +816,14 @@ struct LayerWriter::Impl {
             geometries[i] = ogr_geometry(whole, whole.features[i], layer_target);
             fit_geometry(geometries[i], whole, whole.features[i], driver, layer_target, whole_fit);
         }
-        begin(whole, layer_geometry_type(geometries));
+        bool in_range = true;
+        for (const auto& g : geometries) {
+            if (!g || OGR_G_IsEmpty(g.get())) continue;
+            OGREnvelope e;
+            OGR_G_GetEnvelope(g.get(), &e);
+            in_range = in_range && e.MinX >= -180 && e.MaxX <= 180 && e.MinY >= -90 && e.MaxY <= 90;
+        }
+        begin(whole, layer_geometry_type(geometries), in_range);
         for (std::size_t i = 0; i < whole.features.size(); ++i) add(whole.features[i], std::move(geometries[i]));
     }
 
