@@ -239,6 +239,14 @@ KmlLayer kml_layer(Layer styled) {
     }
     styled.fields = std::move(fields);
     if (!styled.field_index("name")) styled.name_field = "title";
+    // A layer at several target altitudes holds each area once per altitude: the placemarks' names
+    // say which, or Google Earth lists several "Vinnytsia" that differ by nothing shown.
+    const auto altitude = styled.field_index("altitude_m");
+    const auto name = styled.label_field();
+    if (altitude && name && styled.fields[*name].type == FieldType::String)
+        for (Feature& f : styled.features)
+            if (f.values[*altitude].is_number() && f.values[*name].is_string())
+                f.values[*name] = fmt::format("{} at {:g} m", f.values[*name].get<std::string>(), f.values[*altitude].get<double>());
     out.layer = std::move(styled);
     return out;
 }

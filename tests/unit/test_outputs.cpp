@@ -189,6 +189,20 @@ TEST_CASE("dza run writes dza.kml for Google Earth: the GeoPackage's layers, nam
         CHECK(!p.name.empty());
         CHECK(!p.style.empty());
     }
+    // A layer at several target altitudes names each copy of an area by its altitude.
+    for (const char* layer : {"coverage", "coverage_regions"}) {
+        std::map<std::string, int> seen;
+        for (const auto& p : placemarks)
+            if (p.folder == layer) ++seen[p.name];
+        INFO(layer);
+        CHECK(seen.size() > 1);
+        for (const auto& [name, n] : seen) {
+            INFO(name);
+            CHECK(n == 1);
+            CHECK(name.size() > 2);
+            CHECK(name.substr(name.size() - 2) == " m");
+        }
+    }
     // Each layer in the palette's colours: one colour a layer, coverage regions graded by their
     // covered share, eligible zones by band, deployments by role, those failing marked.
     const auto contains = [](const std::string& style, const std::string& what) { return style.find(what) != std::string::npos; };
