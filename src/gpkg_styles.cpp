@@ -150,7 +150,9 @@ StyleSpec style_spec(const Layer& layer, LayerKind kind) {
     spec.order_by_altitude = has(altitude_field);
     if (kind == LayerKind::Deployments && has(passed_field)) {
         spec.failing_when = qgis_field(passed_field) + " = false";
-        spec.failing_filter = ogc_compare("PropertyIsEqualTo", passed_field, "false");
+        // A GeoPackage holds a boolean as the integer 0 or 1; QGIS reads the literal "false" as
+        // text, which no boolean equals, so failing deployments would go unmarked.
+        spec.failing_filter = ogc_compare("PropertyIsEqualTo", passed_field, "0");
     } else if (kind == LayerKind::Deployments && has(check_field)) {
         spec.failing_when = qgis_field(check_field) + " <> 'ok'";
         spec.failing_filter = ogc_compare("PropertyIsNotEqualTo", check_field, "ok");

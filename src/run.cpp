@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -201,6 +202,84 @@ ReportMaps map_content(const Scenario& scenario, const ScenarioParameters& p, co
     return out;
 }
 
+// The figures of a result layer as the styled GeoJSON and the KML show them: each Real field whose
+// name ends in a unit rounded as summary.json rounds that unit (results_json.hpp: _km and _km2 6
+// decimals, _pct 4, _deg, _lon and _lat 9, _h 6, _m 3), so that a distance reads 659.079153, not
+// 659.079153231384, and the same as in summary.json and the report. The rounding is far below
+// every method's error bound; dza.gpkg and the database keep the figures unrounded. Other
+// fields, and the inputs' own attributes, are written as they are.
+void round_figures(Layer& layer) {
+    static const std::pair<const char*, int> units[] = {{"_km2", json_decimals::km2}, {"_km", json_decimals::km},   {"_pct", json_decimals::pct},
+                                                        {"_deg", json_decimals::deg}, {"_lon", json_decimals::deg},  {"_lat", json_decimals::deg},
+                                                        {"_h", json_decimals::hours}, {"_m", json_decimals::m}};
+    for (std::size_t i = 0; i < layer.fields.size(); ++i) {
+        if (layer.fields[i].type != FieldType::Real) continue;
+        const std::string& name = layer.fields[i].name;
+        std::optional<int> decimals;
+        for (const auto& [suffix, d] : units)
+            if (!decimals && name.size() > std::strlen(suffix) && name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0) decimals = d;
+        if (!decimals) continue;
+        for (Feature& f : layer.features)
+            if (i < f.values.size() && f.values[i].is_number_float() && std::isfinite(f.values[i].get<double>()))
+                f.values[i] = json_round(f.values[i].get<double>(), *decimals).get<double>();
+    }
+}
+
+// A layer as dza.kml holds it: its styled copy (styled_copy) with the simplestyle columns taken
+// out of the data and made each placemark's style instead; `title` stays, and names the placemarks
+// of a layer without a `name` field.
+struct KmlLayer {
+    Layer layer;
+    std::vector<FeatureStyle> styles;  // by feature
+};
+
+KmlLayer kml_layer(Layer styled) {
+    KmlLayer out;
+    for (const Feature& f : styled.features) out.styles.push_back(simplestyle_feature_style(styled, f));
+    const std::vector<std::string>& style_columns = simplestyle_columns();
+    std::vector<std::size_t> keep;
+    for (std::size_t i = 0; i < styled.fields.size(); ++i)
+        if (styled.fields[i].name == "title" || std::find(style_columns.begin(), style_columns.end(), styled.fields[i].name) == style_columns.end())
+            keep.push_back(i);
+    std::vector<FieldDef> fields;
+    for (std::size_t i : keep) fields.push_back(styled.fields[i]);
+    for (Feature& f : styled.features) {
+        std::vector<nlohmann::json> values;
+        for (std::size_t i : keep) values.push_back(i < f.values.size() ? std::move(f.values[i]) : nlohmann::json());
+        f.values = std::move(values);
+    }
+    styled.fields = std::move(fields);
+    if (!styled.field_index("name")) styled.name_field = "title";
+    // A layer at several target altitudes holds each area once per altitude: the placemarks' names
+    // say which, or Google Earth lists several "Vinnytsia" that differ by nothing shown.
+    const auto altitude = styled.field_index("altitude_m");
+    const auto name = styled.label_field();
+    if (altitude && name && styled.fields[*name].type == FieldType::String)
+        for (Feature& f : styled.features)
+            if (f.values[*altitude].is_number() && f.values[*name].is_string())
+                f.values[*name] = fmt::format("{} at {:g} m", f.values[*name].get<std::string>(), f.values[*altitude].get<double>());
+    out.layer = std::move(styled);
+    return out;
+}
+
+// dza.kml, for Google Earth: the layers in the GeoPackage's order (`order`: the analysis on top),
+// a <Folder> each, every placemark named and styled as the styled GeoJSON is.
+void write_kml(const std::vector<KmlLayer>& layers, const std::vector<StyledLayer>& order, const std::string& path, WriteOptions options) {
+    std::vector<const Layer*> pointers;
+    for (const StyledLayer& s : order)
+        for (const KmlLayer& k : layers) {
+            if (k.layer.name != s.layer->name) continue;
+            pointers.push_back(&k.layer);
+            // The writer hands the styler the layer's own features: each one's place gives its style.
+            options.styles[k.layer.name] = [&k](const Layer&, const Feature& f) {
+                const Feature* first = k.layer.features.data();
+                const bool own = std::greater_equal<const Feature*>()(&f, first) && std::less<const Feature*>()(&f, first + k.styles.size());
+                return own ? k.styles[static_cast<std::size_t>(&f - first)] : FeatureStyle{};
+            };
+        }
+    write_layers(pointers, path, options);
+}
+
 class Steps {
 public:
     Steps(std::vector<RunStep>& steps, const Callbacks& callbacks, int total) : steps_(steps), callbacks_(callbacks), total_(total) {}
@@ -278,7 +357,7 @@ std::string layer_sha256(const Layer& layer) {
 }
 
 std::vector<std::string> run_output_files(const Scenario& scenario) {
-    std::vector<std::string> out = {"dza.gpkg", "summary.json", "report.html"};
+    std::vector<std::string> out = {"dza.gpkg", "dza.kml", "summary.json", "report.html"};
     for (const auto& [role, layer] : scenario.layers) out.push_back(role + ".geojson");
     for (const char* name : {"distances", "standoff_band", "eligible_zones", "coverage_regions", "coverage", "redundancy", "gaps", "line_gaps",
                              "coverage_targets", "line_altitude", "proposed_sites", "proposed_reaches", "proposed_plan", "proposed_coverage"})
@@ -565,9 +644,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     for (const Output* o : written) all.push_back(&o->layer);
     steps.run("write layers", [&] {
         staging.write([&] {
+            std::vector<KmlLayer> kml;
+            kml.reserve(written.size());
             for (const Output* o : written) {
-                write_layer(styled_copy(o->layer, o->kind, o->title), staging.path(o->layer.name + ".geojson").string(), w);
+                Layer styled = styled_copy(o->layer, o->kind, o->title);
+                if (o >= outputs.data() && o < outputs.data() + outputs.size()) round_figures(styled);
+                write_layer(styled, staging.path(o->layer.name + ".geojson").string(), w);
                 result.files.push_back(o->layer.name + ".geojson");
+                if (options.kml) kml.push_back(kml_layer(std::move(styled)));
             }
             // In QGIS's order (the analysis on top), each with its default style.
             std::vector<StyledLayer> gpkg;
@@ -576,6 +660,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
             write_layers(layer_pointers(gpkg), staging.path("dza.gpkg").string(), w);
             write_qgis_styles(staging.path("dza.gpkg").string(), gpkg);
             result.files.push_back("dza.gpkg");
+            if (options.kml) {
+                write_kml(kml, gpkg, staging.path("dza.kml").string(), w);
+                result.files.push_back("dza.kml");
+            }
         });
     });
 

@@ -383,9 +383,44 @@ std::string ogr_style_string(const FeatureStyle& style, bool points, bool lines,
         parts.push_back(fmt::format("PEN(c:{},w:{:g}px)", ogr_color(style.stroke == "none" ? style.fill : style.stroke, style.stroke == "none" ? 0 : style.stroke_opacity),
                                     std::max(1.0, style.stroke_width_px)));
     if (polygons) parts.push_back(fmt::format("BRUSH(fc:{})", ogr_color(style.fill, style.fill == "none" ? 0 : style.fill_opacity)));
-    // LIBKML needs the icon; Google Earth's round one takes the colour whole.
-    if (points) parts.push_back(fmt::format("SYMBOL(id:\"http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png\",c:{})", ogr_color(style.marker, 1)));
+    // LIBKML needs the icon; Google Earth's round one takes the colour whole. A crossed-out marker
+    // is Google Earth's "forbidden" sign untinted (white keeps its red), so that it stands out
+    // whatever the role's colour.
+    if (points) {
+        if (style.marker_symbol == "cross")
+            parts.push_back("SYMBOL(id:\"http://maps.google.com/mapfiles/kml/shapes/forbidden.png\",c:#FFFFFFFF)");
+        else
+            parts.push_back(fmt::format("SYMBOL(id:\"http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png\",c:{})", ogr_color(style.marker, 1)));
+    }
     return fmt::format("{}", fmt::join(parts, ";"));
+}
+
+FeatureStyle simplestyle_feature_style(const Layer& layer, const Feature& feature) {
+    const auto value = [&](const char* name) -> const nlohmann::json* {
+        const auto i = layer.field_index(name);
+        return i && *i < feature.values.size() && !feature.values[*i].is_null() ? &feature.values[*i] : nullptr;
+    };
+    FeatureStyle out;
+    const auto text = [&](const char* name, std::string& to) {
+        if (const auto* v = value(name); v && v->is_string()) to = v->get<std::string>();
+    };
+    const auto number = [&](const char* name, double& to) {
+        if (const auto* v = value(name); v && v->is_number()) to = v->get<double>();
+    };
+    text("stroke", out.stroke);
+    number("stroke-width", out.stroke_width_px);
+    number("stroke-opacity", out.stroke_opacity);
+    if (layer.field_index("fill")) {
+        text("fill", out.fill);
+        number("fill-opacity", out.fill_opacity);
+    } else {
+        out.fill = "none";
+        out.fill_opacity = 0;
+    }
+    out.marker = out.stroke;
+    text("marker-color", out.marker);
+    text("marker-symbol", out.marker_symbol);
+    return out;
 }
 
 FeatureStyler map_feature_style(const MapStyle& style, std::string color_field, std::vector<std::pair<std::string, std::string>> colors) {
@@ -716,7 +751,8 @@ struct LayerWriter::Impl {
         return kind == Kind::Database ? fmt::format("output \"{}\" table {}", shown, tables[index]) : shown;
     }
 
-    void begin(const Layer& source, OGRwkbGeometryType type) {
+    // `in_range`: every geometry of the layer is known to lie within lon -180..180, lat -90..90.
+    void begin(const Layer& source, OGRwkbGeometryType type, bool in_range = false) {
         if (committed || !ds) throw std::logic_error("LayerWriter: begin_layer after commit");
         if (next >= names.size()) throw std::logic_error("LayerWriter: more layers than named");
         schema = schema_of(source);
@@ -730,6 +766,10 @@ struct LayerWriter::Impl {
             if (!t.schema.empty()) lco.push_back("SCHEMA=" + t.schema);
         }
         if (libkml) lco.push_back("FOLDER=YES");  // Google Earth's layers; a <Document> each otherwise
+        // GDAL's RFC 7946 writer passes each geometry through its antimeridian wrapping, which turns
+        // a MultiPolygon of one part into a Polygon, so that a layer of MultiPolygons comes out mixed
+        // (QGIS then splits it in two). Geometries already within range have nothing to wrap.
+        if (driver == "GeoJSON" && in_range) lco.push_back("WRAPDATELINE=NO");
         if (driver == "KML") {
             const auto style = options.styles.find(names[next]);
             styler = style != options.styles.end() && style->second ? style->second : [](const Layer&, const Feature&) { return FeatureStyle{}; };
@@ -834,7 +874,14 @@ struct LayerWriter::Impl {
             geometries[i] = ogr_geometry(whole, whole.features[i], layer_target);
             fit_geometry(geometries[i], whole, whole.features[i], driver, layer_target, whole_fit);
         }
-        begin(whole, layer_geometry_type(geometries));
+        bool in_range = true;
+        for (const auto& g : geometries) {
+            if (!g || OGR_G_IsEmpty(g.get())) continue;
+            OGREnvelope e;
+            OGR_G_GetEnvelope(g.get(), &e);
+            in_range = in_range && e.MinX >= -180 && e.MaxX <= 180 && e.MinY >= -90 && e.MaxY <= 90;
+        }
+        begin(whole, layer_geometry_type(geometries), in_range);
         for (std::size_t i = 0; i < whole.features.size(); ++i) add(whole.features[i], std::move(geometries[i]));
     }
 

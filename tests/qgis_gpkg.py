@@ -5,7 +5,9 @@ The expected colours are the palette of the map (src/report_style.cpp), written 
 a change on either side shows.
 """
 import os
+import sqlite3
 import sys
+import tempfile
 
 from qgis.core import (Qgis, QgsApplication, QgsFeatureRequest, QgsMapLayerType, QgsMapRendererCustomPainterJob, QgsMapSettings,
                        QgsPointXY, QgsProviderRegistry, QgsRectangle, QgsVectorLayer, QgsWkbTypes)
@@ -81,6 +83,60 @@ if "regions" in layers:
 if "coverage_regions" in layers:
     ranges = [(r.lowerValue(), r.upperValue()) for r in layers["coverage_regions"].renderer().ranges()]
     check(ranges == [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)], "coverage_regions: classes %s" % ranges)
+
+
+# The SLD of each layer (layer_styles.styleSLD, for clients other than QGIS) read by QGIS's own SLD
+# reader into a fresh layer: it loads without error and draws as the QML does. QGIS reads an SLD
+# of several rules (graded or categorized, or by target altitude) as rules, one a class or
+# category, and one of a single rule as a single symbol.
+def symbol_colours(renderer):
+    kind = renderer.type()
+    if kind == "graduatedSymbol":
+        return [(r.lowerValue(), r.symbol().color().name()) for r in renderer.ranges()]
+    if kind == "categorizedSymbol":
+        return [(c.value(), c.symbol().color().name()) for c in renderer.categories()]
+    if kind == "RuleRenderer":
+        return [r.symbol().color().name() for r in renderer.rootRule().children() if r.active()]
+    return [renderer.symbol().color().name()]
+
+
+sld_dir = tempfile.mkdtemp()
+db = sqlite3.connect(gpkg)
+slds = dict(db.execute("SELECT f_table_name, styleSLD FROM layer_styles WHERE useAsDefault"))
+db.close()
+for name, qml_layer in layers.items():
+    if not check(slds.get(name), name + ": no SLD in layer_styles"):
+        continue
+    path = os.path.join(sld_dir, name + ".sld")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(slds[name])
+    layer = QgsVectorLayer("%s|layername=%s" % (gpkg, name), name, "ogr")
+    message, loaded = layer.loadSldStyle(path)
+    if not check(loaded, "%s: the SLD does not load: %s" % (name, message)):
+        continue
+    qml, sld = qml_layer.renderer(), layer.renderer()
+    want = symbol_colours(qml)
+    if qml.type() in ("graduatedSymbol", "categorizedSymbol"):
+        field = qml.classAttribute()
+        rules = sld.rootRule().children() if sld.type() == "RuleRenderer" else []
+        check(len(rules) >= len(want) and all(field in r.filterExpression() for r in rules[:len(want)]),
+              "%s: the SLD is not %s on %s: %s" % (name, qml.type(), field, [r.filterExpression() for r in rules] or sld.type()))
+        got = [r.symbol().color().name() for r in rules[:len(want)]]
+        check(got == [c for _, c in want], "%s: SLD colours %s, QML %s" % (name, got, want))
+        if name == "deployments" and layer.fields().indexOf("passed") >= 0:
+            # The failing ones marked by a rule of their own that selects them in QGIS.
+            failing = [f.id() for f in layer.getFeatures() if f["passed"] is False or f["passed"] == 0]
+            marked = [r for r in rules[len(want):] if "passed" in r.filterExpression()]
+            selected = [f.id() for f in layer.getFeatures(QgsFeatureRequest().setFilterExpression(marked[0].filterExpression()))] if marked else []
+            check(failing and sorted(selected) == sorted(failing),
+                  "deployments: the SLD's failing rule %s selects %s, failing %s" % ([r.filterExpression() for r in marked], selected, failing))
+    elif qml.type() == "RuleRenderer":
+        # By target altitude: the SLD has the lowest only, as the QML has it switched on.
+        check(sld.type() in ("RuleRenderer", "singleSymbol") and symbol_colours(sld)[:1] == want[:1],
+              "%s: SLD %s %s, QML %s" % (name, sld.type(), symbol_colours(sld), want))
+    else:
+        check(sld.type() == "singleSymbol" and symbol_colours(sld) == want, "%s: SLD %s %s, QML %s" % (name, sld.type(), symbol_colours(sld), want))
+    print("%-18s SLD: %s, %d classes" % (name, sld.type(), len(symbol_colours(sld))))
 
 
 def render(names, size, extent, labels):

@@ -34,6 +34,9 @@ struct FeatureStyle {
     std::string fill = "#555555";
     double fill_opacity = 0.2;
     std::string marker = "#555555";
+    // simplestyle-spec's marker-symbol: "" a round marker, "cross" one crossed out (Google Earth's
+    // "forbidden" sign in its own red, for a deployment that fails its check).
+    std::string marker_symbol;
 };
 using FeatureStyler = std::function<FeatureStyle(const Layer&, const Feature&)>;
 
@@ -43,6 +46,12 @@ using FeatureStyler = std::function<FeatureStyle(const Layer&, const Feature&)>;
 // with the fill as fallback.
 FeatureStyler map_feature_style(const MapStyle& style, std::string color_field = {},
                                 std::vector<std::pair<std::string, std::string>> colors = {});
+
+// The style a feature's simplestyle-spec properties give it (a layer made by styled_copy: stroke,
+// stroke-width, stroke-opacity, fill, fill-opacity, marker-color, marker-symbol), so that the KML
+// looks as the styled GeoJSON does. A property missing or of the wrong type keeps FeatureStyle's
+// default; a layer without a `fill` column (lines, points) gets no fill.
+FeatureStyle simplestyle_feature_style(const Layer& layer, const Feature& feature);
 
 // The OGR style string of `style` for geometries of these dimensions (0 points, 1 lines, 2
 // polygons): "PEN(c:#RRGGBBAA,w:2px)", "BRUSH(fc:#RRGGBBAA)", "SYMBOL(id:...,c:#RRGGBBAA)",

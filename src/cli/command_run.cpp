@@ -19,6 +19,7 @@ void RunCommand::setup(CLI::App& app) {
         ->type_name("PG:CONNECTION");
     app.add_option("--table", table_, "with --postgis: the tables' prefix, NAME or SCHEMA.NAME (tables NAME_<layer>)")->type_name("NAME")->capture_default_str();
     add_precision_option(app, precision_);
+    app.add_flag("--kml", kml_, "also write dza.kml for Google Earth: every layer, a styled folder each (about doubles the time of a small run)");
 }
 
 void RunCommand::validate() {
@@ -34,6 +35,7 @@ ExitCode RunCommand::run(Io& io) {
     RunOptions options;
     options.output_dir = output_;
     options.precision = precision_;
+    options.kml = kml_;
     options.database = database_;
     options.table = table_;
     options.callbacks = io.callbacks();

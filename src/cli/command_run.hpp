@@ -17,6 +17,7 @@ private:
     std::string output_ = "out";
     std::string database_, table_ = "dza";
     int precision_ = 6;
+    bool kml_ = false;
 };
 
 }  // namespace dza::cli
