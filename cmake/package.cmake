@@ -25,9 +25,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "nlohmann-json3-dev, libgdal-dev, libgeos-dev, libproj-dev, libfmt-dev, libyaml-cpp-dev, libssl-dev, libcairo2-dev, libpq-dev, coinor-libcbc-dev, pkg-config")
 set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)  # fast; the test builds the package
-# dpkg-deb's first description line is the summary; the rest is indented by CPack.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${PROJECT_DESCRIPTION}
-dza measures distances, buffers, eligible basing zones and sensor coverage geodesically on the
+# The extended description, under the summary (CPACK_PACKAGE_DESCRIPTION_SUMMARY).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "dza measures distances, buffers, eligible basing zones and sensor coverage geodesically on the
 WGS84 ellipsoid, from map layers in any format GDAL reads or in PostGIS, and writes GeoJSON,
 GeoPackage and other formats, maps and a self-contained HTML report. `dza run` with no argument
 runs the default scenario installed in /usr/share/dza. The package also holds the C++ library

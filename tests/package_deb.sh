@@ -36,13 +36,14 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [[ -n $(field Maintainer) ]] || fail "no Maintainer"
 [[ -n $(field Description) ]] || fail "no Description"
 depends=$(field Depends)
+depends_names=$(tr ',|' '\n\n' <<<"$depends" | sed 's/(.*//; s/[[:space:]]//g' | grep . | sort -u)
 # Independently of dpkg-shlibdeps: the package owning each library the binary links directly.
 while read -r soname; do
   path=$(ldd "$build/dza" | awk -v s="$soname" '$1 == s { print $3 }')
   [[ -n $path ]] || fail "ldd does not resolve $soname"
   owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null) || fail "no package owns $path"
   owner=${owner%%:*}
-  grep -qE "(^|[ ,|])$owner( |,|$)" <<<"$depends" || fail "Depends ($depends) lacks $owner, which has $soname"
+  grep -qxF "$owner" <<<"$depends_names" || fail "Depends ($depends) lacks $owner, which has $soname"
 done < <(objdump -p "$build/dza" | awk '$1 == "NEEDED" { print $2 }')
 
 # Files and their owner.
@@ -59,11 +60,14 @@ done
 root=$work/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
 : >"$root/var/lib/dpkg/status"
-tr ',|' '\n\n' <<<"$depends" | sed 's/(.*//; s/[[:space:]]//g' | sort -u | while read -r p; do
-  [[ -z $p ]] && continue
-  dpkg-query -s "$p" >>"$root/var/lib/dpkg/status" 2>/dev/null && echo >>"$root/var/lib/dpkg/status" || true
-done
-"${as_root[@]}" dpkg --root="$root" --log=/dev/null --force-not-root --force-bad-path -i "$deb" >"$work/dpkg.log" 2>&1 ||
+while read -r p; do
+  if dpkg-query -s "$p" >>"$root/var/lib/dpkg/status" 2>/dev/null; then
+    echo >>"$root/var/lib/dpkg/status"
+    : >"$root/var/lib/dpkg/info/$(dpkg-query -W -f='${binary:Package}' "$p").list"  # none of its files is in this root
+  fi
+done <<<"$depends_names"
+# --path-include: a machine whose dpkg leaves out /usr/share/man (as container images do) still installs all.
+"${as_root[@]}" dpkg --root="$root" --log=/dev/null --force-not-root --force-bad-path --path-include='*' -i "$deb" >"$work/dpkg.log" 2>&1 ||
   { cat "$work/dpkg.log"; fail "dpkg -i of the package"; }
 [[ $(dpkg --root="$root" -s dza | sed -n 's/^Status: //p') == "install ok installed" ]] || fail "dza is not installed in the throwaway root"
 
