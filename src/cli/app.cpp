@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/tree.hpp"
 #include "dza/error.hpp"
 #include "dza/secrets.hpp"
 #include "dza/version.hpp"
@@ -36,28 +37,38 @@ std::string command_word(int argc, const char* const* argv) {
 constexpr int usage = exit_status(ExitCode::Usage);
 }  // namespace
 
-int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool err_is_terminal) {
-    CLI::App app{"dza: geodesic deployment-zone analysis (distances, buffers, eligible zones, coverage) on the WGS84 ellipsoid", "dza"};
+CommandTree make_command_tree(Io& io) {
+    CommandTree tree;
+    tree.app = std::make_unique<CLI::App>("dza: geodesic deployment-zone analysis (distances, buffers, eligible zones, coverage) on the WGS84 ellipsoid", "dza");
+    CLI::App& app = *tree.app;
     app.set_version_flag("--version", std::string("dza ") + dza::version);
     app.require_subcommand(0, 1);
     app.footer("Run 'dza COMMAND --help' for a command's options. Exit codes: 0 ok, 1 bad data or failed analysis, 2 bad usage.");
 
+    app.add_flag("-q,--quiet", io.quiet, "no progress bar");
+    tree.assume_crs = app.add_option("--assume-crs", io.assume_crs, "CRS of sources that declare none")->type_name("CRS")->default_str("EPSG:4326");
+
+    for (auto factory : registry()) {
+        tree.commands.push_back(factory());
+        Command& command = *tree.commands.back();
+        CLI::App* sub = app.add_subcommand(command.name(), command.description());
+        sub->fallthrough();  // global options may follow the command name
+        command.setup(*sub);
+        tree.subcommands.emplace_back(sub, &command);
+    }
+    return tree;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, bool err_is_terminal) {
     // Every password on the command line is known before anything can echo it.
     for (int i = 1; i < argc; ++i) remember_secrets(argv[i]);
 
     Io io{out, err, err_is_terminal};
-    app.add_flag("-q,--quiet", io.quiet, "no progress bar");
-    const CLI::Option* assume_crs = app.add_option("--assume-crs", io.assume_crs, "CRS of sources that declare none")->type_name("CRS")->default_str("EPSG:4326");
-
-    std::vector<std::unique_ptr<Command>> commands;
-    std::vector<std::pair<CLI::App*, Command*>> subcommands;
-    for (auto factory : registry()) {
-        commands.push_back(factory());
-        CLI::App* sub = app.add_subcommand(commands.back()->name(), commands.back()->description());
-        sub->fallthrough();  // global options may follow the command name
-        commands.back()->setup(*sub);
-        subcommands.emplace_back(sub, commands.back().get());
-    }
+    CommandTree tree = make_command_tree(io);
+    CLI::App& app = *tree.app;
+    const CLI::Option* assume_crs = tree.assume_crs;
+    const auto& commands = tree.commands;
+    const auto& subcommands = tree.subcommands;
 
     Command* chosen = nullptr;
     try {
