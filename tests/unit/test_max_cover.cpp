@@ -396,6 +396,97 @@ TEST_CASE("max cover: the Lagrangian reduction gives the unreduced program's opt
     }
 }
 
+// The lines of a cyclic projective plane: points 0..n-1, line j = {j + d mod n : d in the
+// difference set}; any two lines meet in exactly one point, every point lies on |set| lines.
+MaxCoverProblem projective_plane(std::uint32_t n, const std::vector<std::uint32_t>& difference_set, std::size_t sites) {
+    MaxCoverProblem p;
+    p.weights.assign(n, 1.0);
+    for (std::uint32_t j = 0; j < n; ++j) {
+        std::vector<std::uint32_t> line;
+        for (std::uint32_t d : difference_set) line.push_back((j + d) % n);
+        std::sort(line.begin(), line.end());
+        p.covers.push_back(line);
+    }
+    p.sites = sites;
+    return p;
+}
+
+TEST_CASE("max cover: the bound reaches the linear relaxation, and the program closes its gap", "[max_cover]") {
+    // Projective planes (Fano: 7 points, lines of 3; order 3: 13 points, lines of 4), `sites`
+    // lines. Every point lies on as many lines as a line has points (s), so with x_j = sites / n
+    // each point is covered sites * s / n <= 1 times: the relaxation's value is sites * s (each
+    // point counts what covers it, and the lines hold sites * s in all), while any `sites` lines
+    // cover fewer points (every two share one): 5 of 7 with two Fano lines, 10 of 13 with three
+    // concurrent lines of order 3. Greedy's own bound (answer + the largest gains) is the total
+    // there, so only the relaxation proves more.
+    struct Plane {
+        std::uint32_t n;
+        std::vector<std::uint32_t> set;
+        std::size_t sites;
+    };
+    for (const Plane& plane : {Plane{7, {0, 1, 3}, 2}, Plane{13, {0, 1, 3, 9}, 3}}) {
+        MaxCoverProblem p = projective_plane(plane.n, plane.set, plane.sites);
+        const double s_points = static_cast<double>(plane.set.size());
+        const double relaxation = static_cast<double>(plane.sites) * s_points;
+        double best = -1;
+        for (std::uint32_t mask = 0; mask < (1u << p.covers.size()); ++mask)
+            if (static_cast<std::size_t>(popcount(mask)) <= p.sites) best = std::max(best, brute_objective(p, mask));
+        REQUIRE(best == (plane.n == 7 ? 5 : 10));  // strictly below the relaxation
+        INFO(plane.n << " points, " << plane.sites << " sites");
+
+        p.exact = false;  // greedy, swaps and the bound only
+        const MaxCoverSolution g = dza::solve_max_cover(p);
+        check_consistent(p, g);
+        CHECK(g.objective == best);
+        CHECK(g.bound >= relaxation - 1e-9);  // valid: the relaxation's value is reached by x = sites / n
+        CHECK(g.bound <= relaxation + 1e-6);  // and reached: not the total (greedy's bound)
+        CHECK_FALSE(g.optimal);
+
+        p.exact = true;  // the program (CBC) closes the relaxation's gap
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        check_consistent(p, s);
+        CHECK(s.objective == best);
+        CHECK(s.bound == Approx(best).margin(1e-9 * plane.n));
+        CHECK(s.optimal);
+        CHECK(s.gap_1pct_s >= 0);
+        CHECK(s.gap_1pct_s <= s.solve_s);
+    }
+}
+
+TEST_CASE("max cover: the bound without the program is above every choice on small instances", "[max_cover]") {
+    // Greedy, swaps and the cutting-plane bound alone (no program): the bound is at least the best
+    // of every subset, which is at least the answer.
+    std::mt19937 rng(4242);
+    for (int instance = 0; instance < 300; ++instance) {
+        MaxCoverProblem p = random_tiny(rng);
+        const int extra = static_cast<int>(rng() % 7);
+        const auto n = static_cast<std::uint32_t>(p.weights.size());
+        for (int e = 0; e < extra; ++e) {
+            std::vector<std::uint32_t> cover;
+            const std::uint32_t begin = static_cast<std::uint32_t>(rng() % n), length = 1 + static_cast<std::uint32_t>(rng() % 10);
+            for (std::uint32_t i = begin; i < std::min(n, begin + length); ++i) cover.push_back(i);
+            p.covers.push_back(cover);
+        }
+        p.exact = false;
+        const std::size_t m = p.covers.size();
+        double best = -1;
+        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
+            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        INFO("instance " << instance << ": " << m << " candidates, depth " << p.depth << ", sites " << p.sites << ", " << s.method);
+        const double tol = 1e-9 * total_weight(p);
+        CHECK(s.bound >= best - tol);
+        CHECK(s.objective <= best + tol);
+        CHECK(s.bound <= total_weight(p) * (1 + 1e-12));
+        check_consistent(p, s);
+        if (s.bound - s.objective <= 0.01 * s.bound) {
+            CHECK(s.gap_1pct_s >= 0);
+        } else {
+            CHECK(s.gap_1pct_s == -1);
+        }
+    }
+}
+
 TEST_CASE("max cover: malformed problems are usage errors", "[max_cover]") {
     using dza::test::error_of;
     MaxCoverProblem p;
