@@ -96,8 +96,9 @@ TEST_CASE("chart: the PNG's line passes where its values map", "[chart]") {
     REQUIRE(png.size() > 24);
     CHECK(png.substr(1, 3) == "PNG");
     const auto be32 = [&](std::size_t at) {
-        return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) | (static_cast<unsigned char>(png[at + 2]) << 8) |
-               static_cast<unsigned char>(png[at + 3]);
+        unsigned v = 0;
+        for (std::size_t i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(png[at + i]);
+        return v;
     };
     CHECK(be32(16) == static_cast<unsigned>(c.width_px));
     CHECK(be32(20) == static_cast<unsigned>(c.height_px));
