@@ -96,22 +96,31 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, jso
     }
 }
 
-std::map<std::string, json> plan_parameters(const json& summary) {
-    std::map<std::string, json> out;
-    flatten(at(summary, "parameters"), "", out);
-    if (!at(summary, "analyses_run").is_null()) out["analyses_run"] = at(summary, "analyses_run");
-    // Each input by role: its source, and its content's hash so that an edited file shows.
-    std::map<std::string, std::string> inputs;
+// A plan's parameters, what is compared and what is shown (the same but for inputs).
+struct Parameter {
+    json compared;
+    json shown;
+};
+
+std::map<std::string, Parameter> plan_parameters(const json& summary) {
+    std::map<std::string, json> flat;
+    flatten(at(summary, "parameters"), "", flat);
+    if (!at(summary, "analyses_run").is_null()) flat["analyses_run"] = at(summary, "analyses_run");
+    std::map<std::string, Parameter> out;
+    for (auto& [k, v] : flat) out[k] = {v, v};
+    // Each input by role, compared by its content's hash (the same file elsewhere is no change),
+    // shown by its source and hash.
     for (const json& i : at(summary, "inputs")) {
         const json& role = at(i, "role");
         if (!role.is_string()) continue;
-        std::string text = at(i, "source").is_string() ? at(i, "source").get<std::string>() : "?";
+        const std::string source = at(i, "source").is_string() ? at(i, "source").get<std::string>() : "?";
         const json& sha = at(i, "content_sha256").is_string() ? at(i, "content_sha256") : at(i, "sha256");
-        if (sha.is_string()) text += fmt::format(" (content {})", sha.get<std::string>().substr(0, 12));
-        std::string& slot = inputs["inputs." + role.get<std::string>()];
-        slot += (slot.empty() ? "" : "; ") + text;
+        const std::string content = sha.is_string() ? sha.get<std::string>() : source;
+        const std::string text = sha.is_string() ? fmt::format("{} (content {})", source, content.substr(0, 12)) : source;
+        Parameter& p = out["inputs." + role.get<std::string>()];
+        p.compared = (p.compared.is_string() ? p.compared.get<std::string>() + "; " : "") + content;
+        p.shown = (p.shown.is_string() ? p.shown.get<std::string>() + "; " : "") + text;
     }
-    for (auto& [k, v] : inputs) out[k] = v;
     return out;
 }
 
@@ -268,8 +277,10 @@ json compare_summaries(const json& a, const json& b, const std::string& a_file, 
     for (const auto& [k, v] : pb) keys.insert(k);
     json parameters = json::array();
     for (const auto& k : keys) {
-        const json va = pa.count(k) ? pa.at(k) : json(nullptr), vb = pb.count(k) ? pb.at(k) : json(nullptr);
-        if (va != vb) parameters.push_back({{"key", k}, {"a", va}, {"b", vb}});
+        const Parameter none{nullptr, nullptr};
+        const Parameter& va = pa.count(k) ? pa.at(k) : none;
+        const Parameter& vb = pb.count(k) ? pb.at(k) : none;
+        if (va.compared != vb.compared) parameters.push_back({{"key", k}, {"a", va.shown}, {"b", vb.shown}});
     }
     changed = changed || !parameters.empty();
 
@@ -299,7 +310,8 @@ json compare_summaries(const json& a, const json& b, const std::string& a_file, 
         const auto& [f, vb] = figs.at(k);
         const json& va = f.value;
         json difference = nullptr;
-        if (va.is_number() && vb.is_number()) difference = json_round(vb.get<double>() - va.get<double>(), decimals(f.unit));
+        if (va.is_number_integer() && vb.is_number_integer()) difference = vb.get<long long>() - va.get<long long>();
+        else if (va.is_number() && vb.is_number()) difference = json_round(vb.get<double>() - va.get<double>(), decimals(f.unit));
         if (va != vb) changed = true;
         figure_rows.push_back({{"figure", f.figure}, {"of", f.of}, {"altitude_m", f.altitude_m}, {"unit", f.unit}, {"a", va}, {"b", vb}, {"difference", difference}});
     }
