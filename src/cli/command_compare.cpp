@@ -20,6 +20,7 @@ using json = nlohmann::ordered_json;
 std::string value_text(const json& v) {
     if (v.is_null()) return "-";
     if (v.is_string()) return v.get<std::string>();
+    if (v.is_number_float()) return fmt::format("{}", v.get<double>());  // 100, not 100.0
     return v.dump();
 }
 
@@ -88,7 +89,9 @@ std::string diff_text(const json& d) {
         std::string change = "-";
         if (f["difference"].is_number()) {
             const double v = f["difference"].get<double>();
-            change = (v > 0 ? "+" : "") + format_number(v, decimals(unit));
+            change = format_number(v, decimals(unit));
+            if (change.find_first_of("123456789") == std::string::npos) change = format_number(0, decimals(unit));  // no "-0.00"
+            else if (v > 0) change = "+" + change;
         }
         t.add_row({figure_label(f), unit, figure_value(f["a"], unit), figure_value(f["b"], unit), change});
     }
