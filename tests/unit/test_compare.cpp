@@ -157,3 +157,26 @@ TEST_CASE("compare: a file that is not a summary.json is refused, naming it", "[
     dza::test::write_text(dir.file("summary.json"), summary(100, json::array(), json::array(), 1, {}, {}).dump());
     CHECK(read_summary(dir.path())["dza_version"] == "0.1.0");
 }
+
+TEST_CASE("compare: failed plan rules and the optimize proposal's sites", "[compare]") {
+    json a = summary(100, json::array(), json::array({deployment("one", {})}), 1000, {20}, {100});
+    json b = a;
+    a["results"]["optimize"] = {{"schema", "dza.optimize/1"}, {"objective", 10}, {"selected", json::array({json{{"name", "s1"}}, json{{"name", "s2"}}})}};
+    b["results"]["optimize"] = {{"schema", "dza.optimize/1"}, {"objective", 12.5}, {"selected", json::array({json{{"name", "s2"}}, json{{"name", "s3"}}, json{{"name", "s4"}}})}};
+    b["results"]["rules"] = json::array({json{{"rule", "min_line_covered_pct"}, {"altitude_m", 50.0}, {"passed", false}, {"message", "line 20 % < 30 %"}}});
+    const json d = compare_summaries(a, b, "a.json", "b.json");
+    CHECK(d["changed"] == true);
+    CHECK(d["check"]["a_passed"] == true);
+    CHECK(d["check"]["b_passed"] == false);
+    REQUIRE(d["check"]["gained"].size() == 1);
+    CHECK(d["check"]["gained"][0]["deployment"].is_null());
+    CHECK(d["check"]["gained"][0]["rule"] == "min_line_covered_pct at 50 m");
+    CHECK(d["optimize"]["added"] == json::array({"s3", "s4"}));
+    CHECK(d["optimize"]["removed"] == json::array({"s1"}));
+    const json* objective = figure(d, "optimize_objective", "the proposal", nullptr);
+    REQUIRE(objective);
+    CHECK((*objective)["difference"].get<double>() == Approx(2.5));
+    const json* sites = figure(d, "optimize_sites", "the proposal", nullptr);
+    REQUIRE(sites);
+    CHECK((*sites)["difference"] == 1);
+}
