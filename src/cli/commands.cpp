@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 #include "cli/command_buffer.hpp"
 #include "cli/command_check.hpp"
+#include "cli/command_compare.hpp"
 #include "cli/command_convert.hpp"
 #include "cli/command_coverage.hpp"
 #include "cli/command_distance.hpp"
@@ -36,6 +37,7 @@ const std::vector<CommandFactory>& registry() {
         &make<MergeCommand>,
         &make<MapCommand>,
         &make<BufferCommand>,
+        &make<CompareCommand>,
     };
     return commands;
 }
