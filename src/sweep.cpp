@@ -526,6 +526,20 @@ std::string error_text(std::string message, const fs::path& folder, const std::s
 
 }  // namespace
 
+std::vector<SweepFailure> check_sweep(const SweepPlan& plan, const Shard& shard) {
+    const fs::path base_folder = fs::path(plan.scenario).parent_path();
+    std::vector<SweepFailure> failures;
+    for (const std::size_t k : shard_variants(plan.variants.size(), shard)) {
+        const SweepVariant& v = plan.variants[k];
+        try {
+            load_scenario_text(variant_scenario_text(plan, v), plan.scenario, base_folder);
+        } catch (const Error& e) {
+            failures.push_back({v.id, e.what()});
+        }
+    }
+    return failures;
+}
+
 SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     const fs::path& dir = options.output_dir;
     std::error_code ec;

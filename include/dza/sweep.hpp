@@ -108,6 +108,11 @@ struct SweepOutcome {
     std::vector<SweepFailure> failures;  // in the sweep's order
 };
 
+// The variants of `shard` whose scenario does not load (a value the scenario refuses), each with
+// the loader's error, in the sweep's order: what run_sweep would record as failed, found without
+// running or writing anything.
+std::vector<SweepFailure> check_sweep(const SweepPlan& plan, const Shard& shard);
+
 // Runs the variants of the shard that are not complete into options.output_dir/<id>/, after
 // writing options.output_dir/sweep.json (a UsageError when the folder holds another sweep: other
 // keys or variants). A variant's failure is recorded in its folder and does not stop the others.

@@ -25,6 +25,9 @@ void SweepCommand::setup(CLI::App& app) {
         ->type_name("N")
         ->check(CLI::Range(1u, 1024u));
     app.add_option("-o,--output", output_, "folder of the sweep: sweep.json (the plan) and a folder per variant (created if missing)")->type_name("DIR")->required();
+    app.add_flag("--dry-run", dry_run_,
+                 "check every variant's scenario and list this part's variants (id and values), running none and writing nothing; "
+                 "exit 1 when one does not load");
     add_precision_option(app, precision_);
 }
 
@@ -38,10 +41,31 @@ void SweepCommand::validate() {
     parse_shard(shard_text_);
 }
 
+namespace {
+
+// --dry-run: the part's variants, one line each (id, then key=value; "-" keeps the scenario's
+// value), and a DataError for those whose scenario does not load.
+ExitCode dry_run(const SweepPlan& plan, const Shard& shard, Io& io) {
+    for (const std::size_t k : shard_variants(plan.variants.size(), shard)) {
+        const SweepVariant& v = plan.variants[k];
+        std::string line = v.id;
+        for (std::size_t i = 0; i < plan.keys.size(); ++i) line += fmt::format("\t{}={}", plan.keys[i].key, v.values[i] ? *v.values[i] : "-");
+        io.out << line << "\n";
+    }
+    const std::vector<SweepFailure> failures = check_sweep(plan, shard);
+    if (!failures.empty())
+        throw DataError(fmt::format("{} of the variants would fail (the first: {}: {}); fix the values, or run the sweep to record them", failures.size(),
+                                    failures.front().id, failures.front().error));
+    return ExitCode::Ok;
+}
+
+}  // namespace
+
 ExitCode SweepCommand::run(Io& io) {
     const std::string file = scenario_.empty() ? default_scenario_path().string() : scenario_;
     if (scenario_.empty() && !io.quiet) io.err << "dza: using " << file << " for the sweep\n";
     const SweepPlan plan = plan_sweep(file, parsed_vary_, variants_);
+    if (dry_run_) return dry_run(plan, parse_shard(shard_text_), io);
     SweepOptions options;
     options.output_dir = output_;
     options.shard = parse_shard(shard_text_);

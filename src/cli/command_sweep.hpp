@@ -22,6 +22,7 @@ private:
     unsigned jobs_ = 0;
     std::string output_;
     int precision_ = 6;
+    bool dry_run_ = false;
 };
 
 }  // namespace dza::cli
