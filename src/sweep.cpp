@@ -811,6 +811,7 @@ MergeOutcome merge_sweeps(const MergeOptions& options) {
     fs::create_directories(out, ec);
     write_file_atomic(out / "sweep.csv", csv);
     write_file_atomic(out / "sweep.json", json_text(result, 2) + "\n");
+    write_sweep_plots(result, out);
     return outcome;
 }
 

@@ -52,7 +52,7 @@ for log in "$work"/cluster-sweep/logs/*.log; do echo "--- $log"; cat "$log"; don
 
 shards=$(ls "$work"/cluster-sweep/logs/shard-*.log | wc -l)
 [ "$shards" -eq 4 ] || { echo "FAIL: $shards shard logs, expected 4 (one per array task)" >&2; exit 1; }
-for f in sweep.csv sweep.json; do
+for f in sweep.csv sweep.json comparison.html; do
   [ -s "$work/cluster-sweep/result/$f" ] || { echo "FAIL: the merge job wrote no $f (see merge.log above)" >&2; exit 1; }
 done
 
@@ -62,7 +62,7 @@ mkdir -p "$work/local-sweep"
 "$dza" merge "$work/local-sweep/variants" -o "$work/local-sweep/result" >/dev/null
 rows=$(($(wc -l <"$work/local-sweep/result/sweep.csv") - 1))
 [ "$rows" -eq 12 ] || { echo "FAIL: the local sweep has $rows rows, expected 12" >&2; exit 1; }
-for f in sweep.csv sweep.json; do
+for f in sweep.csv sweep.json comparison.html; do
   cmp "$work/cluster-sweep/result/$f" "$work/local-sweep/result/$f" ||
     { echo "FAIL: $f from the cluster differs from the local sweep's" >&2; diff "$work/cluster-sweep/result/$f" "$work/local-sweep/result/$f" | head -20 >&2; exit 1; }
 done

@@ -58,6 +58,33 @@ grep -q "^4 variants (part 2 of 3) in .*: $((4 - done_before)) run, $done_before
 cmp -s "$T/merged-all/sweep.csv" "$T/merged-parts/sweep.csv" || fail "sweep.csv differs between 1 and 3 shards: $(diff "$T/merged-all/sweep.csv" "$T/merged-parts/sweep.csv" | head -5)"
 cmp -s "$T/merged-all/sweep.json" "$T/merged-parts/sweep.json" || fail "sweep.json differs between 1 and 3 shards"
 
+# The plots and the comparison page: the same bytes whatever the shards, a chart per varied key
+# and headline figure with its axes named, and the best of each figure marked where they differ.
+diff -r "$T/merged-all/plots" "$T/merged-parts/plots" >/dev/null || fail "the plots differ between 1 and 3 shards"
+cmp -s "$T/merged-all/comparison.html" "$T/merged-parts/comparison.html" || fail "comparison.html differs between 1 and 3 shards"
+for key in standoff_km radius_km_by_role_air_policing; do
+  for figure in eligible_km2 covered_pct_1000m line_covered_pct_1000m longest_line_gap_km_1000m violations; do
+    for ext in png svg; do
+      [ -s "$T/merged-all/plots/$figure-by-$key.$ext" ] || fail "no chart plots/$figure-by-$key.$ext"
+    done
+  done
+done
+svg="$T/merged-all/plots/eligible_km2-by-standoff_km.svg"
+grep -q '>standoff (km)</text>' "$svg" || fail "the stand-off chart's x axis is not named with its unit"
+grep -q '>eligible area (km²)</text>' "$svg" || fail "the eligible area chart's y axis is not named with its unit"
+grep -q '>radius_km_by_role.air policing=300</text>' "$svg" || fail "the series are not named by the other key's value"
+python3 - "$T/merged-all/comparison.html" "$T/merged-all/sweep.csv" <<'EOF' || fail "comparison.html does not mark the best eligible area"
+import csv, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert html.count('<img src="data:image/svg+xml') == 10, html.count('<img src="data:image/svg+xml')
+# The largest eligible area (the smallest stand-off) is starred in its rows, and only there.
+best = max(float(r["eligible_km2"]) for r in rows)
+starred = re.findall(r'<tr><td class="text">([^<]*)</td>(?:<td[^>]*>[^<]*</td>){3}<td class="best">', html)
+expected = [r["id"] for r in rows if abs(float(r["eligible_km2"]) - best) < 1e-6]
+assert starred == expected, (starred, expected)
+EOF
+
 # A missing shard: an error naming a variant, or listed with --allow-missing.
 "$dza" -q merge "$T/part1" "$T/part3" -o "$T/merged-missing" >/dev/null 2>"$T/missing.err"
 [ $? -eq 1 ] || fail "a merge without shard 2 did not exit 1"

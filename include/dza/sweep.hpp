@@ -132,6 +132,15 @@ struct MergeOutcome {
 // headline figures from its summary.json (eligible area; coverage of the whole, each region and
 // the line, and the longest line gap, at each target altitude; the plan check and its
 // violations), or its error. The same bytes whatever the number of parts.
+// Also writes, after the table, RESULT_DIR/plots/ and comparison.html (write_sweep_plots).
 MergeOutcome merge_sweeps(const MergeOptions& options);
+
+// The merged sweep's pictures into `folder`, from its sweep.json (`result`): for each varied key
+// with two values or more and each headline figure (eligible area; coverage, line coverage and
+// longest line gap at the first target altitude; plan check violations), a chart of the figure
+// against the key, plots/<figure>-by-<key>.png and .svg, one series per combination of the other
+// keys' values (the first 12); and comparison.html, one self-contained page with the variants'
+// table, the best value of each figure marked, and the charts. The same bytes for the same table.
+void write_sweep_plots(const nlohmann::ordered_json& result, const std::filesystem::path& folder);
 
 }  // namespace dza
