@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "dza/report.hpp"
+#include "dza/results_json.hpp"
 #include "dza/text.hpp"
 
 namespace dza {
@@ -64,7 +65,12 @@ json layer_json(const Layer& layer) {
         json geometry = geometry_json(f.geometry);
         if (geometry.is_null()) continue;
         json properties = json::object();
-        for (std::size_t i = 0; i < layer.fields.size() && i < f.values.size(); ++i) properties[layer.fields[i].name] = f.values[i];
+        for (std::size_t i = 0; i < layer.fields.size() && i < f.values.size(); ++i) {
+            // Figures as summary.json shows them (659.079153 km, not 659.079153231384).
+            const std::optional<int> decimals = layer.fields[i].type == FieldType::Real ? figure_decimals(layer.fields[i].name) : std::nullopt;
+            const json& v = f.values[i];
+            properties[layer.fields[i].name] = decimals && v.is_number_float() && std::isfinite(v.get<double>()) ? json(json_round(v.get<double>(), *decimals)) : v;
+        }
         features.push_back({{"type", "Feature"}, {"properties", properties}, {"geometry", geometry}});
     }
     return {{"type", "FeatureCollection"}, {"features", features}};

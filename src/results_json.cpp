@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <iterator>
 #include <set>
 #include <cstdlib>
@@ -78,6 +79,17 @@ double json_round_value(double value, int decimals) {
 json json_round(double value, int decimals) {
     if (!std::isfinite(value)) return nullptr;
     return json_round_value(value, decimals);
+}
+
+std::optional<int> figure_decimals(const std::string& field) {
+    static const std::pair<const char*, int> units[] = {{"_km2", json_decimals::km2}, {"_km", json_decimals::km},   {"_pct", json_decimals::pct},
+                                                        {"_deg", json_decimals::deg}, {"_lon", json_decimals::deg},  {"_lat", json_decimals::deg},
+                                                        {"_h", json_decimals::hours}, {"_m", json_decimals::m}};
+    for (const auto& [suffix, d] : units) {
+        const std::size_t n = std::strlen(suffix);
+        if (field.size() > n && field.compare(field.size() - n, std::string::npos, suffix) == 0) return d;
+    }
+    return std::nullopt;
 }
 
 namespace {

@@ -209,15 +209,9 @@ ReportMaps map_content(const Scenario& scenario, const ScenarioParameters& p, co
 // every method's error bound; dza.gpkg and the database keep the figures unrounded. Other
 // fields, and the inputs' own attributes, are written as they are.
 void round_figures(Layer& layer) {
-    static const std::pair<const char*, int> units[] = {{"_km2", json_decimals::km2}, {"_km", json_decimals::km},   {"_pct", json_decimals::pct},
-                                                        {"_deg", json_decimals::deg}, {"_lon", json_decimals::deg},  {"_lat", json_decimals::deg},
-                                                        {"_h", json_decimals::hours}, {"_m", json_decimals::m}};
     for (std::size_t i = 0; i < layer.fields.size(); ++i) {
         if (layer.fields[i].type != FieldType::Real) continue;
-        const std::string& name = layer.fields[i].name;
-        std::optional<int> decimals;
-        for (const auto& [suffix, d] : units)
-            if (!decimals && name.size() > std::strlen(suffix) && name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0) decimals = d;
+        const std::optional<int> decimals = figure_decimals(layer.fields[i].name);
         if (!decimals) continue;
         for (Feature& f : layer.features)
             if (i < f.values.size() && f.values[i].is_number_float() && std::isfinite(f.values[i].get<double>()))

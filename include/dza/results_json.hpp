@@ -18,6 +18,7 @@
 // not a number (an azimuth at distance 0) is null. Coordinates are lon, lat (GeoJSON order),
 // always as two keys `<what>_lon`, `<what>_lat`.
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,10 @@ inline constexpr int m = 3;
 // `value` rounded to `decimals` decimals as JSON: the double nearest the decimal text, so it
 // prints as that text; null when not finite.
 nlohmann::ordered_json json_round(double value, int decimals);
+
+// The decimals a figure named `field` is shown with, by its name's unit suffix, as above: _km2
+// and _km 6, _pct 4, _deg, _lon and _lat 9, _h 6, _m 3; none for a name without one.
+std::optional<int> figure_decimals(const std::string& field);
 
 // How containment is decided in the plan check (the distances are those of the distance analysis).
 inline constexpr const char* check_method = "containment by GEOS (edges straight in lon/lat); distances as for distance";

@@ -195,3 +195,23 @@ TEST_CASE("styled GeoJSON grades regions by their covered share and marks failin
     CHECK(marked.features[0].values[symbol].is_null());
     CHECK(marked.features[1].values[symbol] == "cross");
 }
+
+TEST_CASE("The interactive map's pop-ups show figures as summary.json rounds them, other values whole", "[report]") {
+    Layer layer;
+    layer.name = "distances";
+    layer.fields = {{"name", FieldType::String}, {"distance_km", FieldType::Real}, {"covered_pct", FieldType::Real}, {"weight", FieldType::Real}};
+    Feature f;
+    f.fid = 1;
+    f.values = {"PL-1", 659.079153231384, 57.299999999999997, 0.123456789012345};
+    f.geometry = Geometry::point({24.0, 50.0});
+    layer.features.push_back(std::move(f));
+    std::vector<LiveLayer> layers;
+    layers.push_back({"Distances", std::move(layer), true});
+    const std::string html = live_map_html(layers);
+    // The decimals of summary.json's rule (km 6, % 4), computed here from the rule's constants.
+    CHECK(html.find(json_round(659.079153231384, json_decimals::km).dump()) != std::string::npos);
+    CHECK(html.find("659.079153231384") == std::string::npos);
+    CHECK(html.find("\"covered_pct\":57.3") != std::string::npos);
+    // A field without a unit in its name is not a figure dza rounds: kept as it is.
+    CHECK(html.find("0.123456789012345") != std::string::npos);
+}
