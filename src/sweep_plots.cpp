@@ -169,6 +169,23 @@ void write_sweep_plots(const nlohmann::ordered_json& result, const fs::path& fol
         }
     }
 
+    // Charts of an earlier merge into this folder that this one did not draw (another sweep's
+    // keys or figures) would pass for this sweep's: they go. Only files named as charts are.
+    std::set<std::string> written;
+    for (const auto& d : drawn) {
+        const fs::path png = fs::path(d.png).filename();
+        written.insert(png.string());
+        written.insert(fs::path(png).replace_extension(".svg").string());
+    }
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(plots, ec)) {
+        const std::string name = entry.path().filename().string();
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".svg") && name.find("-by-") != std::string::npos && !written.count(name))
+            stale.push_back(entry.path());
+    }
+    for (const auto& p : stale) fs::remove(p, ec);
+
     // The comparison page: the variants' table with the best of each figure marked, and the charts.
     std::vector<double> best(figures.size(), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t c = 0; c < figures.size(); ++c) {

@@ -85,6 +85,13 @@ expected = [r["id"] for r in rows if abs(float(r["eligible_km2"]) - best) < 1e-6
 assert starred == expected, (starred, expected)
 EOF
 
+# A later merge of another sweep into the same folder leaves none of the first one's charts.
+"$dza" -q sweep "$scenario" --vary 'radius_km_by_role.air policing=100,200' -o "$T/other" >/dev/null 2>&1 || fail "the second sweep failed"
+cp -r "$T/merged-all" "$T/merged-twice"
+"$dza" -q merge "$T/other" -o "$T/merged-twice" >/dev/null 2>&1 || fail "the merge of the second sweep failed"
+[ ! -e "$T/merged-twice/plots/eligible_km2-by-standoff_km.png" ] || fail "a chart of the first sweep's key is left beside the second sweep's"
+[ -s "$T/merged-twice/plots/eligible_km2-by-radius_km_by_role_air_policing.svg" ] || fail "the second sweep's chart is missing"
+
 # A missing shard: an error naming a variant, or listed with --allow-missing.
 "$dza" -q merge "$T/part1" "$T/part3" -o "$T/merged-missing" >/dev/null 2>"$T/missing.err"
 [ $? -eq 1 ] || fail "a merge without shard 2 did not exit 1"
