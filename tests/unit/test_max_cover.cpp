@@ -41,6 +41,14 @@ int popcount(std::uint32_t mask) {
     return n;
 }
 
+// The best objective of every conflict-free choice of at most p.sites candidates, by brute force.
+double brute_best(const MaxCoverProblem& p) {
+    double best = -1;
+    for (std::uint32_t mask = 0; mask < (1u << p.covers.size()); ++mask)
+        if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+    return best;
+}
+
 double total_weight(const MaxCoverProblem& p) {
     double t = 0;
     for (double w : p.weights) t += w;
@@ -118,9 +126,7 @@ TEST_CASE("max cover: random tiny instances equal the best of every subset", "[m
     for (int instance = 0; instance < 200; ++instance) {
         MaxCoverProblem p = random_tiny(rng);
         const std::size_t m = p.covers.size();
-        double best = -1;
-        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
-            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const double best = brute_best(p);
         INFO("instance " << instance << ": " << m << " candidates, " << p.weights.size() << " pieces, depth " << p.depth << ", sites "
                          << p.sites << ", " << p.conflicts.size() << " conflicts, fixed " << !p.fixed.empty());
         const MaxCoverSolution s = dza::solve_max_cover(p);
@@ -232,10 +238,7 @@ TEST_CASE("max cover: the program beats greedy and swaps on an instance they can
     int found = 0;
     for (int instance = 0; instance < 400 && found < 5; ++instance) {
         MaxCoverProblem p = random_tiny(rng);
-        const std::size_t m = p.covers.size();
-        double best = -1;
-        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
-            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const double best = brute_best(p);
         const MaxCoverSolution s = dza::solve_max_cover(p);
         if (s.greedy_objective < best - 1e-9) {
             ++found;
@@ -340,9 +343,7 @@ TEST_CASE("max cover: the Lagrangian reduction keeps the optimum on small instan
             p.covers.push_back(cover);
         }
         const std::size_t m = p.covers.size();
-        double best = -1;
-        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
-            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const double best = brute_best(p);
         const MaxCoverSolution s = dza::solve_max_cover(p);
         INFO("instance " << instance << ": " << m << " candidates, depth " << p.depth << ", sites " << p.sites << ", " << s.method);
         const double tol = 1e-9 * total_weight(p);
@@ -469,9 +470,7 @@ TEST_CASE("max cover: the bound without the program is above every choice on sma
         }
         p.exact = false;
         const std::size_t m = p.covers.size();
-        double best = -1;
-        for (std::uint32_t mask = 0; mask < (1u << m); ++mask)
-            if (static_cast<std::size_t>(popcount(mask)) <= p.sites && conflict_free(p, mask)) best = std::max(best, brute_objective(p, mask));
+        const double best = brute_best(p);
         const MaxCoverSolution s = dza::solve_max_cover(p);
         INFO("instance " << instance << ": " << m << " candidates, depth " << p.depth << ", sites " << p.sites << ", " << s.method);
         const double tol = 1e-9 * total_weight(p);
