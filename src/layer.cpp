@@ -281,10 +281,14 @@ void refuse_ambiguous_csv_columns(const std::string& source) {
     }
 }
 
+}  // namespace
+
 bool is_connection_string(const std::string& source) {
     const std::string l = lower(source);
-    return l.rfind("pg:", 0) == 0 || l.rfind("postgres", 0) == 0 || l.rfind("/vsi", 0) == 0 || l.find("://") != std::string::npos;
+    return l.rfind("pg:", 0) == 0 || l.rfind("/vsi", 0) == 0 || l.find("://") != std::string::npos;  // postgres URIs have "://"
 }
+
+namespace {
 
 const char* special_file_kind(const struct stat& st) {
     if (S_ISFIFO(st.st_mode)) return "a FIFO";

@@ -16,6 +16,7 @@
 
 #include "dza/buffer.hpp"
 #include "dza/error.hpp"
+#include "dza/secrets.hpp"
 #include "yaml_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -31,6 +32,18 @@ constexpr std::uintmax_t max_scenario_bytes = 1u << 20;
 constexpr double max_line_km = 40075;
 constexpr int max_line_depth = 100000;
 
+// A source a scenario names: a relative file path starts from the scenario's folder; a connection,
+// URL, /vsi path or absolute path stays as it is.
+std::string from_scenario_folder(const fs::path& folder, const std::string& source) {
+    if (is_connection_string(source) || !fs::path(source).is_relative()) return source;
+    return (folder / source).lexically_normal().string();
+}
+
+// The same for a layer reference: only its source (before any `|key=value` option) is a path.
+std::string ref_from_scenario_folder(const fs::path& folder, const std::string& ref) {
+    const std::size_t end = std::min(source_end(ref), ref.size());
+    return from_scenario_folder(folder, ref.substr(0, end)) + ref.substr(end);
+}
 
 }  // namespace
 
@@ -106,8 +119,7 @@ OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs:
     OptimizeParameters p;
     if (o["candidates"]) {
         p.candidates = r.string(o["candidates"], "optimize.candidates");
-        const bool is_connection = p.candidates.rfind("PG:", 0) == 0 || p.candidates.find("://") != std::string::npos;
-        if (!is_connection && fs::path(p.candidates).is_relative()) p.candidates = (folder / p.candidates).lexically_normal().string();
+        p.candidates = ref_from_scenario_folder(folder, p.candidates);
     }
     if (o["grid_km"]) {
         p.grid_m = r.distance_km_m(o["grid_km"], "optimize.grid_km", buffer_max_distance_m);
@@ -158,6 +170,25 @@ OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs:
 
 }  // namespace
 
+void make_scenario_paths_absolute(YAML::Node& root, const std::filesystem::path& folder) {
+    if (!root.IsMap()) return;  // the loader says what is wrong
+    const fs::path from = fs::absolute(folder.empty() ? fs::path(".") : folder);
+    const auto fix = [&](YAML::Node node, bool is_layer_ref) {
+        if (!node || !node.IsScalar()) return;
+        const std::string text = node.Scalar();
+        const std::string fixed = is_layer_ref ? ref_from_scenario_folder(from, text) : from_scenario_folder(from, text);
+        if (fixed != text) node = fixed;
+    };
+    if (YAML::Node layers = root["layers"]; layers && layers.IsMap())
+        for (auto kv : layers) {
+            if (kv.second.IsMap()) fix(kv.second["source"], false);
+            else fix(kv.second, true);
+        }
+    if (YAML::Node p = root["parameters"]; p && p.IsMap()) fix(p["dem"], false);
+    fix(root["systems"], false);
+    if (YAML::Node o = root["optimize"]; o && o.IsMap()) fix(o["candidates"], true);
+}
+
 Scenario load_scenario(const std::string& path) { return load_scenario_text(read_scenario_file(path), path, fs::path(path).parent_path()); }
 
 Scenario load_scenario_text(const std::string& text, const std::string& path, const std::filesystem::path& folder) {
@@ -203,9 +234,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& path, co
                 if (spec["crs"]) layer.ref.crs = r.string(spec["crs"], "layers." + role + ".crs");
                 if (spec["name_field"]) layer.name_field = r.string(spec["name_field"], "layers." + role + ".name_field");
             }
-            // Relative file paths start from the scenario's folder; connection strings stay as they are.
-            const bool is_connection = layer.ref.source.rfind("PG:", 0) == 0 || layer.ref.source.find("://") != std::string::npos;
-            if (!is_connection && fs::path(layer.ref.source).is_relative()) layer.ref.source = (folder / layer.ref.source).lexically_normal().string();
+            layer.ref.source = from_scenario_folder(folder, layer.ref.source);
+            layer.paths_folder = folder.empty() ? "." : folder.string();
             s.layers[role] = layer;
         }
     }
@@ -249,7 +279,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& path, co
         if (p["dem"]) {
             out.dem = r.string(p["dem"], "parameters.dem");
             if (out.dem.empty()) r.fail(p["dem"], "parameters.dem", "is empty; give a DEM raster (relative to the scenario's folder)");
-            if (fs::path(out.dem).is_relative() && out.dem.rfind("/vsi", 0) != 0) out.dem = (folder / out.dem).lexically_normal().string();
+            out.dem = from_scenario_folder(folder, out.dem);
         }
         if (p["altitude_ref"]) {
             try {
@@ -266,8 +296,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& path, co
         // A mapping of system types, or a catalogue file relative to the scenario's folder.
         if (systems.IsScalar()) {
             const std::string file = r.string(systems, "systems");
-            fs::path resolved = file;
-            if (resolved.is_relative()) resolved = (folder / resolved).lexically_normal();
+            const fs::path resolved = from_scenario_folder(folder, file);
             try {
                 s.parameters.systems = read_systems_file(resolved.string());
             } catch (const UsageError& e) {
@@ -343,13 +372,10 @@ std::vector<InputSource> scenario_inputs(const Scenario& scenario, const std::ve
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options) {
     // A missing file says where scenario paths start from: the scenario's folder, not the current one.
     const std::string& source = layer.ref.source;
-    const bool is_connection = source.rfind("PG:", 0) == 0 || source.find("://") != std::string::npos || source.rfind("/vsi", 0) == 0;
     std::error_code ec;
-    if (!layer.scenario_file.empty() && !is_connection && !fs::exists(source, ec)) {
-        const fs::path folder = fs::path(layer.scenario_file).parent_path();
+    if (!layer.scenario_file.empty() && !is_connection_string(source) && !fs::exists(source, ec))
         throw DataError(fmt::format("{}: layers.{}: {}: no such file or directory; paths in a scenario are relative to the scenario's folder ({})",
-                                    layer.scenario_file, layer.role, redact_source(source), folder.empty() ? "." : folder.string()));
-    }
+                                    layer.scenario_file, layer.role, redact_source(source), layer.paths_folder));
     Layer out = load_layer(layer.ref, options);
     if (!layer.name_field.empty()) {
         out.require_field(layer.name_field);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -454,11 +455,31 @@ SweepPlan plan_sweep(const std::string& scenario, const std::vector<std::pair<st
         }
     }
 
-    std::map<std::string, std::size_t> ids;
+    // A password in a value would be written into folder names, tables and pages.
+    for (const auto& v : plan.variants)
+        for (std::size_t k = 0; k < v.values.size(); ++k)
+            if (v.values[k] && redact_source(*v.values[k]) != *v.values[k])
+                throw UsageError(fmt::format("{}: a value of {} holds a password, which the sweep would write into its folders and tables; give it in PGPASSWORD, "
+                                             "~/.pgpass or a service= entry instead",
+                                             variants_file.empty() ? "--vary" : "--variants", plan.keys[k].key));
+
+    // The same variant twice, even written differently (75 and 75.0 are the same number), is refused.
+    std::map<std::string, std::size_t> ids, same;
     for (auto& v : plan.variants) {
         v.id = variant_id(plan.keys, v.values);
         const auto [it, fresh] = ids.emplace(v.id, v.index);
         if (!fresh) throw UsageError(fmt::format("variants {} and {} are the same ({}); give each variant once", it->second + 1, v.index + 1, v.id));
+        std::vector<std::optional<std::string>> canonical = v.values;
+        for (auto& value : canonical)
+            if (value) {
+                const YAML::Node node = YAML::Load(*value);
+                double number = 0;
+                if (node.IsScalar() && node.Tag() == "?" && YAML::convert<double>::decode(node, number) && std::isfinite(number)) value = fmt::format("{}", number);
+            }
+        const auto [other, distinct] = same.emplace(variant_id(plan.keys, canonical), v.index);
+        if (!distinct)
+            throw UsageError(fmt::format("variants {} and {} have the same values, written differently ({} and {}); give each variant once, or quote a value that is text",
+                                         other->second + 1, v.index + 1, plan.variants[other->second].id, v.id));
     }
     check_keys_known(plan, text);
     return plan;
@@ -468,9 +489,8 @@ std::string variant_scenario_text(const SweepPlan& plan, const SweepVariant& var
     YAML::Node doc = load_document(plan.scenario_text, plan.scenario);
     for (std::size_t k = 0; k < plan.keys.size(); ++k)
         if (variant.values[k]) set_path(doc, plan.keys[k].key, plan.keys[k].path, value_node(*variant.values[k], plan.keys[k].key));
-    const fs::path folder = fs::path(plan.scenario).parent_path();
-    return fmt::format("# Variant {} of {} (dza sweep); its relative paths start from {}\n", variant.id, plan.scenario, folder.empty() ? "." : folder.string()) +
-           emit(doc);
+    make_scenario_paths_absolute(doc, fs::path(plan.scenario).parent_path());
+    return fmt::format("# Variant {} of {} (dza sweep). Runs alone: dza run scenario.yaml -o DIR\n", variant.id, plan.scenario) + emit(doc);
 }
 
 Shard parse_shard(const std::string& text) {
@@ -588,7 +608,7 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& options) {
             if (ec) throw DataError(fmt::format("{}: cannot be made: {}", folder.string(), ec.message()));
             fs::remove(folder / marker_file, ec);
             const std::string text = variant_scenario_text(plan, v);
-            write_file_atomic(folder / variant_scenario_file, text);
+            write_file_atomic(folder / variant_scenario_file, redact_source(text));  // passwords stay out of the copy
             const Scenario scenario = load_scenario_text(text, (folder / variant_scenario_file).string(), base_folder);
             RunOptions run;
             run.output_dir = folder;

@@ -10,7 +10,8 @@
 #     variant, and lists them with --allow-missing;
 #   - the figures move the way the geometry says: a larger stand-off never grows the eligible
 #     area, a longer reach never shrinks the coverage;
-#   - a variant with a bad value fails alone, exit 1, its error in the merged table.
+#   - a variant with a bad value fails alone, exit 1, its error in the merged table;
+#   - a variant's scenario.yaml, run alone from another folder, gives the sweep's results.
 set -uo pipefail
 dza=$(realpath "$1") root=$(realpath "$2")
 T=$(mktemp -d /tmp/dza-sweep-XXXXXX)
@@ -33,6 +34,15 @@ grep -q '^12 variants in .*: 12 run, 0 already complete' "$T/all.out" || fail "u
 [ "$(find "$T/all" -mindepth 2 -name variant.json | wc -l)" -eq 12 ] || fail "not 12 variant folders"
 "$dza" -q merge "$T/all" -o "$T/merged-all" >"$T/merge.out" 2>&1 || fail "merge failed: $(cat "$T/merge.out")"
 grep -q '^12 variants: 12 complete, 0 failed, 0 missing' "$T/merge.out" || fail "unexpected merge summary: $(cat "$T/merge.out")"
+
+# A variant's scenario.yaml runs alone, from another folder, into the same results.
+one=$(dirname "$(find "$T/all" -mindepth 2 -name variant.json | sort | head -1)")
+mkdir "$T/elsewhere"
+(cd "$T/elsewhere" && "$dza" -q run "$one/scenario.yaml" -o alone >/dev/null 2>"$T/alone.err") || fail "a variant's scenario.yaml does not run alone: $(cat "$T/alone.err")"
+for f in eligible_zones.geojson coverage_regions.geojson line_gaps.geojson; do
+  cmp -s "$one/$f" "$T/elsewhere/alone/$f" || fail "$f of the variant run alone differs from the sweep's"
+done
+cmp -s <(grep -v -e '"file":' -e '"seconds":' "$one/summary.json") <(grep -v -e '"file":' -e '"seconds":' "$T/elsewhere/alone/summary.json") || fail "summary.json of the variant run alone differs from the sweep's"
 
 # In 3 shards; the second runs one variant at a time and is killed once its first is complete.
 "$dza" -q sweep "$scenario" "${vary[@]}" --shard 1/3 --jobs 2 -o "$T/part1" >/dev/null 2>&1 || fail "shard 1 failed"

@@ -35,6 +35,10 @@ struct LayerRef {
     std::string display() const;
 };
 
+// Whether a source names no file here: a PG: connection or postgres URI, another URL, or a GDAL
+// /vsi path. A relative path in a scenario starts from its folder only when this is false.
+bool is_connection_string(const std::string& source);
+
 enum class FieldType { Integer, Real, String, Boolean };
 const char* field_type_name(FieldType type);
 

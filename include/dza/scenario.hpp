@@ -16,6 +16,10 @@
 #include "dza/terrain.hpp"
 #include "dza/writer.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace dza {
 
 struct ScenarioLayer {
@@ -23,6 +27,7 @@ struct ScenarioLayer {
     std::string name_field;  // attribute that names features; "" for the default choice
     std::string scenario_file;  // the scenario that names it and its role there, for messages
     std::string role;
+    std::string paths_folder;   // the folder its relative path started from, for messages
 };
 
 struct ControlledSide {
@@ -120,6 +125,11 @@ Scenario load_scenario(const std::string& path);
 // Scenario::file, its relative paths resolved against `folder`: a variant of a scenario written
 // elsewhere (dza sweep).
 Scenario load_scenario_text(const std::string& text, const std::string& path, const std::filesystem::path& folder);
+
+// Makes every relative file a scenario document names (its layers, parameters.dem, a systems
+// file, optimize.candidates) absolute from `folder`, so that a copy written elsewhere runs the
+// same (dza sweep's variants). Connections, URLs and /vsi paths stay as they are.
+void make_scenario_paths_absolute(YAML::Node& root, const std::filesystem::path& folder);
 
 // Loads a scenario layer, applying its name field.
 Layer load_scenario_layer(const ScenarioLayer& layer, const LoadOptions& options);

@@ -142,3 +142,80 @@ TEST_CASE("a sweep refuses unknown keys, keys inside values and repeated variant
     dza::test::write_text(csv, "standoff_km,radius_km\n50\n");
     CHECK_THAT(usage_error([&] { plan_sweep(scenario, {}, csv); }), Catch::Contains("v.csv:2: 1 cells, the header has 2"));
 }
+
+TEST_CASE("a variant's scenario runs alone: its files are named absolutely, its passwords hidden", "[sweep]") {
+    dza::test::ScratchDir dir;
+    std::filesystem::create_directories(dir.path() / "plan" / "sub");
+    const std::string scenario = dza::test::write_text(
+        dir.file("plan/s.yaml"),
+        "layers:\n"
+        "  regions: sub/regions.gpkg|layername=a/b\n"
+        "  line: {source: line.geojson, name_field: name}\n"
+        "  deployments: \"PG:dbname=x host=127.0.0.1 port=1 password=s3cret-pw tables=d\"\n"
+        "  basing_areas: /vsizip/areas.zip/areas.shp\n"
+        "  maritime_zone: /abs/zone.geojson\n"
+        "systems: sub/systems.yaml\n"
+        "parameters:\n  standoff_km: 50\n  dem: dem.tif\n"
+        "optimize:\n  candidates: sub/c.gpkg|layername=sites\n  sites: 2\n"
+        "analyses: [distance]\n");
+    dza::test::write_text(dir.file("plan/sub/systems.yaml"), "radar:\n  role: air defence\n  max_range_km: 100\n");
+    const SweepPlan plan = plan_sweep(scenario, {{"standoff_km", "60"}, {"layers.targets", "t.geojson"}});
+    const std::string text = variant_scenario_text(plan, plan.variants[0]);
+
+    // Loaded from another folder, as `dza run` would load the copy, it names the same files.
+    const std::string plan_dir = (dir.path() / "plan").string();
+    dza::test::write_text(dir.file("copy.yaml"), text);
+    const Scenario copy = load_scenario(dir.file("copy.yaml"));
+    CHECK(copy.layer("regions", "test").ref.source == plan_dir + "/sub/regions.gpkg");
+    CHECK(copy.layer("regions", "test").ref.layer_name == "a/b");
+    CHECK(copy.layer("line", "test").ref.source == plan_dir + "/line.geojson");
+    CHECK(copy.layer("line", "test").name_field == "name");
+    CHECK(copy.layer("targets", "test").ref.source == plan_dir + "/t.geojson");  // a varied file, from the scenario's folder
+    CHECK(copy.layer("deployments", "test").ref.source.rfind("PG:dbname=x", 0) == 0);
+    CHECK(copy.layer("basing_areas", "test").ref.source == "/vsizip/areas.zip/areas.shp");
+    CHECK(copy.layer("maritime_zone", "test").ref.source == "/abs/zone.geojson");
+    CHECK(copy.systems_file == plan_dir + "/sub/systems.yaml");
+    CHECK(copy.parameters.dem == plan_dir + "/dem.tif");
+    REQUIRE(copy.optimize);
+    CHECK(copy.optimize->candidates == plan_dir + "/sub/c.gpkg|layername=sites");
+    CHECK(copy.parameters.standoff_m == 60000.0);
+
+    // Run, the variant fails on its database; neither its copy nor its error holds the password.
+    SweepOptions options;
+    options.output_dir = dir.path() / "out";
+    options.jobs = 1;
+    const SweepOutcome outcome = run_sweep(plan, options);
+    REQUIRE(outcome.failures.size() == 1);
+    const std::string written = dza::test::read_text((options.output_dir / plan.variants[0].id / "scenario.yaml").string());
+    CHECK_THAT(written, Catch::Contains("password=***") && Catch::Contains(plan_dir + "/line.geojson"));
+    for (const auto& f : {"scenario.yaml", "variant.json"})
+        CHECK_THAT(dza::test::read_text((options.output_dir / plan.variants[0].id / f).string()), !Catch::Contains("s3cret"));
+    CHECK_THAT(outcome.failures[0].error, !Catch::Contains("s3cret"));
+}
+
+TEST_CASE("a missing layer of a variant names the folder its path started from", "[sweep]") {
+    const SweepPlan plan = plan_sweep(default_scenario(), {{"layers.line", "none.geojson"}});
+    dza::test::ScratchDir dir;
+    SweepOptions options;
+    options.output_dir = dir.path() / "out";
+    options.jobs = 1;
+    const SweepOutcome outcome = run_sweep(plan, options);
+    REQUIRE(outcome.failures.size() == 1);
+    CHECK_THAT(outcome.failures[0].error, Catch::Contains(std::string(dza::test::data_dir) + "/none.geojson: no such file or directory") &&
+                                              Catch::EndsWith("relative to the scenario's folder (" + std::string(dza::test::data_dir) + ")"));
+}
+
+TEST_CASE("a sweep refuses a password in its values and the same variant written twice", "[sweep]") {
+    const std::string scenario = default_scenario();
+    const std::string error = usage_error([&] { plan_sweep(scenario, {{"layers.line", "PG:dbname=x password=s3cret-pw tables=line"}}); });
+    CHECK_THAT(error, Catch::Contains("--vary: a value of layers.line holds a password") && Catch::Contains("PGPASSWORD") && !Catch::Contains("s3cret"));
+    dza::test::ScratchDir dir;
+    const std::string csv = dza::test::write_text(dir.file("v.csv"), "layers.line\n\"postgresql://u:s3cret-pw@h/db\"\n");
+    CHECK_THAT(usage_error([&] { plan_sweep(scenario, {}, csv); }), Catch::Contains("--variants: a value of layers.line holds a password") && !Catch::Contains("s3cret"));
+
+    CHECK_THAT(usage_error([&] { plan_sweep(scenario, {{"standoff_km", "50,75.0,75"}}); }),
+               Catch::Contains("variants 2 and 3 have the same values, written differently"));
+    CHECK_THAT(usage_error([&] { plan_sweep(scenario, {{"standoff_km", "1e2,100"}, {"radius_km", "5"}}); }), Catch::Contains("variants 1 and 2"));
+    // Quoted, a value is text: "75" and 75.0 differ.
+    CHECK(plan_sweep(scenario, {{"name", "'75',75.0"}}).variants.size() == 2);
+}
