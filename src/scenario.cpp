@@ -115,7 +115,7 @@ namespace {
 OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs::path& folder) {
     r.require_map(o, "optimize");
     r.check_keys(o, "optimize", {"candidates", "grid_km", "sites", "target_pct", "system", "radius_km", "radius_field", "demand", "points_weight_field",
-                                 "objective", "min_separation_km", "cell_km", "time_limit_s", "greedy", "keep_existing", "in_basing_areas", "altitude_m"});
+                                 "objective", "min_separation_km", "cell_km", "time_limit_s", "gap_pct", "greedy", "keep_existing", "in_basing_areas", "altitude_m"});
     OptimizeParameters p;
     if (o["candidates"]) {
         p.candidates = r.string(o["candidates"], "optimize.candidates");
@@ -156,6 +156,10 @@ OptimizeParameters read_optimize(const Reader& r, const YAML::Node& o, const fs:
         if (p.cell_m < 100) r.fail(o["cell_km"], "optimize.cell_km", "is less than 0.1 km; give cells of at least 0.1 km");
     }
     if (o["time_limit_s"]) p.time_limit_s = r.number_in(o["time_limit_s"], "optimize.time_limit_s", 0, 86400, "give 0 to 86,400 seconds");
+    if (o["gap_pct"]) {
+        p.gap_pct = r.number_in(o["gap_pct"], "optimize.gap_pct", 0, 100, "give a gap of 0 to under 100 %");
+        if (p.gap_pct >= 100) r.fail(o["gap_pct"], "optimize.gap_pct", "is 100 % or more; give a gap of 0 to under 100 %");
+    }
     const auto flag = [&](const char* key) {
         const std::string v = r.string(o[key], std::string("optimize.") + key);
         if (v != "true" && v != "false") r.fail(o[key], std::string("optimize.") + key, "give true or false");

@@ -101,6 +101,7 @@ struct MaxCoverProblem {
     double time_limit_s = 60;                        // for the integer program (the greedy pass is not limited); 0: no program
     bool exact = true;                               // false: the greedy answer and swaps only
     bool reduce = true;                              // the Lagrangian reduction before the program (false: every candidate; for checks)
+    double gap = 0;  // maximising: stop once the proven gap (bound - objective) / bound is at most this (0.01: 1%); 0: close it
 };
 
 struct MaxCoverSolution {
@@ -120,6 +121,8 @@ struct MaxCoverSolution {
     bool target_reached = true;     // with a target: whether the chosen candidates reach it
     // "greedy and swaps" (CBC not run: exact false, or the greedy answer proven already),
     // "greedy and swaps, then CBC: optimal", "greedy and swaps, then CBC: stopped at the time limit",
+    // "greedy and swaps, then CBC: stopped within the gap asked" (with a gap; the bound is CBC's
+    // best possible value, or the Lagrangian one),
     // "greedy and swaps, then CBC: abandoned" (CBC gave up; the greedy answer stands),
     // "greedy and swaps; CBC not run: the program is too large" (see the time limit above);
     // after a reduction that left candidates out, "greedy and swaps, Lagrangian reduction to K of

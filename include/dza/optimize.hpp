@@ -63,6 +63,7 @@ struct OptimizeOptions {
     std::optional<double> target_pct;      // instead: the fewest sites reaching this % of the total weight
     double min_separation_m = 0;           // between new sites, and from existing deployments
     double time_limit_s = 60;
+    double gap_pct = 0;                    // with sites: stop once the proven gap is at most this % (0: close it)
     bool exact = true;                     // false: greedy and swaps only
     Callbacks callbacks;
 };

@@ -88,6 +88,7 @@ struct OptimizeParameters {
     double min_separation_m = 0;      // between new sites, and from the deployments there
     double cell_m = 5000;             // side of the equal-area cells areas are cut into
     double time_limit_s = 60;         // for the exact solver
+    double gap_pct = 0;               // stop once the proven gap is at most this % (0: close it, within the time limit)
     bool greedy_only = false;         // no exact solver
     bool keep_existing = true;        // the deployments there stay and count
     bool in_basing_areas = false;     // new sites only inside the basing areas (else anywhere else eligible)

@@ -97,6 +97,10 @@ void OptimizeCommand::setup(CLI::App& app) {
         ->type_name("S")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
+    app.add_option("--gap", gap_pct_, "with --sites: stop once the proven gap between the answer and the bound is at most this % (0: close it)")
+        ->type_name("PCT")
+        ->check(CLI::Range(0.0, 99.999))
+        ->capture_default_str();
     app.add_flag("--greedy", greedy_only_, "the greedy answer and swaps only, without the exact solver");
     app.add_option("-o,--output", output_,
                    "a folder for the proposed sites, their reaches, the plan, the coverage layers and a scenario.yaml that dza run accepts")
@@ -208,6 +212,7 @@ ExitCode OptimizeCommand::run(Io& io) {
     parameters.min_separation_m = min_separation_.metres().value_or(0);
     parameters.cell_m = *cell_.metres();
     parameters.time_limit_s = time_limit_s_;
+    parameters.gap_pct = gap_pct_;
     parameters.greedy_only = greedy_only_;
     parameters.keep_existing = !no_existing_;
     parameters.in_basing_areas = in_basing_areas_;

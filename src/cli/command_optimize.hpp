@@ -37,6 +37,7 @@ private:
     std::string system_, radius_field_, demand_text_, objective_ = "cover", points_weight_field_, altitude_text_;
     bool no_existing_ = false, greedy_only_ = false, in_basing_areas_ = false;
     double time_limit_s_ = 60;
+    double gap_pct_ = 0;
     std::string output_;
     bool json_ = false;
     int precision_ = 6;

@@ -82,6 +82,7 @@ void validate(const MaxCoverProblem& problem) {
     }
     if (std::isnan(problem.time_limit_s) || problem.time_limit_s < 0)
         throw UsageError(fmt::format("max cover: time limit {} s, expected a number >= 0", problem.time_limit_s));
+    if (!(problem.gap >= 0 && problem.gap < 1)) throw UsageError(fmt::format("max cover: gap {}, expected a fraction in [0, 1)", problem.gap));
     if (problem.target && !std::isfinite(*problem.target))
         throw UsageError(fmt::format("max cover: target {}, expected a finite number", *problem.target));
 }
@@ -564,6 +565,7 @@ struct Lagrangian {
     double bound = 0;           // the least L found (rows' value, without the fixed)
     std::vector<double> price;  // p_j at that L
     bool converged = false;     // the cutting planes solved the relaxation (or proved the answer)
+    bool enough = false;        // stopped because on_bound said the bound is close enough
 };
 
 struct ClpDeleter {
@@ -608,7 +610,7 @@ std::pair<double, double> top_sum(const std::vector<double>& p, std::size_t k, s
     return {sum, scratch[k - 1]};
 }
 
-// `on_bound` is told each new least L (rows' value).
+// `on_bound` is told each new least L (rows' value) and returns true when that is close enough.
 template <typename OnBound>
 Lagrangian lagrangian_bound(const Reduced& red, std::size_t sites, const std::vector<std::uint32_t>& start, double known, double time_budget_s,
                             OnBound on_bound) {
@@ -699,7 +701,10 @@ Lagrangian lagrangian_bound(const Reduced& red, std::size_t sites, const std::ve
             if (value < result.bound) {
                 result.bound = value;
                 result.price = p;
-                on_bound(value * (1 + 1e-12));
+                if (on_bound(value * (1 + 1e-12))) {
+                    result.enough = true;
+                    break;
+                }
             }
         }
         work += static_cast<double>(nx) * static_cast<double>(constants.size()) * 4;
@@ -809,13 +814,14 @@ struct ProgramResult {
     bool proven_infeasible = false;
     bool abandoned = false;                            // CBC gave up (numerical trouble): nothing learnt
     bool stopped = false;                              // the time limit stopped it
+    bool within_gap = false;                           // it stopped at the fraction gap asked (CBC calls that optimal)
     std::optional<double> bound;                       // max mode: on the rows' scaled value; target mode: on the count
 };
 
 // Max mode (target_value empty): maximise the scaled value with at most `sites`.
 // Target mode: minimise the count with scaled value >= target_value.
 ProgramResult solve_program(const Reduced& red, const std::vector<std::uint32_t>& start, std::size_t sites,
-                            std::optional<double> target_value, double time_limit_s) {
+                            std::optional<double> target_value, double time_limit_s, double fraction_gap) {
     const std::size_t m = red.candidates;
     const std::size_t rows = red.rows();
     const double scale = red.row_weight > 0 ? 1 / red.row_weight : 1;
@@ -895,7 +901,7 @@ ProgramResult solve_program(const Reduced& red, const std::vector<std::uint32_t>
     Cbc_setMaximumSeconds(model.get(), time_limit_s);
     constexpr double allowable_gap = 1e-11;  // of the scaled value (sum 1), or of a count
     Cbc_setAllowableGap(model.get(), target_value ? 0.5 : allowable_gap);
-    Cbc_setAllowableFractionGap(model.get(), 0);
+    Cbc_setAllowableFractionGap(model.get(), fraction_gap);
     // A new solution must beat the last by this much (CBC's default, 1e-5 here, would stop short
     // of the optimum and call it proven).
     if (!target_value) Cbc_setParameter(model.get(), "increment", "1e-11");
@@ -925,6 +931,11 @@ ProgramResult solve_program(const Reduced& red, const std::vector<std::uint32_t>
         return result;
     }
     result.proven_optimal = Cbc_isProvenOptimal(model.get()) != 0;
+    if (fraction_gap > 0 && result.proven_optimal) {
+        // CBC reports a search stopped at the gap as optimal: its incumbent is not a bound then.
+        result.proven_optimal = false;
+        result.within_gap = true;
+    }
     result.proven_infeasible = Cbc_isProvenInfeasible(model.get()) != 0;
     const double incumbent = Cbc_getObjValue(model.get());
     const bool has_solution = std::isfinite(incumbent) && std::abs(incumbent) < 1e20 && !result.proven_infeasible;
@@ -941,13 +952,18 @@ ProgramResult solve_program(const Reduced& red, const std::vector<std::uint32_t>
     std::optional<double> cbc_bound;
     if (result.proven_optimal && has_solution) {
         cbc_bound = target_value ? incumbent : -incumbent + allowable_gap;
+    } else if (result.within_gap && has_solution && !target_value) {
+        // CBC stops when best possible - incumbent <= max(allowable gap, fraction gap * the larger of
+        // the two in magnitude): in the value maximised (v = -incumbent >= 0), at most v / (1 - gap).
+        cbc_bound = -incumbent / (1 - fraction_gap) + 2 * allowable_gap;
+        if (std::isfinite(best_possible) && best_possible < incumbent - allowable_gap) cbc_bound = std::min(*cbc_bound, -best_possible);
     } else if (std::isfinite(best_possible) && std::abs(best_possible) < 1e20) {
         // Trusted only when it says more than the incumbent: a search stopped early may report the
         // incumbent itself as its best possible value.
         if (!has_solution || best_possible < incumbent - allowable_gap) cbc_bound = target_value ? best_possible : -best_possible;
     }
     result.bound = cbc_bound;
-    result.stopped = !result.proven_optimal && !result.proven_infeasible;
+    result.stopped = !result.proven_optimal && !result.proven_infeasible && !result.within_gap;
     return result;
 }
 
@@ -1070,7 +1086,7 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0 && nonzeros > program_nonzero_limit(problem.time_limit_s)) {
             solution.method = "greedy and swaps; CBC not run: the program is too large";
         } else if (problem.exact && problem.time_limit_s > 0 && !proven && red.rows() > 0) {
-            const ProgramResult program = solve_program(red, reached ? chosen : std::vector<std::uint32_t>{}, 0, needed, problem.time_limit_s);
+            const ProgramResult program = solve_program(red, reached ? chosen : std::vector<std::uint32_t>{}, 0, needed, problem.time_limit_s, 0);
             solution.method = std::string("greedy and swaps, then CBC: ") +
                               (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
             if (program.chosen && feasible(problem, *program.chosen, std::nullopt)) {
@@ -1114,6 +1130,8 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
     const auto note_gap = [&](double upper, double answer) {
         if (solution.gap_1pct_s < 0 && upper - answer <= 0.01 * upper) solution.gap_1pct_s = seconds_since(start);
     };
+    // Whether the proven gap is as small as asked (never, without a gap).
+    const auto close_enough = [&](double upper, double answer) { return problem.gap > 0 && upper - answer <= problem.gap * upper; };
     if (problem.depth == 1) {
         std::vector<double> gains;
         for (std::uint32_t j = 0; j < red.candidates; ++j)
@@ -1128,10 +1146,12 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
     Lagrangian lagrangian;
     if (problem.sites > 0 && red.rows() > 0 && bound - solution.greedy_objective > tolerance) {
         const double budget_s = std::max(cutting_plane_min_s, problem.time_limit_s > 0 ? problem.time_limit_s / 2 : 5.0);
-        lagrangian = lagrangian_bound(red, problem.sites, chosen, cover.value(), budget_s,
-                                      [&](double rows_bound) { note_gap(red.fixed_objective + rows_bound, solution.greedy_objective); });
+        lagrangian = lagrangian_bound(red, problem.sites, chosen, cover.value(), budget_s, [&](double rows_bound) {
+            note_gap(red.fixed_objective + rows_bound, solution.greedy_objective);
+            return close_enough(std::min(bound, red.fixed_objective + rows_bound), solution.greedy_objective);
+        });
         bound = std::min(bound, red.fixed_objective + lagrangian.bound);
-        if (!lagrangian.converged && bound - solution.greedy_objective > tolerance) {
+        if (!lagrangian.converged && !lagrangian.enough && bound - solution.greedy_objective > tolerance) {
             Lagrangian second = subgradient_bound(red, problem.sites, cover.value());
             if (second.bound < lagrangian.bound) lagrangian = std::move(second);
             bound = std::min(bound, red.fixed_objective + lagrangian.bound);
@@ -1143,7 +1163,7 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
     check_cancel(callbacks, 0.4);
     double objective = solution.greedy_objective;
     solution.method = "greedy and swaps";
-    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance) {
+    if (problem.exact && problem.time_limit_s > 0 && problem.sites > 0 && red.rows() > 0 && bound - objective > tolerance && !close_enough(bound, objective)) {
         // The Lagrangian reduction: with the best multipliers, a choice holding candidate j is
         // worth at most UB_j = fixed + L - c_(sites) + c_j (j instead of the last of the `sites`
         // largest reduced profits; every c >= 0). Candidates whose UB_j falls short of the answer
@@ -1188,9 +1208,14 @@ MaxCoverSolution solve_max_cover(const MaxCoverProblem& problem, const Callbacks
         } else if (nonzeros > program_nonzero_limit(problem.time_limit_s)) {
             solution.method = "greedy and swaps" + reduction + "; CBC not run: the program is too large";
         } else {
-            const ProgramResult program = solve_program(*program_red, chosen, problem.sites, std::nullopt, problem.time_limit_s);
+            // CBC's relative gap is of the program's value, which leaves out the fixed sites' weight: stopping there
+            // leaves a gap on the whole of at most the one asked.
+            const ProgramResult program = solve_program(*program_red, chosen, problem.sites, std::nullopt, problem.time_limit_s, problem.gap);
             solution.method = "greedy and swaps" + reduction + ", then CBC: " +
-                              (program.abandoned ? "abandoned" : program.stopped ? "stopped at the time limit" : "optimal");
+                              (program.abandoned      ? "abandoned"
+                               : program.stopped    ? "stopped at the time limit"
+                               : program.within_gap ? "stopped within the gap asked"
+                                                    : "optimal");
             if (program.chosen && feasible(problem, *program.chosen, problem.sites)) {
                 const double value = max_cover_objective(problem, *program.chosen);
                 if (value > objective) {

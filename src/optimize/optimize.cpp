@@ -61,6 +61,8 @@ void check_options(const OptimizeOptions& o) {
     }
     if (!std::isfinite(o.min_separation_m) || o.min_separation_m < 0) throw UsageError("optimize: the minimum separation must be a distance of 0 or more");
     if (!std::isfinite(o.time_limit_s) || o.time_limit_s < 0) throw UsageError("optimize: the time limit must be 0 seconds or more");
+    if (!(o.gap_pct >= 0 && o.gap_pct < 100)) throw UsageError(fmt::format("optimize: a gap of {:g}% is not in [0, 100)", o.gap_pct));
+    if (o.gap_pct > 0 && o.target_pct) throw UsageError("optimize: a gap applies to a number of sites; a target finds the fewest sites, as exactly as the time limit allows");
 }
 
 std::string rule_list(const std::map<std::string, std::size_t>& by_rule) {
@@ -198,6 +200,7 @@ OptimizeResult optimize_sites(const Layer& candidates, const Layer* existing, co
     problem.conflicts = close_pairs(eligible_sites, options.min_separation_m);
     result.conflicts = problem.conflicts.size();
     problem.time_limit_s = options.time_limit_s;
+    problem.gap = options.gap_pct / 100;
     problem.exact = options.exact;
     result.solution = solve_max_cover(problem, cb);
 

@@ -111,6 +111,7 @@ PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters
     options.target_pct = parameters.target_pct;
     options.min_separation_m = parameters.min_separation_m;
     options.time_limit_s = parameters.time_limit_s;
+    options.gap_pct = parameters.gap_pct;
     options.exact = !parameters.greedy_only;
     options.demand_options.cell_m = parameters.cell_m;
 

@@ -486,6 +486,65 @@ TEST_CASE("max cover: the bound without the program is above every choice on sma
     }
 }
 
+TEST_CASE("max cover: a gap asked stops early, and the bound still holds", "[max_cover]") {
+    // Projective planes: the answer is optimal at once, but only the integer program proves it
+    // (the relaxation is 6 against 5, 12 against 10; see above). A gap wider than the relaxation's
+    // needs no program; a narrower one runs CBC with that gap.
+    for (const auto& [n, set, sites] : {std::tuple<std::uint32_t, std::vector<std::uint32_t>, std::size_t>{7, {0, 1, 3}, 2},
+                                        std::tuple<std::uint32_t, std::vector<std::uint32_t>, std::size_t>{13, {0, 1, 3, 9}, 3}}) {
+        MaxCoverProblem p = projective_plane(n, set, sites);
+        const double best = n == 7 ? 5 : 10, relaxation = static_cast<double>(sites * set.size());
+        INFO(n << " points");
+        p.gap = 0.25;
+        const MaxCoverSolution wide = dza::solve_max_cover(p);
+        check_consistent(p, wide);
+        CHECK(wide.method == "greedy and swaps");
+        CHECK(wide.objective == best);
+        CHECK(wide.bound >= relaxation - 1e-9);
+        CHECK(wide.bound - wide.objective <= 0.25 * wide.bound);
+        p.gap = 0.05;
+        const MaxCoverSolution narrow = dza::solve_max_cover(p);
+        check_consistent(p, narrow);
+        CHECK_THAT(narrow.method, Catch::Contains("then CBC"));
+        CHECK(narrow.objective == best);
+        CHECK(narrow.bound >= best - 1e-9);
+        CHECK(narrow.bound - narrow.objective <= 0.05 * narrow.bound + 1e-9);
+    }
+
+    // Random tiny instances against brute force: the bound is above the best of every subset, the
+    // answer below it, and the two within the gap asked.
+    std::mt19937 rng(29112026);
+    const double gaps[] = {0.001, 0.02, 0.1, 0.3};
+    for (int instance = 0; instance < 300; ++instance) {
+        MaxCoverProblem p = random_tiny(rng);
+        p.gap = gaps[instance % 4];
+        const double best = brute_best(p);
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        INFO("instance " << instance << ", gap " << p.gap << ": " << s.method);
+        const double tol = 1e-9 * std::max(1.0, total_weight(p));
+        CHECK(s.bound >= best - tol);
+        CHECK(s.objective <= best + tol);
+        CHECK(s.bound - s.objective <= p.gap * s.bound + tol);
+        check_consistent(p, s);
+    }
+
+    // A grid instance too large for brute force, against its proven optimum.
+    MaxCoverProblem p = grid_instance(7, 30, 30, 300, 2.6, 12);
+    p.time_limit_s = 30;
+    const MaxCoverSolution exact = dza::solve_max_cover(p);
+    REQUIRE(exact.optimal);
+    const double tol = 1e-9 * total_weight(p);
+    for (const double gap : {0.0005, 0.005, 0.05}) {
+        p.gap = gap;
+        const MaxCoverSolution s = dza::solve_max_cover(p);
+        INFO("gap " << gap << ": " << s.method);
+        check_consistent(p, s);
+        CHECK(s.bound >= exact.objective - tol);
+        CHECK(s.objective <= exact.objective + tol);
+        CHECK(s.bound - s.objective <= gap * s.bound + tol);
+    }
+}
+
 TEST_CASE("max cover: malformed problems are usage errors", "[max_cover]") {
     using dza::test::error_of;
     MaxCoverProblem p;
@@ -513,6 +572,11 @@ TEST_CASE("max cover: malformed problems are usage errors", "[max_cover]") {
         auto q = p;
         q.conflicts = {{0, 2}};
         CHECK(error(q) == "max cover: conflict (0, 2) names a candidate beyond the 2 given");
+    }
+    for (const double gap : {-0.1, 1.0, std::nan("")}) {
+        auto q = p;
+        q.gap = gap;
+        CHECK_THAT(error(q), Catch::StartsWith("max cover: gap") && Catch::EndsWith("expected a fraction in [0, 1)"));
     }
     {
         auto q = p;

@@ -125,7 +125,7 @@ TEST_CASE("scenario optimize: read, and bad values name file, line and key", "[s
     const auto write = [&](const std::string& text) { return dza::test::write_text(dir.file("s.yaml"), text); };
     const std::string f = dir.file("s.yaml");
     const Scenario s = load_scenario(write("optimize:\n  grid_km: 25\n  sites: 4\n  system: long-range SAM\n  demand: {line: 2, maritime_zone: 0.5}\n"
-                                           "  objective: backup\n  min_separation_km: 80\n  cell_km: 10\n  time_limit_s: 30\n  keep_existing: false\n"
+                                           "  objective: backup\n  min_separation_km: 80\n  cell_km: 10\n  time_limit_s: 30\n  gap_pct: 0.5\n  keep_existing: false\n"
                                            "  altitude_m: 300\nanalyses: [coverage, optimize]\n"));
     REQUIRE(s.optimize);
     const OptimizeParameters& o = *s.optimize;
@@ -141,6 +141,8 @@ TEST_CASE("scenario optimize: read, and bad values name file, line and key", "[s
     CHECK(o.min_separation_m == 80000.0);
     CHECK(o.cell_m == 10000.0);
     CHECK(o.time_limit_s == 30.0);
+    CHECK(o.gap_pct == 0.5);
+    CHECK(load_scenario(write("optimize: {grid_km: 20, sites: 2}\n")).optimize->gap_pct == 0.0);
     CHECK_FALSE(o.keep_existing);
     CHECK(o.altitude_m == 300.0);
     // Candidates from a file are relative to the scenario's folder.
@@ -156,4 +158,8 @@ TEST_CASE("scenario optimize: read, and bad values name file, line and key", "[s
     CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, objective: most}\n")), Catch::Contains("optimize.objective: is \"most\"; give cover or backup"));
     CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, radius_km: 100, system: x}\n")), Catch::Contains("give one of system, radius_km and radius_field"));
     CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, keep_existing: maybe}\n")), Catch::Contains("optimize.keep_existing: give true or false"));
+    CHECK_THAT(error_of(write("optimize: {grid_km: 20, sites: 2, gap_pct: .nan}\n")), Catch::Contains(f + ":1: optimize.gap_pct: is .nan; give a finite number"));
+    for (const char* gap : {"-1", "100", "250"})
+        CHECK_THAT(error_of(write(std::string("optimize: {grid_km: 20, sites: 2, gap_pct: ") + gap + "}\n")),
+                   Catch::Contains(f + ":1: optimize.gap_pct:") && Catch::Contains("give a gap of 0 to under 100 %"));
 }
