@@ -252,6 +252,35 @@ KmlLayer kml_layer(Layer styled) {
         for (Feature& f : styled.features)
             if (f.values[*altitude].is_number() && f.values[*name].is_string())
                 f.values[*name] = fmt::format("{} at {:g} m", f.values[*name].get<std::string>(), f.values[*altitude].get<double>());
+    // Stretches of a line (its gaps, the lowest altitude seen along it) say where on the line they lie.
+    const auto from = styled.field_index("from_km"), to = styled.field_index("to_km");
+    if (from && to && name && styled.fields[*name].type == FieldType::String)
+        for (Feature& f : styled.features)
+            if (f.values[*from].is_number() && f.values[*to].is_number() && f.values[*name].is_string())
+                f.values[*name] = fmt::format("{}, km {:.1f}–{:.1f}", f.values[*name].get<std::string>(), f.values[*from].get<double>(), f.values[*to].get<double>());
+    // Names still alike (the pieces of a gap, say) get their area, then a number: Google Earth lists
+    // placemarks by name.
+    if (name && styled.fields[*name].type == FieldType::String) {
+        const auto alike = [&] {
+            std::map<std::string, std::size_t> count;
+            for (const Feature& f : styled.features)
+                if (f.values[*name].is_string()) ++count[f.values[*name].get<std::string>()];
+            return count;
+        };
+        if (const auto area = styled.field_index("area_km2")) {
+            const auto count = alike();
+            for (Feature& f : styled.features)
+                if (f.values[*name].is_string() && f.values[*area].is_number() && count.at(f.values[*name].get<std::string>()) > 1)
+                    f.values[*name] = fmt::format("{}, {:.1f} km²", f.values[*name].get<std::string>(), f.values[*area].get<double>());
+        }
+        const auto count = alike();
+        std::map<std::string, std::size_t> seen;
+        for (Feature& f : styled.features)
+            if (f.values[*name].is_string()) {
+                const std::string text = f.values[*name].get<std::string>();
+                if (count.at(text) > 1) f.values[*name] = fmt::format("{} ({} of {})", text, ++seen[text], count.at(text));
+            }
+    }
     out.layer = std::move(styled);
     return out;
 }
