@@ -77,7 +77,7 @@ void OptimizeCommand::setup(CLI::App& app) {
     auto* field = app.add_option("--radius-field", radius_field_, "field with each candidate's reach in km (default: radius_km)")->type_name("FIELD");
     system->excludes(radius)->excludes(field);
     radius->excludes(field);
-    sensors_.add(app);
+    sensors_.add(app, false);  // no terrain: candidates reach to their radar horizon
     app.add_option("--altitude", altitude_text_,
                    "the target altitude to optimise for, e.g. 300m: sensors reach to their radar horizon (default: the lowest of the scenario's altitudes_m, "
                    "else none)")

@@ -85,7 +85,7 @@ void add_tolerance_option(CLI::App& app, DistanceOption& tolerance, const char* 
                   std::numeric_limits<double>::infinity(), buffer_min_tolerance_m, "10m");
 }
 
-void SensorOptions::add(CLI::App& app) {
+void SensorOptions::add(CLI::App& app, bool with_terrain) {
     app.add_option("--systems", systems_file_,
                    "system types (YAML, JSON or CSV: name, role, max_range_km, min_range_km, sensor_height_m, sector_deg); deployments name theirs "
                    "in --system-field (default: the scenario's systems)")
@@ -96,12 +96,14 @@ void SensorOptions::add(CLI::App& app) {
                    "target altitudes to measure coverage at, lowest first, e.g. 50m,300m,1000m,3000m (units m, km, ft); sensors reach up to "
                    "the radar horizon (default: the scenario's altitudes_m, else no horizon)")
         ->type_name("H,...");
-    app.add_option("--dem", dem_,
-                   "a DEM (any raster GDAL reads, heights above sea level in m): point sensors see only where their line of sight over it reaches, "
-                   "at its resolution; needs --altitudes")
-        ->type_name("RASTER");
-    app.add_option("--altitude-ref", altitude_ref_text_, "with --dem: the target altitudes are above the ground (agl, default) or above sea level (amsl)")
-        ->type_name("agl|amsl");
+    if (with_terrain) {
+        app.add_option("--dem", dem_,
+                       "a DEM (any raster GDAL reads, heights above sea level in m): point sensors see only where their line of sight over it "
+                       "reaches, at its resolution; needs --altitudes")
+            ->type_name("RASTER");
+        app.add_option("--altitude-ref", altitude_ref_text_, "with --dem: the target altitudes are above the ground (agl, default) or above sea level (amsl)")
+            ->type_name("agl|amsl");
+    }
     app.add_option("--refraction-k", refraction_k_, "effective-earth-radius factor for the radar horizon: 4/3 standard refraction (default), 1 none")
         ->type_name("K");
 }

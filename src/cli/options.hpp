@@ -79,7 +79,8 @@ private:
 // replaces the scenario's.
 class SensorOptions {
 public:
-    void add(CLI::App& app);
+    // Without terrain, --dem and --altitude-ref are not offered (a command that does not model it).
+    void add(CLI::App& app, bool with_terrain = true);
     void validate();
     // Into the request's parameters, with the scenario parameters they replace named as used.
     void apply(InputRequest& request) const;

@@ -7,6 +7,7 @@
 #include "dza/error.hpp"
 #include "dza/optimize.hpp"
 #include "dza/results_json.hpp"
+#include "dza/secrets.hpp"
 #include "dza/zones.hpp"
 
 namespace dza {
@@ -83,6 +84,10 @@ PlanProposal propose_plan(const AnalysisInputs& inputs, const OptimizeParameters
     for (const auto& t : inputs.targets) targets.push_back(&t);
     const ScenarioParameters& p = inputs.parameters;
     const Territory* territory = (line || inputs.has("occupied")) ? &inputs.territory(callbacks) : nullptr;
+    if (!p.dem.empty())
+        callbacks.warning(fmt::format("the DEM {}: site optimisation does not model terrain (candidates reach to their radar horizon over the ellipsoid), "
+                                      "so what it proposes may cover more than the terrain lets it; measure the plan it proposes with dza coverage --dem",
+                                      redact_source(p.dem)));
 
     // The target altitude: the one asked for, else the lowest measured (the hardest to see).
     out.altitude_m = parameters.altitude_m;
