@@ -483,6 +483,7 @@ Layer load_layer(const LayerRef& ref, const LoadOptions& options) {
     layer.source = redact_source(ref.source);
     layer.name = to_valid_utf8(OGR_L_GetName(ogr_layer));
     layer.driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
+    if (layer.driver == "PostgreSQL") gdal::note_database_input(gdal::database_table_identity(ds.get(), OGR_L_GetName(ogr_layer)), shown);
     layer.declared_geometry_type = geometry_type_name(OGR_L_GetGeomType(ogr_layer));
 
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ogr_layer);

@@ -735,6 +735,10 @@ struct LayerWriter::Impl {
                 throw UsageError(fmt::format("--table \"{}\": table {} would be longer than PostgreSQL's {} characters; choose a shorter name", options.table,
                                              table, max_identifier));
         ds = open_database(path, capture);
+        // An output is never one of the inputs: a table this process read is not replaced.
+        for (const auto& table : tables)
+            if (const auto input = gdal::database_input(gdal::database_table_identity(ds.get(), table)))
+                throw UsageError(fmt::format("output \"{}\" table {}: it is an input ({}); choose another --table", shown, table, *input));
         if (GDALDatasetStartTransaction(ds.get(), FALSE) != OGRERR_NONE)
             throw DataError(fmt::format("output \"{}\": cannot start a transaction ({})", shown, capture.last_error()));
         for (const auto& table : tables) {

@@ -12,7 +12,8 @@
 #   run        load the default data into PostGIS with dza convert, run the default scenario from
 #              the database, compare with the same run from files; --postgis writes the results
 #   analyses   distance, zones and coverage read from PostGIS give the same figures as from files
-#   replace    writing a table again replaces it; the tables dza writes hold what it computed
+#   replace    writing a table again replaces it; the tables dza writes hold what it computed; a
+#              table that is an input is not replaced
 #   rollback   a write that fails part-way (a view depends on one of the tables) changes no table
 #   password   a password in a connection string appears in no message, no output, no summary
 set -euo pipefail
@@ -190,6 +191,17 @@ replace)
              ST_EndPoint(ST_GeometryN(d.geom, ST_NumGeometries(d.geom)))::geography, true) / 1000 - d.distance_km) > 1e-6" >"$work/mismatch.txt"
   [ "$(cat "$work/mismatch.txt")" = 0 ] || fail "$(cat "$work/mismatch.txt") stored distances disagree with PostGIS's geodesic"
   [ "$(sql "SELECT ST_SRID(geom) FROM $schema.dist LIMIT 1")" = 4326 ] || fail "the table's geometries are not EPSG:4326"
+  # An output is never one of the inputs: a table read is not replaced (exit 2, the table as it
+  # was), however the connection string that reaches it is spelled.
+  expect_ok load convert "$data/deployments.geojson" -o "$DZA_PG" --table "$schema.deps"
+  before=$(sql "SELECT count(*) FROM $schema.deps")
+  code=0; run same-table distance "$DZA_PG application_name=other|layername=$schema.deps" "$data/ceasefire_line.geojson" -o "$DZA_PG" --table "$schema.deps" || code=$?
+  [ $code -eq 2 ] || fail "writing over the input table: exit $code, expected 2"
+  grep -q "table $schema.deps: it is an input" "$work/same-table.err" || fail "no message naming the input table"
+  [ "$(sql "SELECT count(*) FROM $schema.deps")" = "$before" ] || fail "the input table lost rows"
+  [ "$(sql "SELECT count(*) FROM information_schema.columns WHERE table_schema = '$schema' AND table_name = 'deps' AND column_name = 'distance_km'")" = 0 ] ||
+    fail "the input table was replaced by the output"
+  expect_ok other-table distance "$DZA_PG|layername=$schema.deps" "$data/ceasefire_line.geojson" -o "$DZA_PG" --table "$schema.deps_distance"
   # Bad usage: no --table, a --table for a file, a name PostgreSQL would change.
   code=0; run no-table convert "$data/regions.geojson" -o "$DZA_PG" || code=$?
   [ $code -eq 2 ] || fail "-o PG: without --table: exit $code, expected 2"

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <map>
 #include <mutex>
 #include <regex>
 
@@ -120,6 +121,58 @@ std::string srs_name(OGRSpatialReferenceH srs) {
     if (!srs) return "";
     const char* name = OSRGetName(srs);
     return name ? name : "";
+}
+
+namespace {
+
+std::mutex database_inputs_mutex;
+std::map<std::string, std::string>& database_inputs() {
+    static std::map<std::string, std::string> inputs;
+    return inputs;
+}
+
+std::string quoted_identifier(const std::string& name) {
+    std::string out = "\"";
+    for (const char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+}  // namespace
+
+std::string database_table_identity(GDALDatasetH ds, const std::string& table) {
+    std::string name = table;
+    if (!name.empty() && name.back() == ')' && name.find('(') != std::string::npos) name.erase(name.find('('));
+    const auto dot = name.find('.');
+    const std::string relation = dot == std::string::npos ? quoted_identifier(name) : quoted_identifier(name.substr(0, dot)) + "." + quoted_identifier(name.substr(dot + 1));
+    std::string literal;
+    for (const char c : relation) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    const std::string sql = "SELECT current_database() || ' ' || pg_postmaster_start_time() || ' ' || current_setting('port') || ' ' || to_regclass('" +
+                            literal + "')::oid AS identity";
+    ErrorCapture quiet;
+    OGRLayerH result = GDALDatasetExecuteSQL(ds, sql.c_str(), nullptr, nullptr);
+    if (!result) return "";
+    std::string identity;
+    if (OGRFeatureH f = OGR_L_GetNextFeature(result)) {
+        if (OGR_F_IsFieldSetAndNotNull(f, 0)) identity = OGR_F_GetFieldAsString(f, 0);
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, result);
+    CPLErrorReset();
+    return identity;
+}
+
+void note_database_input(const std::string& identity, const std::string& shown) {
+    if (identity.empty()) return;
+    std::lock_guard<std::mutex> lock(database_inputs_mutex);
+    database_inputs().emplace(identity, shown);
+}
+
+std::optional<std::string> database_input(const std::string& identity) {
+    if (identity.empty()) return std::nullopt;
+    std::lock_guard<std::mutex> lock(database_inputs_mutex);
+    const auto it = database_inputs().find(identity);
+    if (it == database_inputs().end()) return std::nullopt;
+    return it->second;
 }
 
 }  // namespace dza::gdal

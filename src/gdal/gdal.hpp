@@ -8,6 +8,7 @@
 #include <cpl_string.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,5 +92,15 @@ SrsPtr wgs84();
 // "EPSG:4326" or the CRS's name when it has no authority code.
 std::string srs_code(OGRSpatialReferenceH srs);
 std::string srs_name(OGRSpatialReferenceH srs);
+
+// Tables read from PostgreSQL in this process, so that no database write replaces one: a table is
+// known by where it lives (the database, its server's start time and port, and the table's oid),
+// whatever connection string reached it. `table` is a name as GDAL gives it ("schema.name", or
+// "name" on the search path, "name(column)" for one of several geometry columns). "" when the
+// table is not one there (a view counts; a query does not) or the server does not say.
+std::string database_table_identity(GDALDatasetH ds, const std::string& table);
+void note_database_input(const std::string& identity, const std::string& shown);
+// How the table was read (its source, password hidden), when it was.
+std::optional<std::string> database_input(const std::string& identity);
 
 }  // namespace dza::gdal
