@@ -218,6 +218,10 @@ AnalysisInputs resolve_inputs(const InputRequest& request, const LoadOptions& lo
                 }
     }
     merge_parameters(request, scenario, out);
+    if (!request.parameters.system_field.empty() && !out.parameters.systems)
+        throw UsageError(fmt::format("--system-field \"{}\" names each deployment's system type, but there is no catalogue of systems to look them up in; "
+                                     "give --systems FILE (or systems: in the scenario)",
+                                     cut_short(request.parameters.system_field, 100)));
     if (!out.parameters.dem.empty() && out.parameters.altitudes_m.empty())
         throw UsageError(fmt::format("the DEM \"{}\" needs target altitudes: give --altitudes (or altitudes_m in the scenario), e.g. 50m,300m", cut_short(out.parameters.dem, 200)));
 
