@@ -828,10 +828,12 @@ MergeOutcome merge_sweeps(const MergeOptions& options) {
     const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec)) throw UsageError(fmt::format("output folder \"{}\": its parent \"{}\" does not exist; create it first", out.string(), parent.string()));
     if (fs::exists(out, ec) && !fs::is_directory(out, ec)) throw UsageError(fmt::format("output folder \"{}\" is a file; give a folder", out.string()));
+    const SweepPlots plots = draw_sweep_plots(result);  // drawn before anything is written
     fs::create_directories(out, ec);
-    write_file_atomic(out / "sweep.csv", csv);
+    if (ec) throw DataError(fmt::format("{}: cannot be made: {}; check the folder's permissions", out.string(), ec.message()));
+    write_sweep_plots(plots, out);
     write_file_atomic(out / "sweep.json", json_text(result, 2) + "\n");
-    write_sweep_plots(result, out);
+    write_file_atomic(out / "sweep.csv", csv);
     return outcome;
 }
 

@@ -108,17 +108,13 @@ std::string number_text(double v) {
 
 }  // namespace
 
-void write_sweep_plots(const nlohmann::ordered_json& result, const fs::path& folder) {
+SweepPlots draw_sweep_plots(const nlohmann::ordered_json& result) {
+    SweepPlots out;
     const json& keys = result.at("keys");
     const json& variants = result.at("variants");
     const std::vector<Figure> figures = headline_figures(result.at("columns"));
     std::vector<std::string> key_names;
     for (const auto& k : keys) key_names.push_back(k.at("key").get<std::string>());
-
-    const fs::path plots = folder / "plots";
-    std::error_code ec;
-    fs::create_directories(plots, ec);
-    if (ec) throw DataError(fmt::format("{}: cannot be made: {}; check the folder's permissions", plots.string(), ec.message()));
 
     struct Drawn {
         std::string title, png, svg_url;
@@ -162,29 +158,12 @@ void write_sweep_plots(const nlohmann::ordered_json& result, const fs::path& fol
             for (std::size_t i = 0; i < variants.size(); ++i)
                 if (cell[i].second < series_count) chart.series[cell[i].second].y[cell[i].first] = number_of(variants[i], f.column);
             const std::string base = slug(f.column) + "-by-" + slug(key);
-            write_file_atomic(plots / (base + ".png"), chart_png(chart));
+            out.charts.emplace_back(base + ".png", chart_png(chart));
             const std::string svg = chart_svg(chart);
-            write_file_atomic(plots / (base + ".svg"), svg);
+            out.charts.emplace_back(base + ".svg", svg);
             drawn.push_back({chart.title, "plots/" + base + ".png", data_url("image/svg+xml", svg)});
         }
     }
-
-    // Charts of an earlier merge into this folder that this one did not draw (another sweep's
-    // keys or figures) would pass for this sweep's: they go. Only files named as charts are.
-    std::set<std::string> written;
-    for (const auto& d : drawn) {
-        const fs::path png = fs::path(d.png).filename();
-        written.insert(png.string());
-        written.insert(fs::path(png).replace_extension(".svg").string());
-    }
-    std::vector<fs::path> stale;
-    for (const auto& entry : fs::directory_iterator(plots, ec)) {
-        const std::string name = entry.path().filename().string();
-        const std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".svg") && name.find("-by-") != std::string::npos && !written.count(name))
-            stale.push_back(entry.path());
-    }
-    for (const auto& p : stale) fs::remove(p, ec);
 
     // The comparison page: the variants' table with the best of each figure marked, and the charts.
     std::vector<double> best(figures.size(), std::numeric_limits<double>::quiet_NaN());
@@ -237,7 +216,31 @@ void write_sweep_plots(const nlohmann::ordered_json& result, const fs::path& fol
         html += "<figure><img src=\"" + d.svg_url + "\" alt=\"" + markup_escape(d.title) + "\" width=\"800\" height=\"500\"><figcaption>" +
                 markup_escape(d.title) + " (<a href=\"" + markup_escape(d.png) + "\">PNG</a>)</figcaption></figure>\n";
     html += "</body></html>\n";
-    write_file_atomic(folder / "comparison.html", html);
+    out.comparison_html = std::move(html);
+    return out;
+}
+
+void write_sweep_plots(const SweepPlots& drawn, const fs::path& folder) {
+    const fs::path plots = folder / "plots";
+    std::error_code ec;
+    fs::create_directories(plots, ec);
+    if (ec) throw DataError(fmt::format("{}: cannot be made: {}; check the folder's permissions", plots.string(), ec.message()));
+    std::set<std::string> written;
+    for (const auto& [name, bytes] : drawn.charts) {
+        write_file_atomic(plots / name, bytes);
+        written.insert(name);
+    }
+    // Charts of an earlier merge into this folder that this one did not draw (another sweep's
+    // keys or figures) would pass for this sweep's: they go. Only files named as charts are.
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::directory_iterator(plots, ec)) {
+        const std::string name = entry.path().filename().string();
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file(ec) && (ext == ".png" || ext == ".svg") && name.find("-by-") != std::string::npos && !written.count(name))
+            stale.push_back(entry.path());
+    }
+    for (const auto& p : stale) fs::remove(p, ec);
+    write_file_atomic(folder / "comparison.html", drawn.comparison_html);
 }
 
 }  // namespace dza

@@ -5,7 +5,7 @@
 #
 # Cases:
 #   full      a full disk (a small tmpfs, filled): every writer format, stdout, dza run, dza map
-#   partway   the disk fills part-way through (outputs bigger than the free space)
+#   partway   the disk fills part-way through (outputs bigger than the free space), dza merge too
 #   signals   SIGINT, SIGTERM and SIGHUP during a long dza run remove its staging folder: exit 128+N
 #   killed    SIGKILL leaves a staging folder that the next write into the same folder removes;
 #             a live process's folder is never removed
@@ -14,6 +14,8 @@ set -uo pipefail
 dza=$(realpath "$1") root=$(realpath "$2") case=$3
 DATA=$root/data
 T=$(mktemp -d /tmp/dza-faults-XXXXXX)
+DATA_COPY=$T/data  # a copy of the default data, for scenarios changed by a case
+cp -r "$DATA" "$DATA_COPY"
 disk=$T/disk
 mkdir "$disk"
 cleanup() {
@@ -155,6 +157,24 @@ partway)
     check_untouched "run, $free KB free"
   done
   grep -Eq '/r/(report\.html|summary\.json): ' <<<"$messages" || fail "no step of the run failed at report.html or summary.json: $messages"
+  # dza merge draws everything before it writes, and writes its tables last: a merge that fills
+  # the disk leaves the tables and page of the merge before, not new tables beside an old page.
+  sed -e 's/^analyses:.*/analyses: [zones]/' "$DATA/scenario.yaml" >"$DATA_COPY/scenario.yaml"
+  "$dza" -q sweep "$DATA_COPY/scenario.yaml" --vary standoff_km=50,150 -o "$T/sweep-a" >/dev/null 2>&1 || fail "setup: sweep a failed"
+  "$dza" -q sweep "$DATA_COPY/scenario.yaml" --vary standoff_km=60,70,80 --vary 'rules.max_line_gap_km=10,20' -o "$T/sweep-b" >/dev/null 2>&1 ||
+    fail "setup: sweep b failed"
+  "$dza" -q merge "$T/sweep-a" -o "$disk/merged" >/dev/null 2>&1 || fail "setup: merge a failed"
+  (cd "$disk/merged" && sha256sum sweep.csv sweep.json comparison.html) >"$T/merged.before"
+  "$dza" -q merge "$T/sweep-b" -o "$T/merged-b" >/dev/null 2>&1 || fail "setup: merge b failed"
+  merge_kb=$(du -sk "$T/merged-b" | cut -f1)
+  for free in 4 $((merge_kb / 8)) $((merge_kb / 4)); do
+    fill_disk "$free"
+    code=0
+    "$dza" -q merge "$T/sweep-b" -o "$disk/merged" >/dev/null 2>"$T/err" || code=$?
+    [ "$code" -eq 1 ] && grep -q 'No space left on device' "$T/err" || fail "merge, $free KB free: exit $code: $(head -c 300 "$T/err")"
+    (cd "$disk/merged" && sha256sum sweep.csv sweep.json comparison.html) | cmp -s - "$T/merged.before" ||
+      fail "merge, $free KB free: the tables or page of the merge before changed"
+  done
   ;;
 signals)
   make_long_run

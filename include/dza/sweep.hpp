@@ -132,7 +132,9 @@ struct MergeOutcome {
 // headline figures from its summary.json (eligible area; coverage of the whole, each region and
 // the line, and the longest line gap, at each target altitude; the plan check and its
 // violations), or its error. The same bytes whatever the number of parts.
-// Also writes, after the table, RESULT_DIR/plots/ and comparison.html (write_sweep_plots).
+// Also writes RESULT_DIR/plots/ and comparison.html (draw_sweep_plots). Everything is drawn
+// before anything is written, and the tables are written last: a failure while drawing changes
+// nothing, and one while writing leaves the tables of the merge before.
 MergeOutcome merge_sweeps(const MergeOptions& options);
 
 // The merged sweep's pictures into `folder`, from its sweep.json (`result`): for each varied key
@@ -141,6 +143,12 @@ MergeOutcome merge_sweeps(const MergeOptions& options);
 // against the key, plots/<figure>-by-<key>.png and .svg, one series per combination of the other
 // keys' values (the first 12); and comparison.html, one self-contained page with the variants'
 // table, the best value of each figure marked, and the charts. The same bytes for the same table.
-void write_sweep_plots(const nlohmann::ordered_json& result, const std::filesystem::path& folder);
+struct SweepPlots {
+    std::vector<std::pair<std::string, std::string>> charts;  // plots/<name>: its bytes
+    std::string comparison_html;
+};
+SweepPlots draw_sweep_plots(const nlohmann::ordered_json& result);
+// Writes them into `folder`; charts of an earlier merge there that these do not replace go.
+void write_sweep_plots(const SweepPlots& plots, const std::filesystem::path& folder);
 
 }  // namespace dza
