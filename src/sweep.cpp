@@ -463,23 +463,30 @@ SweepPlan plan_sweep(const std::string& scenario, const std::vector<std::pair<st
                                              "~/.pgpass or a service= entry instead",
                                              variants_file.empty() ? "--vary" : "--variants", plan.keys[k].key));
 
-    // The same variant twice, even written differently (75 and 75.0 are the same number), is refused.
-    std::map<std::string, std::size_t> ids, same;
+    // The same variant twice, even written differently (75 and 75.0 are the same number), is
+    // refused. Each distinct value is read once: a cross product repeats its values many times.
+    std::map<std::string, std::string> canonical_of;
+    const auto canonical_value = [&](const std::string& value) -> const std::string& {
+        auto [it, fresh] = canonical_of.emplace(value, value);
+        if (fresh) {
+            const YAML::Node node = YAML::Load(value);
+            double number = 0;
+            if (node.IsScalar() && node.Tag() == "?" && YAML::convert<double>::decode(node, number) && std::isfinite(number)) it->second = fmt::format("{}", number);
+        }
+        return it->second;
+    };
+    std::map<std::string, std::size_t> seen;  // canonical id -> index
     for (auto& v : plan.variants) {
         v.id = variant_id(plan.keys, v.values);
-        const auto [it, fresh] = ids.emplace(v.id, v.index);
-        if (!fresh) throw UsageError(fmt::format("variants {} and {} are the same ({}); give each variant once", it->second + 1, v.index + 1, v.id));
         std::vector<std::optional<std::string>> canonical = v.values;
         for (auto& value : canonical)
-            if (value) {
-                const YAML::Node node = YAML::Load(*value);
-                double number = 0;
-                if (node.IsScalar() && node.Tag() == "?" && YAML::convert<double>::decode(node, number) && std::isfinite(number)) value = fmt::format("{}", number);
-            }
-        const auto [other, distinct] = same.emplace(variant_id(plan.keys, canonical), v.index);
-        if (!distinct)
-            throw UsageError(fmt::format("variants {} and {} have the same values, written differently ({} and {}); give each variant once, or quote a value that is text",
-                                         other->second + 1, v.index + 1, plan.variants[other->second].id, v.id));
+            if (value) value = canonical_value(*value);
+        const auto [other, distinct] = seen.emplace(variant_id(plan.keys, canonical), v.index);
+        if (distinct) continue;
+        const std::string& first = plan.variants[other->second].id;
+        if (first == v.id) throw UsageError(fmt::format("variants {} and {} are the same ({}); give each variant once", other->second + 1, v.index + 1, v.id));
+        throw UsageError(fmt::format("variants {} and {} have the same values, written differently ({} and {}); give each variant once, or quote a value that is text",
+                                     other->second + 1, v.index + 1, first, v.id));
     }
     check_keys_known(plan, text);
     return plan;
